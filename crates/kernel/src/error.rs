@@ -1,0 +1,482 @@
+//! One error type for the whole API, rendered as an RFC 9457 problem document.
+//!
+//! Handlers and services return [`AppError`]; domain errors convert into it. Every
+//! failure a client sees — ours, or actix's own — leaves as `application/problem+json`
+//! with a stable snake_case `code` that frontends can switch on.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Prefix of the `type` URI of every problem; the stable code follows it.
+const TYPE_PREFIX: &str = "urn:academy:problem:";
+
+/// A problem document (RFC 9457): what went wrong, in a form both people and programs read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(
+    as = Problem,
+    example = json!({
+        "type": "urn:academy:problem:validation_failed",
+        "title": "Validation failed",
+        "status": 422,
+        "detail": "One or more fields are invalid.",
+        "code": "validation_failed",
+        "errors": [{"field": "title", "code": "too_long", "message": "must be at most 200 characters"}]
+    })
+)]
+pub struct Problem {
+    /// URI identifying the kind of problem: `urn:academy:problem:` followed by `code`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short, human-readable summary of the kind of problem; the same for every occurrence.
+    pub title: Cow<'static, str>,
+    /// The HTTP status code, repeated for convenience.
+    pub status: u16,
+    /// Human-readable explanation of this occurrence.
+    pub detail: Cow<'static, str>,
+    /// Stable snake_case identifier of the kind of problem, for programs to switch on.
+    pub code: Cow<'static, str>,
+    /// Field-level problems, for validation failures; empty otherwise.
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Where the problem is: a JSON path into the body (`steps[2].title`) or a parameter name.
+    pub field: Cow<'static, str>,
+    /// Stable snake_case identifier of the rule that failed (`required`, `too_long`, …).
+    pub code: Cow<'static, str>,
+    /// Human-readable explanation.
+    pub message: Cow<'static, str>,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<Cow<'static, str>>,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The error every handler returns.
+///
+/// Build it with the constructors (`AppError::not_found()`, `AppError::conflict(code, detail)`,
+/// …). An internal error keeps its cause for the log and tells the client nothing of it.
+pub struct AppError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: Cow<'static, str>,
+    errors: Vec<FieldError>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    source: Option<anyhow::Error>,
+}
+
+impl AppError {
+    /// An error with the given status, stable code and explanation.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// 400: the request is malformed in a way no single field explains.
+    pub fn bad_request(
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// 401: no valid credentials came with the request.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication is required to access this resource.",
+        )
+        .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    /// 403: the caller is known but their roles do not allow this action.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "You are not allowed to perform this action.",
+        )
+    }
+
+    /// 404: no such resource, or one the caller may not see (the two are indistinguishable).
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "The requested resource does not exist.",
+        )
+    }
+
+    /// 405: the path exists, the method does not; `allow` lists the methods that do.
+    pub fn method_not_allowed(allow: &[&str]) -> Self {
+        let error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This method is not supported on this resource.",
+        );
+        match HeaderValue::from_str(&allow.join(", ")) {
+            Ok(value) => error.with_header(header::ALLOW, value),
+            Err(_) => error,
+        }
+    }
+
+    /// 409: the request conflicts with the current state of the resource.
+    pub fn conflict(
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 412: the `If-Match` version is stale; someone else changed the resource first.
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "The resource was changed since you read it; reload it and apply your change again.",
+        )
+    }
+
+    /// 413: the body is larger than allowed.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body exceeds the limit of {limit} bytes."),
+        )
+    }
+
+    /// 415: the body is not of a media type this endpoint accepts.
+    pub fn unsupported_media_type(expected: &'static str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("The request body must be sent as {expected}."),
+        )
+    }
+
+    /// 422: one or more fields are invalid; each is listed in `errors`.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "One or more fields are invalid.",
+        )
+        .with_errors(errors)
+    }
+
+    /// 429: too many attempts; the client may retry after `retry_after_secs`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too many attempts; try again later.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
+    }
+
+    /// 503: a dependency (the database, …) is unavailable right now.
+    pub fn unavailable(
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
+    }
+
+    /// 500: something failed that the client cannot fix. The cause is logged, never sent.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "An unexpected error occurred. It has been logged; please try again later.",
+        );
+        error.source = Some(source.into());
+        error
+    }
+
+    /// A generic problem for a bare status, for responses that arrive without a body of
+    /// ours (actix's own errors, the problem fallback).
+    pub fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::not_found(),
+            StatusCode::UNAUTHORIZED => Self::unauthorized(),
+            StatusCode::FORBIDDEN => Self::forbidden(),
+            StatusCode::PRECONDITION_FAILED => Self::precondition_failed(),
+            s if s.is_server_error() => Self::new(
+                s,
+                "internal_error",
+                "An unexpected error occurred. It has been logged; please try again later.",
+            ),
+            s => Self::new(
+                s,
+                status_code_slug(s),
+                s.canonical_reason().unwrap_or("Request failed").to_owned() + ".",
+            ),
+        }
+    }
+
+    /// Lists the fields at fault.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// Adds a response header (`Retry-After`, `Allow`, …).
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Keeps a cause for the log without changing what the client sees.
+    pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The problem document this error renders as.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("{TYPE_PREFIX}{}", self.code),
+            title: Cow::Borrowed(title_for(self.status)),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+/// A short, fixed title per status, as RFC 9457 asks (the same for every occurrence).
+fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not found",
+        405 => "Method not allowed",
+        408 => "Request timeout",
+        409 => "Conflict",
+        412 => "Precondition failed",
+        413 => "Payload too large",
+        415 => "Unsupported media type",
+        422 => "Validation failed",
+        429 => "Too many requests",
+        500 => "Internal server error",
+        503 => "Service unavailable",
+        504 => "Gateway timeout",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
+/// snake_case of a status' reason phrase: "Request Timeout" → `request_timeout`.
+fn status_code_slug(status: StatusCode) -> Cow<'static, str> {
+    let reason = status.canonical_reason().unwrap_or("error");
+    Cow::Owned(
+        reason
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+    )
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppError")
+            .field("status", &self.status.as_u16())
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            match &self.source {
+                // `{:#}` prints the whole cause chain on one line.
+                Some(source) => tracing::error!(code = %self.code, error = format!("{source:#}"), "request failed"),
+                None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
+            }
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(PROBLEM_JSON);
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DbErr> for AppError {
+    /// Constraint violations are conflicts the client caused; any other database failure
+    /// is internal. Domains that know which constraint means what map it themselves first.
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::conflict(
+                "already_exists",
+                "A resource with these unique values already exists.",
+            )
+            .with_source(err),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::conflict(
+                "reference_conflict",
+                "The resource refers to, or is referred to by, another resource.",
+            )
+            .with_source(err),
+            _ => Self::internal(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(error: AppError) -> (StatusCode, String, serde_json::Value) {
+        let response = error.error_response();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = to_bytes(response.into_body()).await.unwrap_or_default();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, content_type, json)
+    }
+
+    #[tokio::test]
+    async fn validation_error_renders_every_member_of_the_problem_document() {
+        let (status, content_type, body) = body_of(AppError::validation(vec![FieldError::new(
+            "title",
+            "required",
+            "must not be empty",
+        )]))
+        .await;
+
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(content_type, PROBLEM_JSON);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "urn:academy:problem:validation_failed",
+                "title": "Validation failed",
+                "status": 422,
+                "detail": "One or more fields are invalid.",
+                "code": "validation_failed",
+                "errors": [{"field": "title", "code": "required", "message": "must not be empty"}]
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_error_tells_the_client_nothing_of_its_cause() {
+        let cause = anyhow::anyhow!("connection to 10.1.2.3 refused: password authentication failed for user academy");
+        let (status, _, body) = body_of(AppError::internal(cause)).await;
+
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["code"], "internal_error");
+        let text = body.to_string();
+        assert!(!text.contains("10.1.2.3"), "{text}");
+        assert!(!text.contains("password"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn too_many_requests_carries_retry_after() {
+        let response = AppError::too_many_requests(30).error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("30"))
+        );
+    }
+
+    #[tokio::test]
+    async fn method_not_allowed_lists_the_allowed_methods() {
+        let response = AppError::method_not_allowed(&["GET", "PATCH"]).error_response();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            response.headers().get(header::ALLOW),
+            Some(&HeaderValue::from_static("GET, PATCH"))
+        );
+    }
+
+    #[test]
+    fn bare_statuses_get_a_snake_case_code() {
+        assert_eq!(
+            AppError::from_status(StatusCode::REQUEST_TIMEOUT).code(),
+            "request_timeout"
+        );
+        assert_eq!(
+            AppError::from_status(StatusCode::BAD_GATEWAY).code(),
+            "internal_error"
+        );
+        assert_eq!(AppError::from_status(StatusCode::NOT_FOUND).code(), "not_found");
+    }
+
+    #[test]
+    fn database_errors_other_than_constraint_violations_are_internal() {
+        let other = AppError::from(DbErr::Custom("disk full".into()));
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(other.problem().detail, AppError::internal(anyhow::anyhow!("x")).problem().detail);
+    }
+}
