@@ -1,1 +1,59 @@
+//! The one ordered schema history of the academy, for PostgreSQL and SQLite alike.
+//!
+//! Each migration is a file `mYYYYMMDD_NNNNNN_what.rs`, written once with sea-query, and
+//! listed in [`Migrator::migrations`] in the order it was added. A migration that has
+//! landed is never edited; a change is a new migration.
 
+pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::MigrationStatus;
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
+
+/// The ordered list of every migration.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        Vec::new()
+    }
+}
+
+/// Key of the PostgreSQL advisory lock that serialises migration runs.
+const MIGRATION_LOCK_KEY: i64 = 0x6163_6164_656d_79; // "academy"
+
+/// Applies every pending migration.
+///
+/// Several instances may start at once against one PostgreSQL: the run holds a
+/// transaction-scoped advisory lock, so the second instance waits and then finds nothing
+/// left to do instead of racing the first one. PostgreSQL's DDL is transactional, so a
+/// failed run leaves the schema as it was.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK_KEY.into()],
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Every known migration with whether it has been applied, in order.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .iter()
+        .map(|m| {
+            (
+                m.name().to_owned(),
+                matches!(m.status(), MigrationStatus::Applied),
+            )
+        })
+        .collect())
+}

@@ -1,1 +1,122 @@
-fn main(){}
+//! `academy`: the server of the digital academy for social cohesion, and its tools.
+
+use std::process::ExitCode;
+
+use academy_server::config::{Config, VARIABLES};
+use academy_server::{Application, openapi, telemetry};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "academy",
+    version,
+    about = "Server of the digital academy for social cohesion in Hessen.",
+    after_help = settings_help()
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply or inspect database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the OpenAPI document (the committed `openapi/openapi.json` is its output).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// List every migration and whether it is applied.
+    Status,
+}
+
+fn settings_help() -> String {
+    let mut help = String::from("Settings (environment variables; a .env file is read if present):\n");
+    for (name, default, meaning) in VARIABLES {
+        let default = if default.is_empty() { "unset" } else { default };
+        help.push_str(&format!("  {name:<28} {meaning} [default: {default}]\n"));
+    }
+    help
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("academy: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_tracing(&config.log_filter, config.log_format);
+    if let Ok(path) = dotenv {
+        tracing::info!(path = %path.display(), "read settings from .env");
+    }
+
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate { action } => migrate(config, action).await,
+        Command::Openapi => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "academy stopped with an error");
+            eprintln!("academy: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let backend = academy_kernel::db::Backend::from_url(&config.database_url)
+        .map_or("unknown", |b| b.as_str());
+    let app = Application::build(config.clone()).await?;
+    tracing::info!(
+        address = %format!("http://{}:{}", config.bind.ip(), app.port()),
+        database = backend,
+        workers = config.workers,
+        version = env!("CARGO_PKG_VERSION"),
+        "academy listening"
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("academy stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
+    let db = academy_kernel::db::connect(&config.db_settings()).await?;
+    match action {
+        MigrateAction::Up => {
+            academy_migrations::migrate_up(&db).await?;
+            println!("all migrations applied");
+        }
+        MigrateAction::Status => {
+            let migrations = academy_migrations::migration_status(&db).await?;
+            if migrations.is_empty() {
+                println!("no migrations defined");
+            }
+            for (name, applied) in migrations {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+    }
+    db.close().await?;
+    Ok(())
+}

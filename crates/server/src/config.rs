@@ -1,0 +1,346 @@
+//! Configuration from environment variables, each with a documented default.
+//!
+//! Invalid values stop the server at start-up with one message that names the variable.
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use academy_kernel::db::{Backend, DbSettings};
+
+/// The default database: an embedded SQLite file, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/academy.db";
+/// The default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Every setting the server reads, with its default. `README.md` documents the same list.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("DATABASE_URL", DEFAULT_DATABASE_URL, "postgres://… or sqlite://…"),
+    ("ACADEMY_BIND", DEFAULT_BIND, "address and port to listen on"),
+    ("ACADEMY_LOG", "info", "log filter, e.g. `info,academy=debug`"),
+    ("ACADEMY_LOG_FORMAT", "pretty", "`pretty` for people, `json` for log collectors"),
+    ("ACADEMY_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from browsers"),
+    ("ACADEMY_JSON_LIMIT", "1MiB", "largest accepted JSON body"),
+    ("ACADEMY_REQUEST_TIMEOUT", "30s", "longest a request may take before it is answered 503"),
+    ("ACADEMY_MIGRATE", "true", "apply pending migrations at start-up"),
+    ("ACADEMY_DB_MAX_CONNECTIONS", "10", "size of the database pool"),
+    ("ACADEMY_DB_ACQUIRE_TIMEOUT", "5s", "longest a request waits for a database connection"),
+    ("ACADEMY_WORKERS", "number of cores", "HTTP worker threads"),
+    ("ACADEMY_SHUTDOWN_TIMEOUT", "30s", "grace period for in-flight requests on SIGTERM/SIGINT"),
+];
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub cors_origins: Vec<String>,
+    pub json_limit: usize,
+    pub request_timeout: Duration,
+    pub migrate_on_start: bool,
+    pub db_max_connections: u32,
+    pub db_acquire_timeout: Duration,
+    pub workers: usize,
+    pub shutdown_timeout: Duration,
+    /// Whether the server installs its own SIGTERM/SIGINT handlers (off in tests, where
+    /// many servers share one process).
+    pub handle_signals: bool,
+}
+
+/// A setting that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass any environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let fail = |variable: &'static str, message: String| ConfigError { variable, message };
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if Backend::from_url(&database_url).is_none() {
+            return Err(fail(
+                "DATABASE_URL",
+                "must start with postgres:// or sqlite:".into(),
+            ));
+        }
+
+        let bind_text = var("ACADEMY_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = bind_text
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .ok_or_else(|| {
+                fail(
+                    "ACADEMY_BIND",
+                    format!("{bind_text:?} is not an address such as 127.0.0.1:8080"),
+                )
+            })?;
+
+        let log_filter = var("ACADEMY_LOG").unwrap_or_else(|| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter)
+            .map_err(|e| fail("ACADEMY_LOG", format!("{log_filter:?} is not a log filter: {e}")))?;
+
+        let log_format = match var("ACADEMY_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(fail(
+                    "ACADEMY_LOG_FORMAT",
+                    format!("{other:?} is neither `pretty` nor `json`"),
+                ));
+            }
+        };
+
+        let cors_origins = match var("ACADEMY_CORS_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => parse_origins(&list).map_err(|m| fail("ACADEMY_CORS_ORIGINS", m))?,
+        };
+
+        let json_limit = match var("ACADEMY_JSON_LIMIT") {
+            None => 1024 * 1024,
+            Some(text) => parse_size(&text).map_err(|m| fail("ACADEMY_JSON_LIMIT", m))?,
+        };
+
+        let duration = |name: &'static str, default: Duration| match var(name) {
+            None => Ok(default),
+            Some(text) => parse_duration(&text).map_err(|m| fail(name, m)),
+        };
+        let request_timeout = duration("ACADEMY_REQUEST_TIMEOUT", Duration::from_secs(30))?;
+        let db_acquire_timeout = duration("ACADEMY_DB_ACQUIRE_TIMEOUT", Duration::from_secs(5))?;
+        let shutdown_timeout = duration("ACADEMY_SHUTDOWN_TIMEOUT", Duration::from_secs(30))?;
+
+        let migrate_on_start = match var("ACADEMY_MIGRATE") {
+            None => true,
+            Some(text) => parse_bool(&text).map_err(|m| fail("ACADEMY_MIGRATE", m))?,
+        };
+
+        let positive = |name: &'static str, default: usize| match var(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or_else(|| fail(name, format!("{text:?} is not a number from 1 to 1024"))),
+        };
+        let db_max_connections = positive("ACADEMY_DB_MAX_CONNECTIONS", 10)? as u32;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers = positive("ACADEMY_WORKERS", cores)?;
+
+        Ok(Self {
+            database_url,
+            bind,
+            log_filter,
+            log_format,
+            cors_origins,
+            json_limit,
+            request_timeout,
+            migrate_on_start,
+            db_max_connections,
+            db_acquire_timeout,
+            workers,
+            shutdown_timeout,
+            handle_signals: true,
+        })
+    }
+
+    /// The settings of the database pool.
+    pub fn db_settings(&self) -> DbSettings {
+        DbSettings {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            acquire_timeout: self.db_acquire_timeout,
+        }
+    }
+}
+
+/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = split_number(text);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30s, 500ms or 2m"))?;
+    let duration = match unit {
+        "" | "s" => Duration::from_secs(value),
+        "ms" => Duration::from_millis(value),
+        "m" | "min" => Duration::from_secs(value * 60),
+        _ => return Err(format!("{text:?} has an unknown unit; use ms, s or m")),
+    };
+    if duration.is_zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(duration)
+}
+
+/// `1MiB`, `256KiB`, `64kB`, or a bare number of bytes.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let (number, unit) = split_number(text);
+    let value: usize = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 1MiB, 256KiB or 65536"))?;
+    let factor = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("{text:?} has an unknown unit; use B, KiB or MiB")),
+    };
+    match value.checked_mul(factor) {
+        Some(0) | None => Err(format!("{text:?} must be between 1 byte and the address space")),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{text:?} is neither true nor false")),
+    }
+}
+
+fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.ends_with('/')
+                && !origin.contains(char::is_whitespace);
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(format!(
+                    "{origin:?} is not an origin such as https://akademie.example.org (scheme and host, no path)"
+                ))
+            }
+        })
+        .collect()
+}
+
+fn split_number(text: &str) -> (&str, &str) {
+    let at = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    (&text[..at], text[at..].trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_give_an_embedded_sqlite_server_on_port_8080() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://data/academy.db");
+        assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.json_limit, 1024 * 1024);
+        assert_eq!(config.request_timeout, Duration::from_secs(30));
+        assert!(config.migrate_on_start);
+        assert!(config.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let config = config(&[
+            ("DATABASE_URL", "postgres://academy@db/academy"),
+            ("ACADEMY_BIND", "0.0.0.0:9000"),
+            ("ACADEMY_LOG", "warn,academy=debug"),
+            ("ACADEMY_LOG_FORMAT", "json"),
+            ("ACADEMY_CORS_ORIGINS", "https://a.example.org, http://localhost:5173"),
+            ("ACADEMY_JSON_LIMIT", "256KiB"),
+            ("ACADEMY_REQUEST_TIMEOUT", "1500ms"),
+            ("ACADEMY_MIGRATE", "false"),
+            ("ACADEMY_DB_MAX_CONNECTIONS", "32"),
+            ("ACADEMY_WORKERS", "3"),
+            ("ACADEMY_SHUTDOWN_TIMEOUT", "2m"),
+        ])
+        .unwrap();
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.cors_origins,
+            ["https://a.example.org", "http://localhost:5173"]
+        );
+        assert_eq!(config.json_limit, 256 * 1024);
+        assert_eq!(config.request_timeout, Duration::from_millis(1500));
+        assert!(!config.migrate_on_start);
+        assert_eq!(config.db_max_connections, 32);
+        assert_eq!(config.workers, 3);
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn each_invalid_value_names_its_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x/y"),
+            ("ACADEMY_BIND", "not an address"),
+            ("ACADEMY_LOG", "info,[[["),
+            ("ACADEMY_LOG_FORMAT", "xml"),
+            ("ACADEMY_CORS_ORIGINS", "akademie.example.org"),
+            ("ACADEMY_JSON_LIMIT", "1GB?"),
+            ("ACADEMY_REQUEST_TIMEOUT", "0s"),
+            ("ACADEMY_MIGRATE", "maybe"),
+            ("ACADEMY_DB_MAX_CONNECTIONS", "0"),
+            ("ACADEMY_WORKERS", "-1"),
+        ];
+        for (variable, value) in cases {
+            let error = config(&[(variable, value)]).expect_err(variable);
+            assert_eq!(error.variable, variable);
+            assert!(
+                error.to_string().starts_with(&format!("invalid configuration: {variable}: ")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_and_durations_parse_with_units() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("2MiB"), Ok(2 * 1024 * 1024));
+        assert!(parse_size("0").is_err());
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("1h").is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! The request pipeline every route runs through: request id, log span, time limit,
+//! access log, metrics, security headers, and the guarantee that every error is a
+//! problem document.
+
+use std::time::{Duration, Instant};
+
+use academy_kernel::{AppError, PROBLEM_JSON};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError, web};
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// Header carrying the request id in both directions.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Settings the pipeline reads per request.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineSettings {
+    /// Longest a request may run before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+/// Request id, tracing span, access log and metrics, in one pass.
+///
+/// The request id comes from `X-Request-Id` when the caller (or a proxy) sent a sane one,
+/// else a new UUID v7; it is echoed in the response and is a field of every log line
+/// written while the request runs.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_sane_request_id(v))
+        .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %req.path(),
+    );
+
+    let mut response = match next.call(req).instrument(span.clone()).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            // Only middleware fails this way (handlers' errors are already responses), and
+            // without the request no response can be built here: actix renders the error
+            // itself, still as a problem document. Log and count it all the same.
+            let status = error.as_response_error().status_code().as_u16();
+            record(&method, "unmatched", status, started);
+            tracing::warn!(target: "academy::access", parent: &span, status,
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0, error = %error, "request failed");
+            return Err(error);
+        }
+    };
+
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    record(&method, &route, status, started);
+    tracing::info!(
+        target: "academy::access",
+        parent: &span,
+        route = %route,
+        status,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request finished"
+    );
+    Ok(response)
+}
+
+/// Counts the request and its latency by method, route template and status.
+fn record(method: &Method, route: &str, status: u16, started: Instant) {
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Bounds the time a request may take. A request that runs over is abandoned — its future
+/// is dropped, which rolls back any open transaction — and answered 503 `request_timeout`.
+pub async fn limit_time(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let timeout = req
+        .app_data::<web::Data<PipelineSettings>>()
+        .map_or(Duration::from_secs(30), |s| s.request_timeout);
+    match tokio::time::timeout(timeout, next.call(req)).await {
+        Ok(result) => result,
+        Err(_elapsed) => {
+            tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
+            Err(AppError::unavailable(
+                "request_timeout",
+                "The request took too long and was abandoned; try again later.",
+            )
+            .into())
+        }
+    }
+}
+
+/// A request id we are willing to echo and log: short, visible ASCII, no separators that
+/// could forge log structure.
+fn is_sane_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Content-Security-Policy of API responses: nothing may be loaded or framed.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// Content-Security-Policy of the Swagger UI pages, which load their own scripts and styles.
+const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
+/// Security headers on every response, and problem documents for every error.
+///
+/// Responses from actix itself or from third-party services that carry an error status but
+/// not our problem body (a 404 inside Swagger UI, say) are rewritten into one, keeping their
+/// headers, so a client never has to parse two error formats.
+pub async fn harden(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_docs = req.path().starts_with("/docs");
+    let mut response = next.call(req).await?.map_into_boxed_body();
+
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        let is_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if !is_problem {
+            let (request, original) = response.into_parts();
+            let mut problem = AppError::from_status(status).error_response();
+            for (name, value) in original.headers() {
+                let body_header = [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING];
+                if !body_header.contains(name) {
+                    problem.headers_mut().append(name.clone(), value.clone());
+                }
+            }
+            response = ServiceResponse::new(request, problem);
+        }
+    }
+
+    let headers = response.headers_mut();
+    let csp = if is_docs { DOCS_CSP } else { API_CSP };
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-site"),
+    ];
+    for (name, value) in fixed {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_accepted_only_when_sane() {
+        assert!(is_sane_request_id("0192f5d2-7f3c-7cc1-9c51-0bb2a1c7e0f1"));
+        assert!(is_sane_request_id("lb-1:abc.def_42"));
+        assert!(!is_sane_request_id(""));
+        assert!(!is_sane_request_id("a b"));
+        assert!(!is_sane_request_id("x\", \"admin\": true"));
+        assert!(!is_sane_request_id(&"a".repeat(129)));
+    }
+}

@@ -1,0 +1,124 @@
+//! The OpenAPI document: assembled from the handlers' annotations, so it cannot drift
+//! from the code; `openapi/openapi.json` in the repository is this document, committed.
+
+use academy_kernel::{FieldError, Problem};
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::routes::{health, meta};
+
+/// Name of the shared error response component.
+const PROBLEM_RESPONSE: &str = "Problem";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Akademie für sozialen Zusammenhalt — API",
+        description = include_str!("openapi_description.md"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = "operations", description = "Health probes, version and metrics for operating the service."),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+struct ApiDoc;
+
+/// Mounts every documented route. The server and [`document`] both call it, so what is
+/// served and what is documented are the same list.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(meta::metrics)
+        .service(scope::scope("/api/v1").service(meta::version));
+}
+
+/// The complete OpenAPI 3.1 document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    add_problem_responses(&mut api);
+    api
+}
+
+/// The document as the pretty-printed JSON that is committed and served.
+pub fn document_json() -> String {
+    // Serialising plain data structures cannot fail.
+    let mut json = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// Every operation documents its client and server errors as problem documents: a shared
+/// `Problem` response answers `4XX` and `5XX` wherever a handler lists nothing more specific.
+fn add_problem_responses(api: &mut utoipa::openapi::OpenApi) {
+    let problem = ResponseBuilder::new()
+        .description("An error, as an RFC 9457 problem document; `code` says which.")
+        .content(
+            academy_kernel::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    api.components
+        .get_or_insert_with(Default::default)
+        .responses
+        .insert(PROBLEM_RESPONSE.into(), RefOr::T(problem));
+
+    let reference = || RefOr::Ref(Ref::from_response_name(PROBLEM_RESPONSE));
+    for item in api.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 7] = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+            &mut item.head,
+            &mut item.options,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            responses.entry("4XX".into()).or_insert_with(reference);
+            responses.entry("5XX".into()).or_insert_with(reference);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_documents_problem_responses() {
+        let api = document();
+        assert!(!api.paths.paths.is_empty());
+        for (path, item) in &api.paths.paths {
+            for operation in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                let responses = &operation.responses.responses;
+                assert!(responses.contains_key("4XX"), "{path} lacks 4XX");
+                assert!(responses.contains_key("5XX"), "{path} lacks 5XX");
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1() {
+        let json: serde_json::Value =
+            serde_json::from_str(&document_json()).expect("the document is JSON");
+        assert!(json["openapi"].as_str().unwrap_or_default().starts_with("3.1"));
+        assert!(json["components"]["schemas"]["Problem"].is_object());
+    }
+}

@@ -1,0 +1,137 @@
+//! The answer for requests no route claims: 405 with `Allow` when the path exists under
+//! another method, 404 otherwise — both as problem documents.
+//!
+//! The known paths and methods come from the OpenAPI document, so the contract and this
+//! answer cannot disagree.
+
+use academy_kernel::AppError;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::openapi::OpenApi;
+
+/// Path templates of the API and the methods each one serves.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<Segment>, Vec<&'static str>)>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Parameter,
+}
+
+impl RouteTable {
+    /// Every path of the document with its operations' methods.
+    pub fn from_openapi(api: &OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = split(template)
+                    .map(|s| {
+                        if s.starts_with('{') && s.ends_with('}') {
+                            Segment::Parameter
+                        } else {
+                            Segment::Literal(s.to_owned())
+                        }
+                    })
+                    .collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("HEAD", item.head.is_some()),
+                    ("OPTIONS", item.options.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(name, present)| present.then_some(name))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods allowed on `path`, or `None` when no template matches it.
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        let parts: Vec<&str> = split(path).collect();
+        let mut allowed: Vec<&'static str> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(segment, part)| match segment {
+                        Segment::Parameter => !part.is_empty(),
+                        Segment::Literal(literal) => literal == part,
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect();
+        if allowed.is_empty() {
+            return None;
+        }
+        allowed.sort_unstable();
+        allowed.dedup();
+        Some(allowed)
+    }
+}
+
+fn split(path: &str) -> impl Iterator<Item = &str> {
+    path.trim_end_matches('/').split('/').skip(1)
+}
+
+/// The default service of the app.
+pub async fn not_routed(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, AppError> {
+    Err(match routes.allowed_methods(req.path()) {
+        Some(methods) => AppError::method_not_allowed(&methods),
+        None => AppError::not_found(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
+    use utoipa::openapi::OpenApiBuilder;
+
+    fn table() -> RouteTable {
+        let paths = PathsBuilder::new()
+            .path(
+                "/api/v1/guides/{id}",
+                PathItem::new(HttpMethod::Get, OperationBuilder::new().build()),
+            )
+            .path(
+                "/api/v1/guides/{id}",
+                PathItem::new(HttpMethod::Patch, OperationBuilder::new().build()),
+            )
+            .path(
+                "/health/live",
+                PathItem::new(HttpMethod::Get, OperationBuilder::new().build()),
+            );
+        RouteTable::from_openapi(&OpenApiBuilder::new().paths(paths).build())
+    }
+
+    #[test]
+    fn a_known_path_reports_its_methods() {
+        assert_eq!(
+            table().allowed_methods("/api/v1/guides/0192f5d2"),
+            Some(vec!["GET", "PATCH"])
+        );
+        assert_eq!(table().allowed_methods("/health/live"), Some(vec!["GET"]));
+        assert_eq!(table().allowed_methods("/health/live/"), Some(vec!["GET"]));
+    }
+
+    #[test]
+    fn an_unknown_path_reports_nothing() {
+        assert_eq!(table().allowed_methods("/api/v1/nope"), None);
+        assert_eq!(table().allowed_methods("/api/v1/guides"), None);
+        assert_eq!(table().allowed_methods("/api/v1/guides/x/y"), None);
+        assert_eq!(table().allowed_methods("/"), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! Builds the application: one `Application::build(config)` used by `main` and the tests.
+
+use std::net::TcpListener;
+
+use academy_kernel::db::{self, Db};
+use academy_kernel::extract;
+use actix_cors::Cors;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, http::header, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::middleware::{self, PipelineSettings};
+use crate::openapi;
+use crate::routes::fallback::{self, RouteTable};
+use crate::routes::meta::PoolSize;
+use crate::telemetry;
+
+/// A bound, configured server, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Opens the database, applies migrations (unless switched off), binds the listener and
+    /// prepares the HTTP server. Binding port 0 picks a free port; [`port`](Self::port)
+    /// tells which.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect(&config.db_settings())
+            .await
+            .context("cannot open the database given by DATABASE_URL")?;
+        if config.migrate_on_start {
+            academy_migrations::migrate_up(&db)
+                .await
+                .context("cannot apply the database migrations")?;
+        }
+
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {} (ACADEMY_BIND)", config.bind))?;
+        let port = listener.local_addr()?.port();
+
+        telemetry::metrics_handle();
+        let api = openapi::document();
+        let route_table = web::Data::new(RouteTable::from_openapi(&api));
+        let db_data = web::Data::new(db.clone());
+        let pipeline = web::Data::new(PipelineSettings {
+            request_timeout: config.request_timeout,
+        });
+        let pool_size = web::Data::new(PoolSize(config.db_max_connections));
+        let cors_origins = config.cors_origins.clone();
+        let json_limit = config.json_limit;
+
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(openapi::routes)
+                .split_for_parts();
+            app.app_data(db_data.clone())
+                .app_data(pipeline.clone())
+                .app_data(pool_size.clone())
+                .app_data(route_table.clone())
+                .app_data(extract::json_config(json_limit))
+                .app_data(extract::payload_config(json_limit))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+                .default_service(web::to(fallback::not_routed))
+                .wrap(from_fn(middleware::limit_time))
+                .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+                .wrap(from_fn(middleware::harden))
+                .wrap(from_fn(middleware::observe))
+        })
+        .workers(config.workers)
+        .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))
+        .listen(listener)?;
+        let server = if config.handle_signals {
+            server
+        } else {
+            server.disable_signals()
+        };
+
+        Ok(Self {
+            port,
+            server: server.run(),
+            db,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The application's database pool.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A handle to stop the server gracefully from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM/SIGINT or [`ServerHandle::stop`]); in-flight requests
+    /// finish first, within the shutdown timeout. Then the database pool is closed.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.db.close().await;
+        result
+    }
+}
+
+/// Cross-origin access for the configured browser origins. Requests from other origins are
+/// not rejected here; they simply get no CORS headers, and the browser withholds the answer.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            middleware::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            middleware::REQUEST_ID,
+        ])
+        .max_age(3600)
+        .block_on_origin_mismatch(false)
+}
