@@ -1,1 +1,8 @@
+//! Black-box HTTP tests: each runs against the real application on a fresh database, once
+//! on SQLite and once on PostgreSQL. Laid out like the routes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod contract;
+mod errors;
+mod health;
+mod pipeline;

@@ -349,12 +349,19 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
-            match &self.source {
-                // `{:#}` prints the whole cause chain on one line.
-                Some(source) => tracing::error!(code = %self.code, error = format!("{source:#}"), "request failed"),
-                None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
+        // `{:#}` prints the whole cause chain on one line. Failures with a cause are ours
+        // to fix; a bare 503 (database away, timeout) is an expected condition.
+        match &self.source {
+            Some(source) if self.status.is_server_error() => {
+                tracing::error!(code = %self.code, error = format!("{source:#}"), "request failed");
             }
+            None if self.status.is_server_error() => {
+                tracing::warn!(code = %self.code, detail = %self.detail, "request failed");
+            }
+            Some(source) => {
+                tracing::debug!(code = %self.code, error = format!("{source:#}"), "request rejected");
+            }
+            None => {}
         }
         let mut response = HttpResponse::build(self.status);
         response.content_type(PROBLEM_JSON);
