@@ -184,6 +184,63 @@ pub async fn harden(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::middleware::from_fn;
+    use actix_web::test::{self as actix_test, TestRequest};
+    use actix_web::{App, HttpResponse};
+
+    async fn slow() -> HttpResponse {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        HttpResponse::Ok().finish()
+    }
+
+    async fn plain_error() -> HttpResponse {
+        HttpResponse::Conflict()
+            .insert_header(("retry-after", "3"))
+            .body("plain text from somewhere")
+    }
+
+    #[actix_web::test]
+    async fn a_request_over_the_time_limit_is_answered_503() {
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(PipelineSettings {
+                    request_timeout: Duration::from_millis(50),
+                }))
+                .wrap(from_fn(limit_time))
+                .route("/slow", web::get().to(slow)),
+        )
+        .await;
+        let started = Instant::now();
+        let result =
+            actix_test::try_call_service(&app, TestRequest::get().uri("/slow").to_request()).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let error = result.err().expect("the request is abandoned");
+        let response = error.error_response();
+        assert_eq!(response.status().as_u16(), 503);
+        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "request_timeout");
+    }
+
+    #[actix_web::test]
+    async fn errors_without_a_problem_body_are_rewritten_into_one() {
+        let app = actix_test::init_service(
+            App::new()
+                .wrap(from_fn(harden))
+                .route("/conflict", web::get().to(plain_error)),
+        )
+        .await;
+        let response =
+            actix_test::call_service(&app, TestRequest::get().uri("/conflict").to_request()).await;
+        assert_eq!(response.status().as_u16(), 409);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("content-type").as_deref(), Some(PROBLEM_JSON));
+        assert_eq!(header("retry-after").as_deref(), Some("3"));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        let body: serde_json::Value = actix_test::read_body_json(response).await;
+        assert_eq!(body["code"], "conflict");
+        assert_eq!(body["status"], 409);
+    }
 
     #[test]
     fn request_ids_are_accepted_only_when_sane() {

@@ -1,0 +1,129 @@
+//! The `academy` binary as an operator meets it: its commands, its refusal of bad settings,
+//! and its graceful stop on SIGTERM. (The HTTP behaviour is tested black-box in `tests/`.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const COMMITTED: &str = include_str!("../../../openapi/openapi.json");
+
+fn academy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_academy"));
+    // Run in a folder without a .env file, with nothing inherited that could interfere.
+    command
+        .current_dir(std::env::temp_dir())
+        .env_remove("DATABASE_URL")
+        .env("ACADEMY_LOG_FORMAT", "json")
+        .env("ACADEMY_LOG", "info");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ACADEMY_") && name != "ACADEMY_LOG_FORMAT" && name != "ACADEMY_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+fn temp_sqlite_url() -> (String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "academy-cli-{}-{}.db",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
+    (format!("sqlite://{}", path.display()), path)
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let output = academy().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), COMMITTED);
+}
+
+#[test]
+fn invalid_configuration_stops_start_up_with_one_message_naming_the_variable() {
+    let output = academy()
+        .env("ACADEMY_BIND", "everywhere")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.trim(),
+        "academy: invalid configuration: ACADEMY_BIND: \"everywhere\" is not an address such as 127.0.0.1:8080"
+    );
+}
+
+#[test]
+fn migrate_up_and_status_work_on_a_new_database() {
+    let (url, path) = temp_sqlite_url();
+    let up = academy()
+        .env("DATABASE_URL", &url)
+        .args(["migrate", "up"])
+        .output()
+        .unwrap();
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    let status = academy()
+        .env("DATABASE_URL", &url)
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let listing = String::from_utf8(status.stdout).unwrap();
+    assert!(
+        listing.lines().all(|l| l.starts_with("applied ") || l == "no migrations defined"),
+        "{listing}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let (url, path) = temp_sqlite_url();
+    let mut child = academy()
+        .env("DATABASE_URL", &url)
+        .env("ACADEMY_BIND", "127.0.0.1:0")
+        .env("ACADEMY_WORKERS", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (event["message"] == "academy listening").then(|| event["address"].as_str().map(str::to_owned))?
+        })
+        .expect("the server reports its address");
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: academy.example.org\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|l| l.contains("academy stopped")),
+        "{rest:#?}"
+    );
+    let _ = std::fs::remove_file(path);
+}
