@@ -4,8 +4,8 @@
 //! listed in [`Migrator::migrations`] in the order it was added. A migration that has
 //! landed is never edited; a change is a new migration.
 
-pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
 /// The ordered list of every migration.
@@ -19,7 +19,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Key of the PostgreSQL advisory lock that serialises migration runs.
-const MIGRATION_LOCK_KEY: i64 = 0x6163_6164_656d_79; // "academy"
+const MIGRATION_LOCK_KEY: i64 = 0x0061_6361_6465_6d79; // "academy" in ASCII
 
 /// Applies every pending migration.
 ///

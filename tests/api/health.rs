@@ -49,8 +49,16 @@ async fn ready_is_503_while_postgres_is_unreachable_and_recovers_without_restart
         );
         admin.execute_unprepared(&cut_off).await.unwrap();
 
-        let body = problem(app.get("/health/ready").await, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
-        assert!(!body.to_string().contains(name.as_str()), "no internals in the problem: {body}");
+        let body = problem(
+            app.get("/health/ready").await,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+        )
+        .await;
+        assert!(
+            !body.to_string().contains(name.as_str()),
+            "no internals in the problem: {body}"
+        );
         // Liveness does not depend on the database.
         assert_eq!(app.get("/health/live").await.status(), StatusCode::OK);
 

@@ -52,7 +52,11 @@ impl TestApp {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// A request builder for any method.
@@ -81,8 +85,15 @@ pub async fn problem(response: Response, status: StatusCode, code: &str) -> Valu
     let body = json_body(response, status).await;
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16(), "{body}");
-    assert_eq!(body["type"], format!("urn:academy:problem:{code}"), "{body}");
-    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("urn:academy:problem:{code}"),
+        "{body}"
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
     assert!(body["errors"].is_array(), "{body}");
     body
 }
@@ -112,9 +123,12 @@ where
     }
     let mut config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
     config.handle_signals = false;
-    academy_server::telemetry::init_tracing(&config.log_filter, config.log_format);
+    static LOG_GUARD: OnceLock<Option<academy_server::telemetry::LogGuard>> = OnceLock::new();
+    LOG_GUARD.get_or_init(|| academy_server::telemetry::init_tracing(&config.log_filter, config.log_format));
 
-    let app = Application::build(config).await.expect("application starts");
+    let app = Application::build(config)
+        .await
+        .expect("application starts");
     let port = app.port();
     let handle = app.handle();
     let db = app.db().clone();
@@ -242,7 +256,11 @@ impl TestDatabase {
 /// PostgreSQL half is skipped.
 pub async fn postgres_admin() -> Option<DatabaseConnection> {
     let url = postgres_admin_url()?;
-    Some(Database::connect(url.as_str()).await.expect("connect as administrator"))
+    Some(
+        Database::connect(url.as_str())
+            .await
+            .expect("connect as administrator"),
+    )
 }
 
 /// The URL of a server the tests may create databases on, found once per process.
@@ -298,7 +316,14 @@ fn throwaway_cluster() -> Option<String> {
     if !data.join("PG_VERSION").exists() {
         std::fs::create_dir_all(&dir).ok()?;
         let status = Command::new("initdb")
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ])
             .arg("-D")
             .arg(&data)
             .stdout(std::process::Stdio::null())

@@ -437,7 +437,9 @@ mod tests {
 
     #[tokio::test]
     async fn internal_error_tells_the_client_nothing_of_its_cause() {
-        let cause = anyhow::anyhow!("connection to 10.1.2.3 refused: password authentication failed for user academy");
+        let cause = anyhow::anyhow!(
+            "connection to 10.1.2.3 refused: password authentication failed for user academy"
+        );
         let (status, _, body) = body_of(AppError::internal(cause)).await;
 
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -477,13 +479,19 @@ mod tests {
             AppError::from_status(StatusCode::BAD_GATEWAY).code(),
             "internal_error"
         );
-        assert_eq!(AppError::from_status(StatusCode::NOT_FOUND).code(), "not_found");
+        assert_eq!(
+            AppError::from_status(StatusCode::NOT_FOUND).code(),
+            "not_found"
+        );
     }
 
     #[test]
     fn database_errors_other_than_constraint_violations_are_internal() {
         let other = AppError::from(DbErr::Custom("disk full".into()));
         assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(other.problem().detail, AppError::internal(anyhow::anyhow!("x")).problem().detail);
+        assert_eq!(
+            other.problem().detail,
+            AppError::internal(anyhow::anyhow!("x")).problem().detail
+        );
     }
 }

@@ -58,11 +58,8 @@ fn query_error(err: QueryPayloadError) -> AppError {
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    AppError::bad_request(
-        "invalid_query",
-        "One or more query parameters are invalid.",
-    )
-    .with_errors(vec![field_error_from_serde(&message, "query")])
+    AppError::bad_request("invalid_query", "One or more query parameters are invalid.")
+        .with_errors(vec![field_error_from_serde(&message, "query")])
 }
 
 fn path_error(err: PathError) -> AppError {
@@ -216,8 +213,7 @@ mod tests {
 
     #[actix_web::test]
     async fn bad_query_parameter_is_a_400_naming_it() {
-        let (status, content_type, body) =
-            call(TestRequest::get().uri("/items?limit=many")).await;
+        let (status, content_type, body) = call(TestRequest::get().uri("/items?limit=many")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(content_type, "application/problem+json");
         assert_eq!(body["code"], "invalid_query");

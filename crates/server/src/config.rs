@@ -15,18 +15,58 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
 /// Every setting the server reads, with its default. `README.md` documents the same list.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("DATABASE_URL", DEFAULT_DATABASE_URL, "postgres://… or sqlite://…"),
-    ("ACADEMY_BIND", DEFAULT_BIND, "address and port to listen on"),
-    ("ACADEMY_LOG", "info", "log filter, e.g. `info,academy=debug`"),
-    ("ACADEMY_LOG_FORMAT", "pretty", "`pretty` for people, `json` for log collectors"),
-    ("ACADEMY_CORS_ORIGINS", "", "comma-separated origins allowed to call the API from browsers"),
+    (
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "postgres://… or sqlite://…",
+    ),
+    (
+        "ACADEMY_BIND",
+        DEFAULT_BIND,
+        "address and port to listen on",
+    ),
+    (
+        "ACADEMY_LOG",
+        "info",
+        "log filter, e.g. `info,academy=debug`",
+    ),
+    (
+        "ACADEMY_LOG_FORMAT",
+        "pretty",
+        "`pretty` for people, `json` for log collectors",
+    ),
+    (
+        "ACADEMY_CORS_ORIGINS",
+        "",
+        "comma-separated origins allowed to call the API from browsers",
+    ),
     ("ACADEMY_JSON_LIMIT", "1MiB", "largest accepted JSON body"),
-    ("ACADEMY_REQUEST_TIMEOUT", "30s", "longest a request may take before it is answered 503"),
-    ("ACADEMY_MIGRATE", "true", "apply pending migrations at start-up"),
-    ("ACADEMY_DB_MAX_CONNECTIONS", "10", "size of the database pool"),
-    ("ACADEMY_DB_ACQUIRE_TIMEOUT", "5s", "longest a request waits for a database connection"),
+    (
+        "ACADEMY_REQUEST_TIMEOUT",
+        "30s",
+        "longest a request may take before it is answered 503",
+    ),
+    (
+        "ACADEMY_MIGRATE",
+        "true",
+        "apply pending migrations at start-up",
+    ),
+    (
+        "ACADEMY_DB_MAX_CONNECTIONS",
+        "10",
+        "size of the database pool",
+    ),
+    (
+        "ACADEMY_DB_ACQUIRE_TIMEOUT",
+        "5s",
+        "longest a request waits for a database connection",
+    ),
     ("ACADEMY_WORKERS", "number of cores", "HTTP worker threads"),
-    ("ACADEMY_SHUTDOWN_TIMEOUT", "30s", "grace period for in-flight requests on SIGTERM/SIGINT"),
+    (
+        "ACADEMY_SHUTDOWN_TIMEOUT",
+        "30s",
+        "grace period for in-flight requests on SIGTERM/SIGINT",
+    ),
 ];
 
 /// How log lines are written.
@@ -67,7 +107,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}: {}", self.variable, self.message)
+        write!(
+            f,
+            "invalid configuration: {}: {}",
+            self.variable, self.message
+        )
     }
 }
 
@@ -109,8 +153,12 @@ impl Config {
             })?;
 
         let log_filter = var("ACADEMY_LOG").unwrap_or_else(|| "info".into());
-        tracing_subscriber::EnvFilter::try_new(&log_filter)
-            .map_err(|e| fail("ACADEMY_LOG", format!("{log_filter:?} is not a log filter: {e}")))?;
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| {
+            fail(
+                "ACADEMY_LOG",
+                format!("{log_filter:?} is not a log filter: {e}"),
+            )
+        })?;
 
         let log_format = match var("ACADEMY_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
@@ -216,7 +264,9 @@ fn parse_size(text: &str) -> Result<usize, String> {
         _ => return Err(format!("{text:?} has an unknown unit; use B, KiB or MiB")),
     };
     match value.checked_mul(factor) {
-        Some(0) | None => Err(format!("{text:?} must be between 1 byte and the address space")),
+        Some(0) | None => Err(format!(
+            "{text:?} must be between 1 byte and the address space"
+        )),
         Some(bytes) => Ok(bytes),
     }
 }
@@ -287,7 +337,10 @@ mod tests {
             ("ACADEMY_BIND", "0.0.0.0:9000"),
             ("ACADEMY_LOG", "warn,academy=debug"),
             ("ACADEMY_LOG_FORMAT", "json"),
-            ("ACADEMY_CORS_ORIGINS", "https://a.example.org, http://localhost:5173"),
+            (
+                "ACADEMY_CORS_ORIGINS",
+                "https://a.example.org, http://localhost:5173",
+            ),
             ("ACADEMY_JSON_LIMIT", "256KiB"),
             ("ACADEMY_REQUEST_TIMEOUT", "1500ms"),
             ("ACADEMY_MIGRATE", "false"),
@@ -328,7 +381,9 @@ mod tests {
             let error = config(&[(variable, value)]).expect_err(variable);
             assert_eq!(error.variable, variable);
             assert!(
-                error.to_string().starts_with(&format!("invalid configuration: {variable}: ")),
+                error
+                    .to_string()
+                    .starts_with(&format!("invalid configuration: {variable}: ")),
                 "{error}"
             );
         }

@@ -40,7 +40,8 @@ enum MigrateAction {
 }
 
 fn settings_help() -> String {
-    let mut help = String::from("Settings (environment variables; a .env file is read if present):\n");
+    let mut help =
+        String::from("Settings (environment variables; a .env file is read if present):\n");
     for (name, default, meaning) in VARIABLES {
         let default = if default.is_empty() { "unset" } else { default };
         help.push_str(&format!("  {name:<28} {meaning} [default: {default}]\n"));
@@ -64,7 +65,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init_tracing(&config.log_filter, config.log_format);
+    let _log_guard = telemetry::init_tracing(&config.log_filter, config.log_format);
     if let Ok(path) = dotenv {
         tracing::info!(path = %path.display(), "read settings from .env");
     }
@@ -77,7 +78,10 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "academy stopped with an error");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "academy stopped with an error"
+            );
             eprintln!("academy: {error:#}");
             ExitCode::FAILURE
         }

@@ -153,7 +153,11 @@ pub async fn harden(
             let (request, original) = response.into_parts();
             let mut problem = AppError::from_status(status).error_response();
             for (name, value) in original.headers() {
-                let body_header = [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING];
+                let body_header = [
+                    header::CONTENT_TYPE,
+                    header::CONTENT_LENGTH,
+                    header::CONTENT_ENCODING,
+                ];
                 if !body_header.contains(name) {
                     problem.headers_mut().append(name.clone(), value.clone());
                 }
@@ -168,10 +172,19 @@ pub async fn harden(
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ),
         (header::CONTENT_SECURITY_POLICY, csp),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-site"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-site",
+        ),
     ];
     for (name, value) in fixed {
         if !headers.contains_key(&name) {
@@ -217,7 +230,9 @@ mod tests {
         let error = result.err().expect("the request is abandoned");
         let response = error.error_response();
         assert_eq!(response.status().as_u16(), 503);
-        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["code"], "request_timeout");
     }
@@ -233,7 +248,13 @@ mod tests {
         let response =
             actix_test::call_service(&app, TestRequest::get().uri("/conflict").to_request()).await;
         assert_eq!(response.status().as_u16(), 409);
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         assert_eq!(header("content-type").as_deref(), Some(PROBLEM_JSON));
         assert_eq!(header("retry-after").as_deref(), Some("3"));
         assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));

@@ -118,7 +118,12 @@ mod tests {
     fn the_document_is_openapi_3_1() {
         let json: serde_json::Value =
             serde_json::from_str(&document_json()).expect("the document is JSON");
-        assert!(json["openapi"].as_str().unwrap_or_default().starts_with("3.1"));
+        assert!(
+            json["openapi"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("3.1")
+        );
         assert!(json["components"]["schemas"]["Problem"].is_object());
     }
 }

@@ -71,7 +71,10 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .default_service(web::to(fallback::not_routed))
                 .wrap(from_fn(middleware::limit_time))
-                .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(from_fn(middleware::harden))
                 .wrap(from_fn(middleware::observe))
         })

@@ -4,20 +4,31 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::config::LogFormat;
 
-/// Installs the global log subscriber. Call once, at start-up; later calls do nothing.
-pub fn init_tracing(filter: &str, format: LogFormat) {
+/// Keeps the log writer running; dropping it flushes queued lines.
+pub type LogGuard = WorkerGuard;
+
+/// Installs the global log subscriber. Call once, at start-up, and keep the returned guard
+/// alive until the end: lines are written by a background thread so that request workers
+/// never wait on the terminal or a pipe, and dropping the guard flushes what is queued.
+/// Returns `None` when a subscriber is already installed (a second app in one process).
+pub fn init_tracing(filter: &str, format: LogFormat) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // Not lossy: under overload, logging slows requests down rather than dropping lines.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::NONE)
+        .with_writer(writer)
         .with_target(true)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
-    let result = match format {
+        .with_ansi(ansi);
+    let installed = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder
             .json()
@@ -26,8 +37,7 @@ pub fn init_tracing(filter: &str, format: LogFormat) {
             .flatten_event(true)
             .try_init(),
     };
-    // Already installed (a second app in the same process, as in tests): keep the first.
-    let _ = result;
+    installed.ok().map(|()| guard)
 }
 
 /// Upper bounds of the request latency histogram, in seconds.

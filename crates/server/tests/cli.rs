@@ -62,7 +62,11 @@ fn migrate_up_and_status_work_on_a_new_database() {
         .args(["migrate", "up"])
         .output()
         .unwrap();
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
     let status = academy()
         .env("DATABASE_URL", &url)
         .args(["migrate", "status"])
@@ -71,7 +75,9 @@ fn migrate_up_and_status_work_on_a_new_database() {
     assert!(status.status.success());
     let listing = String::from_utf8(status.stdout).unwrap();
     assert!(
-        listing.lines().all(|l| l.starts_with("applied ") || l == "no migrations defined"),
+        listing
+            .lines()
+            .all(|l| l.starts_with("applied ") || l == "no migrations defined"),
         "{listing}"
     );
     let _ = std::fs::remove_file(path);
@@ -93,14 +99,17 @@ fn serve_stops_cleanly_on_sigterm() {
         .map_while(Result::ok)
         .find_map(|line| {
             let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            (event["message"] == "academy listening").then(|| event["address"].as_str().map(str::to_owned))?
+            (event["message"] == "academy listening")
+                .then(|| event["address"].as_str().map(str::to_owned))?
         })
         .expect("the server reports its address");
     let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
 
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
-        .write_all(b"GET /health/live HTTP/1.1\r\nHost: academy.example.org\r\nConnection: close\r\n\r\n")
+        .write_all(
+            b"GET /health/live HTTP/1.1\r\nHost: academy.example.org\r\nConnection: close\r\n\r\n",
+        )
         .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
@@ -116,7 +125,10 @@ fn serve_stops_cleanly_on_sigterm() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");

@@ -63,10 +63,13 @@ impl RouteTable {
             .iter()
             .filter(|(segments, _)| {
                 segments.len() == parts.len()
-                    && segments.iter().zip(&parts).all(|(segment, part)| match segment {
-                        Segment::Parameter => !part.is_empty(),
-                        Segment::Literal(literal) => literal == part,
-                    })
+                    && segments
+                        .iter()
+                        .zip(&parts)
+                        .all(|(segment, part)| match segment {
+                            Segment::Parameter => !part.is_empty(),
+                            Segment::Literal(literal) => literal == part,
+                        })
             })
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
@@ -97,8 +100,8 @@ pub async fn not_routed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
     use utoipa::openapi::OpenApiBuilder;
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 
     fn table() -> RouteTable {
         let paths = PathsBuilder::new()

@@ -50,7 +50,8 @@ pub async fn version() -> HttpResponse {
 pub async fn metrics(db: web::Data<Db>, max: web::Data<PoolSize>) -> HttpResponse {
     let (open, idle) = db::pool_usage(&db);
     ::metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
-    ::metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(open - idle.min(open)));
+    ::metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(f64::from(open - idle.min(open)));
     ::metrics::gauge!("db_pool_max_connections").set(f64::from(max.0));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load benchmark of the academy server. Prints a Markdown table of throughput, latency and
+# memory; copy it into bench/README.md together with the machine it ran on.
+#
+#   bash bench/run.sh                 # 10 s per scenario, 32 connections
+#   DURATION=30s CONNECTIONS=64 bash bench/run.sh
+#
+# Needs wrk (installed with apt-get when missing) and, for the PostgreSQL rows, a server at
+# BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PG_SERVER="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PG_DB="academy_bench"
+WORK="$(mktemp -d /tmp/academy-bench.XXXXXX)"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+echo "building release binaries…" >&2
+cargo build --release -q -p academy-server -p academy-bench
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+peak_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+wait_ready() {
+  for _ in $(seq 1 100); do
+    curl -fs "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server at $1 did not come up" >&2
+  return 1
+}
+
+# wrk → "requests/s | p50 | p99"
+measure() {
+  local out
+  out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")"
+  local rps p50 p99 errors
+  rps="$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  errors="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')"
+  [ -z "$errors" ] || echo "warning: $1: $errors" >&2
+  echo "$rps | $p50 | $p99"
+}
+
+start_academy() { # name database-url port
+  DATABASE_URL="$2" ACADEMY_BIND="127.0.0.1:$3" ACADEMY_LOG="${ACADEMY_LOG:-info}" \
+    ACADEMY_LOG_FORMAT=json ./target/release/academy serve >"$WORK/$1.log" 2>&1 &
+  PIDS+=($!)
+  wait_ready "http://127.0.0.1:$3/health/live"
+  echo "${PIDS[-1]}"
+}
+
+echo "| server | endpoint | requests/s | p50 | p99 | RSS idle | RSS peak |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+
+BARE_BIND=127.0.0.1:8091 ./target/release/bare >/dev/null 2>&1 &
+PIDS+=($!)
+bare=$!
+wait_ready "http://127.0.0.1:8091/health/live"
+idle="$(rss_kib "$bare")"
+row="$(measure http://127.0.0.1:8091/health/live)"
+echo "| bare actix-web | /health/live | $row | ${idle} KiB | $(peak_kib "$bare") KiB |"
+kill "$bare"
+
+sqlite_pid="$(start_academy sqlite "sqlite://$WORK/academy.db" 8092)"
+idle="$(rss_kib "$sqlite_pid")"
+for endpoint in /health/live /health/ready; do
+  row="$(measure "http://127.0.0.1:8092$endpoint")"
+  echo "| academy, SQLite | $endpoint | $row | ${idle} KiB | $(peak_kib "$sqlite_pid") KiB |"
+done
+kill "$sqlite_pid"
+
+if psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 &&
+  psql "$PG_SERVER" -qc "CREATE DATABASE $PG_DB" >/dev/null; then
+  pg_url="${PG_SERVER%/*}/$PG_DB"
+  pg_pid="$(start_academy postgres "$pg_url" 8093)"
+  idle="$(rss_kib "$pg_pid")"
+  for endpoint in /health/live /health/ready; do
+    row="$(measure "http://127.0.0.1:8093$endpoint")"
+    echo "| academy, PostgreSQL | $endpoint | $row | ${idle} KiB | $(peak_kib "$pg_pid") KiB |"
+  done
+  kill "$pg_pid"
+  psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
+else
+  echo "(PostgreSQL at $PG_SERVER not reachable: PostgreSQL rows skipped)" >&2
+fi
