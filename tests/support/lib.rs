@@ -124,7 +124,9 @@ where
     let mut config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
     config.handle_signals = false;
     static LOG_GUARD: OnceLock<Option<academy_server::telemetry::LogGuard>> = OnceLock::new();
-    LOG_GUARD.get_or_init(|| academy_server::telemetry::init_tracing(&config.log_filter, config.log_format));
+    LOG_GUARD.get_or_init(|| {
+        academy_server::telemetry::init_tracing(&config.log_filter, config.log_format)
+    });
 
     let app = Application::build(config)
         .await
