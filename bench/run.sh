@@ -83,6 +83,13 @@ for endpoint in /health/live /health/ready; do
 done
 kill "$sqlite_pid"
 
+# The same pipeline without the access log: how much of the cost is the log line.
+quiet_pid="$(ACADEMY_LOG=warn start_academy quiet "sqlite://$WORK/academy.db" 8094)"
+idle="$(rss_kib "$quiet_pid")"
+row="$(measure http://127.0.0.1:8094/health/live)"
+echo "| academy, SQLite, access log off | /health/live | $row | ${idle} KiB | $(peak_kib "$quiet_pid") KiB |"
+kill "$quiet_pid"
+
 if psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 &&
   psql "$PG_SERVER" -qc "CREATE DATABASE $PG_DB" >/dev/null; then
   pg_url="${PG_SERVER%/*}/$PG_DB"
