@@ -33,10 +33,10 @@ struct ApiDoc;
 /// Mounts every documented route. The server and [`document`] both call it, so what is
 /// served and what is documented are the same list.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::live)
-        .service(health::ready)
-        .service(meta::metrics)
-        .service(scope::scope("/api/v1").service(meta::version));
+    cfg.service(health::liveness)
+        .service(health::readiness)
+        .service(meta::get_metrics)
+        .service(scope::scope("/api/v1").service(meta::get_version));
 }
 
 /// The complete OpenAPI 3.1 document.

@@ -44,7 +44,7 @@ pub struct ReadyResponse {
     responses((status = OK, description = "The process is up.", body = LiveResponse))
 )]
 #[get("/health/live")]
-pub async fn live() -> HttpResponse {
+pub async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(LiveResponse { status: "ok" })
 }
 
@@ -61,7 +61,7 @@ pub async fn live() -> HttpResponse {
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn readiness(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     match db::ping(&db, READY_TIMEOUT).await {
         Ok(latency) => Ok(HttpResponse::Ok()
             .insert_header(("cache-control", "no-store"))

@@ -28,7 +28,7 @@ pub struct VersionResponse {
     responses((status = OK, description = "The running build.", body = VersionResponse))
 )]
 #[get("/version")]
-pub async fn version() -> HttpResponse {
+pub async fn get_version() -> HttpResponse {
     HttpResponse::Ok().json(VersionResponse {
         name: "academy",
         version: env!("CARGO_PKG_VERSION"),
@@ -47,12 +47,12 @@ pub async fn version() -> HttpResponse {
         body = String, content_type = "text/plain; version=0.0.4"))
 )]
 #[get("/metrics")]
-pub async fn metrics(db: web::Data<Db>, max: web::Data<PoolSize>) -> HttpResponse {
+pub async fn get_metrics(db: web::Data<Db>, max: web::Data<PoolSize>) -> HttpResponse {
     let (open, idle) = db::pool_usage(&db);
-    ::metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
-    ::metrics::gauge!("db_pool_connections", "state" => "in_use")
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
         .set(f64::from(open - idle.min(open)));
-    ::metrics::gauge!("db_pool_max_connections").set(f64::from(max.0));
+    metrics::gauge!("db_pool_max_connections").set(f64::from(max.0));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(telemetry::metrics_handle().render())
