@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use academy_kernel::{AppError, PROBLEM_JSON};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 use tracing::Instrument;
@@ -41,6 +42,7 @@ pub async fn observe(
         .filter(|v| is_sane_request_id(v))
         .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
     let method = req.method().clone();
+    let is_docs = req.path().starts_with("/docs");
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -51,14 +53,24 @@ pub async fn observe(
     let mut response = match next.call(req).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {
-            // Only middleware fails this way (handlers' errors are already responses), and
-            // without the request no response can be built here: actix renders the error
-            // itself, still as a problem document. Log and count it all the same.
-            let status = error.as_response_error().status_code().as_u16();
+            // Only middleware fails this way (the time limit, say; handlers' errors are
+            // already responses). Without the request no `ServiceResponse` can be built, so
+            // the finished response travels inside the error and actix sends it as it is.
+            let mut response = error.error_response();
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            secure(response.headers_mut(), is_docs);
+            let status = response.status().as_u16();
             record(&method, "unmatched", status, started);
-            tracing::warn!(target: "academy::access", parent: &span, status,
-                latency_ms = started.elapsed().as_secs_f64() * 1000.0, error = %error, "request failed");
-            return Err(error);
+            tracing::warn!(
+                target: "academy::access",
+                parent: &span,
+                status,
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request failed"
+            );
+            return Err(InternalError::from_response(error.to_string(), response).into());
         }
     };
 
@@ -166,7 +178,12 @@ pub async fn harden(
         }
     }
 
-    let headers = response.headers_mut();
+    secure(response.headers_mut(), is_docs);
+    Ok(response)
+}
+
+/// Adds the security headers a response does not set itself.
+fn secure(headers: &mut HeaderMap, is_docs: bool) {
     let csp = if is_docs { DOCS_CSP } else { API_CSP };
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -191,7 +208,6 @@ pub async fn harden(
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-    Ok(response)
 }
 
 #[cfg(test)]
@@ -235,6 +251,41 @@ mod tests {
             .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["code"], "request_timeout");
+    }
+
+    #[actix_web::test]
+    async fn a_timed_out_request_still_carries_its_request_id_and_security_headers() {
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(PipelineSettings {
+                    request_timeout: Duration::from_millis(50),
+                }))
+                .wrap(from_fn(limit_time))
+                .wrap(from_fn(harden))
+                .wrap(from_fn(observe))
+                .route("/slow", web::get().to(slow)),
+        )
+        .await;
+        let request = TestRequest::get()
+            .uri("/slow")
+            .insert_header(("x-request-id", "trace-7"))
+            .to_request();
+        let error = actix_test::try_call_service(&app, request)
+            .await
+            .err()
+            .expect("the request is abandoned");
+        let response = error.error_response();
+        assert_eq!(response.status().as_u16(), 503);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("x-request-id").as_deref(), Some("trace-7"));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(header("content-type").as_deref(), Some(PROBLEM_JSON));
     }
 
     #[actix_web::test]
