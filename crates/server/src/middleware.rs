@@ -243,7 +243,7 @@ mod tests {
         let result =
             actix_test::try_call_service(&app, TestRequest::get().uri("/slow").to_request()).await;
         assert!(started.elapsed() < Duration::from_secs(2));
-        let error = result.expect_err("the request is abandoned");
+        let error = result.err().expect("the request is abandoned");
         let response = error.error_response();
         assert_eq!(response.status().as_u16(), 503);
         let body = actix_web::body::to_bytes(response.into_body())
