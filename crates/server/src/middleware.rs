@@ -222,6 +222,12 @@ mod tests {
         HttpResponse::Ok().finish()
     }
 
+    fn short_time_limit() -> web::Data<PipelineSettings> {
+        web::Data::new(PipelineSettings {
+            request_timeout: Duration::from_millis(50),
+        })
+    }
+
     async fn plain_error() -> HttpResponse {
         HttpResponse::Conflict()
             .insert_header(("retry-after", "3"))
@@ -232,9 +238,7 @@ mod tests {
     async fn a_request_over_the_time_limit_is_answered_503() {
         let app = actix_test::init_service(
             App::new()
-                .app_data(web::Data::new(PipelineSettings {
-                    request_timeout: Duration::from_millis(50),
-                }))
+                .app_data(short_time_limit())
                 .wrap(from_fn(limit_time))
                 .route("/slow", web::get().to(slow)),
         )
@@ -257,9 +261,7 @@ mod tests {
     async fn a_timed_out_request_still_carries_its_request_id_and_security_headers() {
         let app = actix_test::init_service(
             App::new()
-                .app_data(web::Data::new(PipelineSettings {
-                    request_timeout: Duration::from_millis(50),
-                }))
+                .app_data(short_time_limit())
                 .wrap(from_fn(limit_time))
                 .wrap(from_fn(harden))
                 .wrap(from_fn(observe))
