@@ -4,6 +4,9 @@
 //! listed in [`Migrator::migrations`] in the order it was added. A migration that has
 //! landed is never edited; a change is a new migration.
 
+mod m20261121_000001_identity;
+mod m20261121_000002_outbox;
+
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
@@ -14,7 +17,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        Vec::new()
+        vec![
+            Box::new(m20261121_000001_identity::Migration),
+            Box::new(m20261121_000002_outbox::Migration),
+        ]
     }
 }
 

@@ -1,0 +1,3 @@
+//! Tables of the notifications crate.
+
+pub mod outbox_mail;
