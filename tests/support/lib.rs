@@ -98,6 +98,9 @@ pub async fn problem(response: Response, status: StatusCode, code: &str) -> Valu
     body
 }
 
+/// The access-token secret of every test server, so tests can forge tokens.
+pub const JWT_SECRET: &str = "test-secret-for-the-academy-black-box-tests";
+
 /// Environment overrides for one test's server, on top of the test defaults.
 pub type Settings = &'static [(&'static str, &'static str)];
 
@@ -117,6 +120,7 @@ where
         ("ACADEMY_WORKERS", "1".to_owned()),
         ("ACADEMY_DB_MAX_CONNECTIONS", "5".to_owned()),
         ("ACADEMY_LOG", "warn".to_owned()),
+        ("ACADEMY_JWT_SECRET", JWT_SECRET.to_owned()),
     ]);
     for (name, value) in settings {
         env.insert(name, (*value).to_owned());

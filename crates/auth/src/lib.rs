@@ -1,1 +1,27 @@
-//! Identity and access.
+//! Identity and access: accounts, roles, member organisations, municipalities, sessions,
+//! and the [`Principal`] extractor every other capability authenticates with.
+//!
+//! Reading order: `entity/` (tables) → [`domain`] (validated types, pure rules) →
+//! [`password`], [`jwt`], [`tokens`] (mechanics) → `accounts`, `sessions`, `directory`
+//! (use cases) → `http/` (handlers, mounted by [`configure`]).
+
+mod accounts;
+mod audit;
+mod directory;
+pub mod domain;
+pub mod entity;
+mod http;
+pub mod jwt;
+mod mails;
+pub mod password;
+mod principal;
+mod sessions;
+mod settings;
+mod throttle;
+pub mod tokens;
+
+pub use accounts::{CreateAdminOutcome, create_admin};
+pub use domain::{Role, Roles, UserStatus};
+pub use http::{TAGS, configure};
+pub use principal::{Admins, Coordinators, Principal, Require, RoleSet};
+pub use settings::{Auth, AuthSettings, ThrottleSettings};

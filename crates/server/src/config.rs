@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use academy_auth::{AuthSettings, ThrottleSettings};
 use academy_kernel::db::{Backend, DbSettings};
 
 /// The default database: an embedded SQLite file, created on first start.
@@ -67,6 +68,61 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "30s",
         "grace period for in-flight requests on SIGTERM/SIGINT",
     ),
+    (
+        "ACADEMY_JWT_SECRET",
+        "",
+        "signs access tokens; at least 32 bytes of randomness, e.g. `openssl rand -base64 48` (required unless ACADEMY_DEV_MODE)",
+    ),
+    (
+        "ACADEMY_JWT_PREVIOUS_SECRETS",
+        "",
+        "comma-separated earlier secrets still accepted, so the key can rotate without signing anyone out",
+    ),
+    (
+        "ACADEMY_DEV_MODE",
+        "false",
+        "development: without ACADEMY_JWT_SECRET a random one is generated per start (tokens die on restart)",
+    ),
+    (
+        "ACADEMY_ACCESS_TOKEN_TTL",
+        "15m",
+        "lifetime of access tokens",
+    ),
+    (
+        "ACADEMY_REFRESH_TOKEN_TTL",
+        "30d",
+        "lifetime of a session without use",
+    ),
+    (
+        "ACADEMY_APP_URL",
+        "http://localhost:8080",
+        "base address of the web frontend; links in mails point there",
+    ),
+    (
+        "ACADEMY_PASSWORD_HASH_CONCURRENCY",
+        "number of cores",
+        "password hashes (19 MiB each) computed at once; more wait",
+    ),
+    (
+        "ACADEMY_LOGIN_MAX_FAILURES",
+        "5",
+        "failed logins per account within the window before 429",
+    ),
+    (
+        "ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT",
+        "50",
+        "failed logins per client address within the window before 429",
+    ),
+    (
+        "ACADEMY_LOGIN_WINDOW",
+        "15m",
+        "sliding window of the login throttle",
+    ),
+    (
+        "ACADEMY_TRUST_FORWARDED",
+        "false",
+        "take the client address from Forwarded/X-Forwarded-For (only behind a proxy that sets them)",
+    ),
 ];
 
 /// How log lines are written.
@@ -96,6 +152,11 @@ pub struct Config {
     /// Whether the server installs its own SIGTERM/SIGINT handlers (off in tests, where
     /// many servers share one process).
     pub handle_signals: bool,
+    /// Identity and access; `auth.jwt_secret` is empty when none was configured outside
+    /// development mode, which [`Config::auth_settings`] refuses.
+    pub auth: AuthSettings,
+    /// The JWT secret was generated for this process (development mode).
+    pub jwt_secret_generated: bool,
 }
 
 /// A setting that could not be used.
@@ -206,6 +267,71 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = positive("ACADEMY_WORKERS", cores)?;
 
+        let flag = |name: &'static str, default: bool| match var(name) {
+            None => Ok(default),
+            Some(text) => parse_bool(&text).map_err(|m| fail(name, m)),
+        };
+        let dev_mode = flag("ACADEMY_DEV_MODE", false)?;
+        let check_secret = |name: &'static str, secret: &str| {
+            if secret.len() < academy_auth::jwt::MIN_SECRET_BYTES {
+                Err(fail(
+                    name,
+                    format!(
+                        "must be at least {} bytes long; generate one with `openssl rand -base64 48`",
+                        academy_auth::jwt::MIN_SECRET_BYTES
+                    ),
+                ))
+            } else {
+                Ok(secret.to_owned())
+            }
+        };
+        let (jwt_secret, jwt_secret_generated) = match var("ACADEMY_JWT_SECRET") {
+            Some(secret) => (check_secret("ACADEMY_JWT_SECRET", &secret)?, false),
+            None if dev_mode => (academy_auth::tokens::generate(), true),
+            None => (String::new(), false),
+        };
+        let jwt_previous_secrets = var("ACADEMY_JWT_PREVIOUS_SECRETS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| check_secret("ACADEMY_JWT_PREVIOUS_SECRETS", s))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let access_token_ttl = duration("ACADEMY_ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?;
+        let refresh_token_ttl = duration(
+            "ACADEMY_REFRESH_TOKEN_TTL",
+            Duration::from_secs(30 * 24 * 3600),
+        )?;
+        let app_url = var("ACADEMY_APP_URL").unwrap_or_else(|| "http://localhost:8080".into());
+        parse_origins(app_url.trim_end_matches('/')).map_err(|_| {
+            fail(
+                "ACADEMY_APP_URL",
+                format!("{app_url:?} is not an address such as https://akademie.example.org"),
+            )
+        })?;
+        let hash_concurrency = positive("ACADEMY_PASSWORD_HASH_CONCURRENCY", cores)?;
+        let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
+        let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
+        let window = duration("ACADEMY_LOGIN_WINDOW", Duration::from_secs(15 * 60))?;
+        let trust_forwarded = flag("ACADEMY_TRUST_FORWARDED", false)?;
+        let auth = AuthSettings {
+            jwt_secret,
+            jwt_previous_secrets,
+            access_token_ttl,
+            refresh_token_ttl,
+            app_url,
+            hash_concurrency,
+            throttle: ThrottleSettings {
+                per_account,
+                per_client,
+                window,
+            },
+            trust_forwarded,
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -220,7 +346,20 @@ impl Config {
             workers,
             shutdown_timeout,
             handle_signals: true,
+            auth,
+            jwt_secret_generated,
         })
+    }
+
+    /// The identity settings, or the error that no JWT secret is configured.
+    pub fn auth_settings(&self) -> Result<AuthSettings, ConfigError> {
+        if self.auth.jwt_secret.is_empty() {
+            return Err(ConfigError {
+                variable: "ACADEMY_JWT_SECRET",
+                message: "is required to sign access tokens; generate one with `openssl rand -base64 48`, or set ACADEMY_DEV_MODE=true on a development machine".into(),
+            });
+        }
+        Ok(self.auth.clone())
     }
 
     /// The settings of the database pool.
@@ -243,7 +382,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => Duration::from_secs(value),
         "ms" => Duration::from_millis(value),
         "m" | "min" => Duration::from_secs(value * 60),
-        _ => return Err(format!("{text:?} has an unknown unit; use ms, s or m")),
+        "h" => Duration::from_secs(value * 3600),
+        "d" => Duration::from_secs(value * 24 * 3600),
+        _ => {
+            return Err(format!(
+                "{text:?} has an unknown unit; use ms, s, m, h or d"
+            ));
+        }
     };
     if duration.is_zero() {
         return Err(format!("{text:?} must be longer than zero"));
@@ -376,6 +521,17 @@ mod tests {
             ("ACADEMY_MIGRATE", "maybe"),
             ("ACADEMY_DB_MAX_CONNECTIONS", "0"),
             ("ACADEMY_WORKERS", "-1"),
+            ("ACADEMY_JWT_SECRET", "too-short"),
+            ("ACADEMY_JWT_PREVIOUS_SECRETS", "also-too-short"),
+            ("ACADEMY_DEV_MODE", "sometimes"),
+            ("ACADEMY_ACCESS_TOKEN_TTL", "0s"),
+            ("ACADEMY_REFRESH_TOKEN_TTL", "forever"),
+            ("ACADEMY_APP_URL", "akademie.example.org"),
+            ("ACADEMY_PASSWORD_HASH_CONCURRENCY", "0"),
+            ("ACADEMY_LOGIN_MAX_FAILURES", "none"),
+            ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "0"),
+            ("ACADEMY_LOGIN_WINDOW", "1w"),
+            ("ACADEMY_TRUST_FORWARDED", "perhaps"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(variable);
@@ -390,12 +546,43 @@ mod tests {
     }
 
     #[test]
+    fn a_jwt_secret_is_required_outside_development_mode() {
+        let error = config(&[]).unwrap().auth_settings().unwrap_err();
+        assert_eq!(error.variable, "ACADEMY_JWT_SECRET");
+
+        let dev = config(&[("ACADEMY_DEV_MODE", "true")]).unwrap();
+        assert!(dev.jwt_secret_generated);
+        assert!(dev.auth_settings().unwrap().jwt_secret.len() >= 32);
+
+        let secret = "a-configured-secret-that-is-long-enough";
+        let configured =
+            config(&[("ACADEMY_JWT_SECRET", secret), ("ACADEMY_DEV_MODE", "true")]).unwrap();
+        assert!(!configured.jwt_secret_generated);
+        assert_eq!(configured.auth_settings().unwrap().jwt_secret, secret);
+    }
+
+    #[test]
+    fn auth_settings_have_safe_defaults() {
+        let auth = config(&[("ACADEMY_DEV_MODE", "1")]).unwrap().auth;
+        assert_eq!(auth.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(auth.refresh_token_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(auth.throttle.per_account, 5);
+        assert_eq!(auth.throttle.window, Duration::from_secs(900));
+        assert!(!auth.trust_forwarded);
+        assert!(auth.hash_concurrency >= 1);
+    }
+
+    #[test]
     fn sizes_and_durations_parse_with_units() {
         assert_eq!(parse_size("65536"), Ok(65536));
         assert_eq!(parse_size("2MiB"), Ok(2 * 1024 * 1024));
         assert!(parse_size("0").is_err());
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("1h").is_err());
+        assert_eq!(
+            parse_duration("30d"),
+            Ok(Duration::from_secs(30 * 24 * 3600))
+        );
+        assert!(parse_duration("1w").is_err());
     }
 }

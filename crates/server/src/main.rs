@@ -29,6 +29,16 @@ enum Command {
     },
     /// Print the OpenAPI document (the committed `openapi/openapi.json` is its output).
     Openapi,
+    /// Create the first administrator, or make an existing account one. The password comes
+    /// from ACADEMY_ADMIN_PASSWORD or, if that is unset, from the first line of stdin.
+    CreateAdmin {
+        /// Email address of the administrator.
+        #[arg(long)]
+        email: String,
+        /// Display name of a new account.
+        #[arg(long, default_value = "Administration")]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,7 +81,16 @@ async fn main() -> ExitCode {
     }
 
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+        Command::Serve => {
+            if let Err(error) = config.auth_settings() {
+                eprintln!("academy: {error}");
+                return ExitCode::from(2);
+            }
+            serve(config).await
+        }
+        Command::CreateAdmin { email, name } => {
+            return create_admin(config, &email, &name).await;
+        }
         Command::Migrate { action } => migrate(config, action).await,
         Command::Openapi => Ok(()),
     };
@@ -89,6 +108,11 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.jwt_secret_generated {
+        tracing::warn!(
+            "development mode: generated a random ACADEMY_JWT_SECRET; every token dies when the server stops. Never run production like this."
+        );
+    }
     let backend = academy_kernel::db::Backend::from_url(&config.database_url)
         .map_or("unknown", |b| b.as_str());
     let app = Application::build(config.clone()).await?;
@@ -123,4 +147,49 @@ async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
     }
     db.close().await?;
     Ok(())
+}
+
+/// `academy create-admin`: exit 0 on success, 2 on unusable input, 1 on other failures.
+async fn create_admin(config: Config, email: &str, name: &str) -> ExitCode {
+    let password = match std::env::var("ACADEMY_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line).is_err() {
+                eprintln!("academy: cannot read the password from stdin");
+                return ExitCode::from(2);
+            }
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let outcome = async {
+        let db = academy_kernel::db::connect(&config.db_settings()).await?;
+        academy_migrations::migrate_up(&db).await?;
+        let outcome = academy_auth::create_admin(&db, email, name, password).await;
+        db.close().await?;
+        anyhow::Ok(outcome)
+    }
+    .await;
+    match outcome {
+        Ok(Ok(academy_auth::CreateAdminOutcome::Created(id))) => {
+            println!("created administrator {email} ({id})");
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(academy_auth::CreateAdminOutcome::Promoted(id))) => {
+            println!("{email} ({id}) is now an administrator with the new password");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => {
+            let problem = error.problem();
+            eprintln!("academy: {}", problem.detail);
+            for field in &problem.errors {
+                eprintln!("  {}: {}", field.field, field.message);
+            }
+            ExitCode::from(2)
+        }
+        Err(error) => {
+            eprintln!("academy: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -6,6 +6,7 @@ use actix_web::App;
 use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
@@ -36,7 +37,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::liveness)
         .service(health::readiness)
         .service(meta::get_metrics)
-        .service(scope::scope("/api/v1").service(meta::get_version));
+        .service(
+            scope::scope("/api/v1")
+                .service(meta::get_version)
+                .configure(academy_auth::configure),
+        );
 }
 
 /// The complete OpenAPI 3.1 document.
@@ -47,7 +52,35 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts();
     add_problem_responses(&mut api);
+    add_tags_and_security(&mut api);
     api
+}
+
+/// The tags of the capabilities, and the bearer scheme their protected operations name.
+fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
+    let tags = api.tags.get_or_insert_with(Vec::new);
+    for (name, description) in academy_auth::TAGS {
+        tags.push(
+            utoipa::openapi::tag::TagBuilder::new()
+                .name(*name)
+                .description(Some(*description))
+                .build(),
+        );
+    }
+    api.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login` or `/auth/refresh`.",
+                    ))
+                    .build(),
+            ),
+        );
 }
 
 /// The document as the pretty-printed JSON that is committed and served.

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 
+use academy_auth::Auth;
 use academy_kernel::db::{self, Db};
 use academy_kernel::extract;
 use actix_cors::Cors;
@@ -31,6 +32,7 @@ impl Application {
     /// prepares the HTTP server. Binding port 0 picks a free port; [`port`](Self::port)
     /// tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let auth = web::Data::new(Auth::new(config.auth_settings()?));
         let db = db::connect(&config.db_settings())
             .await
             .context("cannot open the database given by DATABASE_URL")?;
@@ -61,6 +63,7 @@ impl Application {
                 .configure(openapi::routes)
                 .split_for_parts();
             app.app_data(db_data.clone())
+                .app_data(auth.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(route_table.clone())

@@ -55,6 +55,76 @@ fn invalid_configuration_stops_start_up_with_one_message_naming_the_variable() {
 }
 
 #[test]
+fn serve_refuses_to_start_without_a_jwt_secret_outside_development_mode() {
+    let (url, path) = temp_sqlite_url();
+    let output = academy()
+        .env("DATABASE_URL", &url)
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("academy: invalid configuration: ACADEMY_JWT_SECRET: is required"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn create_admin_creates_then_promotes_and_refuses_weak_passwords() {
+    let (url, path) = temp_sqlite_url();
+    let run = |password_env: Option<&str>, stdin: &str| {
+        let mut command = academy();
+        command
+            .env("DATABASE_URL", &url)
+            .args(["create-admin", "--email", "admin@example.org"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(password) = password_env {
+            command.env("ACADEMY_ADMIN_PASSWORD", password);
+        }
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let created = run(Some("Verwaltung am Marktplatz 7"), "");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&created.stdout)
+            .contains("created administrator admin@example.org")
+    );
+
+    let promoted = run(None, "Rathaus mit grünem Dach\n");
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("is now an administrator"));
+
+    let weak = run(Some("passwort2024"), "");
+    assert_eq!(weak.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&weak.stderr);
+    assert!(
+        stderr.contains("password: is one of the most common passwords"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
 fn migrate_up_and_status_work_on_a_new_database() {
     let (url, path) = temp_sqlite_url();
     let up = academy()
@@ -90,6 +160,8 @@ fn serve_stops_cleanly_on_sigterm() {
         .env("DATABASE_URL", &url)
         .env("ACADEMY_BIND", "127.0.0.1:0")
         .env("ACADEMY_WORKERS", "1")
+        .env("ACADEMY_DEV_MODE", "true")
+        .env("ACADEMY_MAIL_WORKER", "false")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

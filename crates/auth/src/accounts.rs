@@ -1,0 +1,861 @@
+//! Accounts: self-registration with email verification, invitations, password reset and
+//! change, the own profile, administration, and the first administrator.
+
+use academy_kernel::{AppError, Bounds, FieldError};
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::domain::{Checks, Email, Role, Roles, UserStatus, check_password, check_text};
+use crate::entity::{municipality, organisation, user, user_token};
+use crate::mails;
+use crate::principal::Principal;
+use crate::sessions::{self, TokenPair};
+use crate::settings::{Auth, INVITATION_TTL, PASSWORD_RESET_TTL, VERIFY_EMAIL_TTL};
+use crate::tokens;
+
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX: usize = 100;
+
+/// What a mailed token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    VerifyEmail,
+    Invitation,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::Invitation => "invitation",
+            Purpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+fn invalid_token() -> AppError {
+    AppError::bad_request(
+        "invalid_token",
+        "The link or code is invalid, expired or already used.",
+    )
+}
+
+/// Creates a single-use token for `user` and returns the secret to mail.
+async fn create_token(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    purpose: Purpose,
+    ttl: std::time::Duration,
+) -> Result<String, AppError> {
+    let secret = tokens::generate();
+    let now = Utc::now();
+    user_token::Entity::insert(user_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user),
+        purpose: Set(purpose.as_str().to_owned()),
+        token_hash: Set(tokens::digest(&secret)),
+        expires_at: Set(now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1))),
+        used_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(secret)
+}
+
+/// Marks a token used and returns its user. The conditional update makes it single-use
+/// even when two requests present it at once.
+async fn consume_token(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    purpose: Purpose,
+) -> Result<Uuid, AppError> {
+    let now = Utc::now();
+    let digest = tokens::digest(secret);
+    let found = user_token::Entity::find()
+        .filter(user_token::Column::TokenHash.eq(digest.as_str()))
+        .filter(user_token::Column::Purpose.eq(purpose.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(invalid_token)?;
+    let consumed = user_token::Entity::update_many()
+        .col_expr(user_token::Column::UsedAt, Expr::value(now))
+        .filter(user_token::Column::Id.eq(found.id))
+        .filter(user_token::Column::UsedAt.is_null())
+        .filter(user_token::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if consumed.rows_affected != 1 {
+        return Err(invalid_token());
+    }
+    Ok(found.user_id)
+}
+
+async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<user::Model>, AppError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(email.normalized()))
+        .one(db)
+        .await?)
+}
+
+async fn municipality_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, AppError> {
+    Ok(municipality::Entity::find_by_id(id).count(db).await? > 0)
+}
+
+async fn organisation_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, AppError> {
+    Ok(organisation::Entity::find_by_id(id).count(db).await? > 0)
+}
+
+fn unknown(field: &'static str) -> FieldError {
+    FieldError::new(field, "unknown", "does not exist")
+}
+
+/// Input of a self-registration.
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub municipality_id: Option<Uuid>,
+}
+
+/// Registers a learner, or — when the address is taken — mails its owner instead. The
+/// caller sees the same outcome either way.
+pub async fn register(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    input: Registration,
+) -> Result<(), AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check(Email::parse("email", &input.email));
+    checks.check(check_password("password", &input.password));
+    let name = checks.check(check_text(
+        "displayName",
+        &input.display_name,
+        DISPLAY_NAME_MAX,
+    ));
+    if let Some(id) = input.municipality_id
+        && !municipality_exists(db, id).await?
+    {
+        checks.push(unknown("municipalityId"));
+    }
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "checks passed without values"
+        )));
+    };
+    // Hashed whether or not the address is taken, so both take the same time.
+    let hash = auth.hasher.hash(input.password).await?;
+
+    let txn = db.begin().await?;
+    match register_in(&txn, auth, &email, &name, hash, input.municipality_id).await {
+        Ok(()) => Ok(txn.commit().await?),
+        // Two registrations of one new address raced; the other one created the account.
+        Err(error) if error.code() == "already_exists" => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+async fn register_in(
+    txn: &impl ConnectionTrait,
+    auth: &Auth,
+    email: &Email,
+    name: &str,
+    hash: String,
+    municipality_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    match find_by_email(txn, email).await? {
+        None => {
+            let now = Utc::now();
+            let id = Uuid::now_v7();
+            user::Entity::insert(user::ActiveModel {
+                id: Set(id),
+                email: Set(email.as_str().to_owned()),
+                email_normalized: Set(email.normalized().to_owned()),
+                display_name: Set(name.to_owned()),
+                password_hash: Set(Some(hash)),
+                roles: Set(Roles::new([Role::Learner]).to_stored()),
+                organisation_id: Set(None),
+                municipality_id: Set(municipality_id),
+                status: Set(UserStatus::Active.as_str().to_owned()),
+                email_verified_at: Set(None),
+                last_login_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            })
+            .exec_without_returning(txn)
+            .await?;
+            let token = create_token(txn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
+            academy_notifications::enqueue(
+                txn,
+                mails::verify_email(auth, email.as_str(), name, &token),
+            )
+            .await?;
+        }
+        Some(existing) => match UserStatus::parse(&existing.status) {
+            Some(UserStatus::Active) if existing.email_verified_at.is_none() => {
+                let token =
+                    create_token(txn, existing.id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
+                academy_notifications::enqueue(
+                    txn,
+                    mails::verify_email(auth, &existing.email, &existing.display_name, &token),
+                )
+                .await?;
+            }
+            Some(UserStatus::Disabled) => {}
+            _ => {
+                academy_notifications::enqueue(
+                    txn,
+                    mails::already_registered(auth, &existing.email, &existing.display_name),
+                )
+                .await?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Confirms the address of a self-registered account.
+pub async fn verify_email(db: &DatabaseConnection, secret: &str) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let user_id = consume_token(&txn, secret, Purpose::VerifyEmail).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Mails a reset link to an account that can sign in. Says nothing about the outcome.
+pub async fn request_password_reset(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    email: &str,
+) -> Result<(), AppError> {
+    let Ok(email) = Email::parse("email", email) else {
+        return Ok(());
+    };
+    let txn = db.begin().await?;
+    if let Some(account) = find_by_email(&txn, &email).await?
+        && UserStatus::parse(&account.status) == Some(UserStatus::Active)
+    {
+        // Only the newest link works.
+        user_token::Entity::delete_many()
+            .filter(user_token::Column::UserId.eq(account.id))
+            .filter(user_token::Column::Purpose.eq(Purpose::PasswordReset.as_str()))
+            .filter(user_token::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let token =
+            create_token(&txn, account.id, Purpose::PasswordReset, PASSWORD_RESET_TTL).await?;
+        academy_notifications::enqueue(
+            &txn,
+            mails::password_reset(auth, &account.email, &account.display_name, &token),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password with a mailed reset token; every session of the account ends.
+pub async fn confirm_password_reset(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    secret: &str,
+    password: String,
+) -> Result<(), AppError> {
+    check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
+    let hash = auth.hasher.hash(password).await?;
+    let txn = db.begin().await?;
+    let user_id = consume_token(&txn, secret, Purpose::PasswordReset).await?;
+    let now = Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    // The mailbox was just proven.
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, user_id, None).await?;
+    audit::record(
+        &txn,
+        Some(user_id),
+        "user.password_reset",
+        "user",
+        Some(user_id),
+        json!(null),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes the caller's password after checking the current one; the caller's other
+/// sessions end, this one stays.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    caller: &Principal,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    check_password("newPassword", &new).map_err(|e| AppError::validation(vec![e]))?;
+    let account = load(db, caller.user_id).await?;
+    let verified = auth
+        .hasher
+        .verify(current, account.password_hash.clone())
+        .await?;
+    if verified == crate::password::Verified::No {
+        return Err(AppError::validation(vec![FieldError::new(
+            "currentPassword",
+            "wrong_password",
+            "is not your current password",
+        )]));
+    }
+    let hash = auth.hasher.hash(new).await?;
+    let txn = db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, account.id, Some(caller.session_id)).await?;
+    audit::record(
+        &txn,
+        Some(account.id),
+        "user.password_changed",
+        "user",
+        Some(account.id),
+        json!(null),
+    )
+    .await?;
+    academy_notifications::enqueue(
+        &txn,
+        mails::password_changed(auth, &account.email, &account.display_name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Loads an account the caller is known to have (their own).
+pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model, AppError> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Input of an invitation.
+pub struct Invitation {
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub organisation_id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
+}
+
+/// Checks roles against organisation and municipality, and who may grant them.
+async fn check_assignment(
+    db: &impl ConnectionTrait,
+    checks: &mut Checks,
+    caller: &Principal,
+    roles: &Roles,
+    organisation_id: Option<Uuid>,
+    municipality_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    if roles.is_empty() {
+        checks.push(FieldError::new(
+            "roles",
+            "required",
+            "must name at least one role",
+        ));
+    }
+    if roles.contains_any(&[Role::Admin]) && !caller.has(Role::Admin) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "cannot_grant_admin",
+            "Only administrators can grant the admin role.",
+        ));
+    }
+    if roles.contains_any(&[Role::Author, Role::Consultant]) && organisation_id.is_none() {
+        checks.push(FieldError::new(
+            "organisationId",
+            "required",
+            "authors and consultants belong to a member organisation",
+        ));
+    }
+    if let Some(id) = organisation_id
+        && !organisation_exists(db, id).await?
+    {
+        checks.push(unknown("organisationId"));
+    }
+    if let Some(id) = municipality_id
+        && !municipality_exists(db, id).await?
+    {
+        checks.push(unknown("municipalityId"));
+    }
+    Ok(())
+}
+
+/// Invites someone with preset roles, organisation or municipality.
+pub async fn invite(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    caller: &Principal,
+    input: Invitation,
+) -> Result<user::Model, AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check(Email::parse("email", &input.email));
+    let name = checks.check(check_text(
+        "displayName",
+        &input.display_name,
+        DISPLAY_NAME_MAX,
+    ));
+    let roles = Roles::new(input.roles);
+    check_assignment(
+        db,
+        &mut checks,
+        caller,
+        &roles,
+        input.organisation_id,
+        input.municipality_id,
+    )
+    .await?;
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "checks passed without values"
+        )));
+    };
+
+    let txn = db.begin().await?;
+    if find_by_email(&txn, &email).await?.is_some() {
+        return Err(AppError::conflict(
+            "email_taken",
+            "An account with this email address exists already.",
+        ));
+    }
+    let inviter = load(&txn, caller.user_id).await?;
+    let now = Utc::now();
+    let account = user::Entity::insert(user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.as_str().to_owned()),
+        email_normalized: Set(email.normalized().to_owned()),
+        display_name: Set(name),
+        password_hash: Set(None),
+        roles: Set(roles.to_stored()),
+        organisation_id: Set(input.organisation_id),
+        municipality_id: Set(input.municipality_id),
+        status: Set(UserStatus::Invited.as_str().to_owned()),
+        email_verified_at: Set(None),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
+    academy_notifications::enqueue(
+        &txn,
+        mails::invitation(
+            auth,
+            &account.email,
+            &account.display_name,
+            &inviter.display_name,
+            &token,
+        ),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(caller.user_id),
+        "user.invited",
+        "user",
+        Some(account.id),
+        json!({"roles": roles.to_vec(), "organisationId": input.organisation_id, "municipalityId": input.municipality_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+/// Sets the invitee's password and signs them in.
+pub async fn accept_invitation(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    secret: &str,
+    password: String,
+) -> Result<TokenPair, AppError> {
+    check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
+    let hash = auth.hasher.hash(password).await?;
+    let txn = db.begin().await?;
+    let user_id = consume_token(&txn, secret, Purpose::Invitation).await?;
+    let account = load(&txn, user_id).await?;
+    if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
+        return Err(invalid_token());
+    }
+    let now = Utc::now();
+    let mut active = account.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.status = Set(UserStatus::Active.as_str().to_owned());
+    active.email_verified_at = Set(Some(now));
+    active.last_login_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let account = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(user_id),
+        "user.invitation_accepted",
+        "user",
+        Some(user_id),
+        json!(null),
+    )
+    .await?;
+    let pair = sessions::open_session(&txn, auth, &account).await?;
+    txn.commit().await?;
+    Ok(pair)
+}
+
+/// Changes the caller's own profile: only what is theirs to change.
+pub async fn update_me(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    display_name: Option<String>,
+    expected_version: impl FnOnce(i32) -> Result<(), AppError>,
+) -> Result<user::Model, AppError> {
+    let account = load(db, caller.user_id).await?;
+    expected_version(account.version)?;
+    let mut checks = Checks::default();
+    let name =
+        display_name.and_then(|n| checks.check(check_text("displayName", &n, DISPLAY_NAME_MAX)));
+    checks.finish()?;
+    let Some(name) = name else {
+        return Ok(account);
+    };
+    save_versioned(db, account, |active| active.display_name = Set(name)).await
+}
+
+/// Writes a change if the row is still at the version it was read at; 412 otherwise.
+async fn save_versioned(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    change: impl FnOnce(&mut user::ActiveModel),
+) -> Result<user::Model, AppError> {
+    let version = account.version;
+    let id = account.id;
+    let mut active = account.into_active_model();
+    change(&mut active);
+    active.version = Set(version + 1);
+    active.updated_at = Set(Utc::now());
+    let updated = user::Entity::update_many()
+        .set(active)
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::precondition_failed());
+    }
+    load(db, id).await
+}
+
+/// Filters of the user list.
+#[derive(Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+    pub organisation_id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
+}
+
+/// Lists accounts, newest first, with the total.
+pub async fn list_users(
+    db: &DatabaseConnection,
+    filter: UserFilter,
+    bounds: Bounds,
+) -> Result<(Vec<user::Model>, u64), AppError> {
+    let mut condition = Condition::all();
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        condition = condition.add(
+            Condition::any()
+                .add(user::Column::EmailNormalized.like(pattern.as_str()))
+                .add(crate::domain::contains_ignoring_case(
+                    user::Column::DisplayName,
+                    q,
+                )),
+        );
+    }
+    if let Some(role) = filter.role {
+        // Role names are not substrings of each other, so matching within the list is exact.
+        condition = condition.add(user::Column::Roles.like(format!("%{}%", role.as_str())));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(user::Column::Status.eq(status.as_str()));
+    }
+    if let Some(id) = filter.organisation_id {
+        condition = condition.add(user::Column::OrganisationId.eq(id));
+    }
+    if let Some(id) = filter.municipality_id {
+        condition = condition.add(user::Column::MunicipalityId.eq(id));
+    }
+    let query = user::Entity::find().filter(condition);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(user::Column::CreatedAt)
+        .order_by_desc(user::Column::Id)
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .all(db)
+        .await?;
+    Ok((items, total))
+}
+
+/// An administrator's change to an account; absent fields stay as they are.
+#[derive(Default)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub status: Option<UserStatus>,
+    /// `Some(None)` removes the organisation.
+    pub organisation_id: Option<Option<Uuid>>,
+    pub municipality_id: Option<Option<Uuid>>,
+}
+
+/// Applies an administrator's change; role changes and disabling are audited, and a
+/// disabled account's sessions end at once.
+pub async fn update_user(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    id: Uuid,
+    change: AccountChange,
+    expected_version: impl FnOnce(i32) -> Result<(), AppError>,
+) -> Result<user::Model, AppError> {
+    let txn = db.begin().await?;
+    let account = load(&txn, id).await?;
+    expected_version(account.version)?;
+    let old_roles = Roles::from_stored(&account.roles);
+    let old_status = UserStatus::parse(&account.status);
+    let new_roles = change
+        .roles
+        .clone()
+        .map(Roles::new)
+        .unwrap_or_else(|| old_roles.clone());
+    let organisation_id = change.organisation_id.unwrap_or(account.organisation_id);
+    let municipality_id = change.municipality_id.unwrap_or(account.municipality_id);
+
+    let mut checks = Checks::default();
+    let name = change
+        .display_name
+        .as_deref()
+        .and_then(|n| checks.check(check_text("displayName", n, DISPLAY_NAME_MAX)));
+    check_assignment(
+        &txn,
+        &mut checks,
+        caller,
+        &new_roles,
+        organisation_id,
+        municipality_id,
+    )
+    .await?;
+    if change.status == Some(UserStatus::Invited) {
+        checks.push(FieldError::new(
+            "status",
+            "invalid_status",
+            "must be active or disabled",
+        ));
+    }
+    checks.finish()?;
+    if id == caller.user_id
+        && (change.status == Some(UserStatus::Disabled) || !new_roles.contains(Role::Admin))
+    {
+        return Err(AppError::conflict(
+            "cannot_lock_out_self",
+            "You cannot disable your own account or remove your own admin role.",
+        ));
+    }
+    // An account without a password cannot be active; it stays invited.
+    let new_status = change.status.map(|status| match status {
+        UserStatus::Active if account.password_hash.is_none() => UserStatus::Invited,
+        other => other,
+    });
+
+    let updated = save_versioned(&txn, account, |active| {
+        if let Some(name) = name {
+            active.display_name = Set(name);
+        }
+        active.roles = Set(new_roles.to_stored());
+        active.organisation_id = Set(organisation_id);
+        active.municipality_id = Set(municipality_id);
+        if let Some(status) = new_status {
+            active.status = Set(status.as_str().to_owned());
+        }
+    })
+    .await?;
+
+    if new_roles != old_roles {
+        audit::record(
+            &txn,
+            Some(caller.user_id),
+            "user.roles_changed",
+            "user",
+            Some(id),
+            json!({"from": old_roles.to_vec(), "to": new_roles.to_vec()}),
+        )
+        .await?;
+    }
+    if new_status.is_some() && new_status != old_status {
+        let disabled = new_status == Some(UserStatus::Disabled);
+        if disabled {
+            sessions::revoke_all(&txn, id, None).await?;
+        }
+        audit::record(
+            &txn,
+            Some(caller.user_id),
+            if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            },
+            "user",
+            Some(id),
+            json!(null),
+        )
+        .await?;
+    }
+    if change.organisation_id.is_some() || change.municipality_id.is_some() {
+        audit::record(
+            &txn,
+            Some(caller.user_id),
+            "user.assignment_changed",
+            "user",
+            Some(id),
+            json!({"organisationId": organisation_id, "municipalityId": municipality_id}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Ends every session of the caller.
+pub async fn logout_everywhere(
+    db: &DatabaseConnection,
+    caller: &Principal,
+) -> Result<(), AppError> {
+    sessions::revoke_all(db, caller.user_id, None).await?;
+    Ok(())
+}
+
+/// What `academy create-admin` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateAdminOutcome {
+    /// A new administrator account.
+    Created(Uuid),
+    /// An existing account got the admin role and the new password.
+    Promoted(Uuid),
+}
+
+/// Creates the first administrator (or makes an existing account one), active and
+/// verified, with the given password. Used by the command line.
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    email: &str,
+    display_name: &str,
+    password: String,
+) -> Result<CreateAdminOutcome, AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check(Email::parse("email", email));
+    checks.check(check_password("password", &password));
+    let name = checks.check(check_text("displayName", display_name, DISPLAY_NAME_MAX));
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "checks passed without values"
+        )));
+    };
+    let hash = crate::password::PasswordHasherPool::new(1)
+        .hash(password)
+        .await?;
+    let now: DateTime<Utc> = Utc::now();
+    let txn = db.begin().await?;
+    let outcome = match find_by_email(&txn, &email).await? {
+        Some(existing) => {
+            let mut roles = Roles::from_stored(&existing.roles);
+            roles = Roles::new(roles.iter().chain([Role::Admin]));
+            let id = existing.id;
+            let mut active = existing.into_active_model();
+            active.roles = Set(roles.to_stored());
+            active.password_hash = Set(Some(hash));
+            active.status = Set(UserStatus::Active.as_str().to_owned());
+            active.email_verified_at = Set(Some(now));
+            active.updated_at = Set(now);
+            active.update(&txn).await?;
+            sessions::revoke_all(&txn, id, None).await?;
+            CreateAdminOutcome::Promoted(id)
+        }
+        None => {
+            let id = Uuid::now_v7();
+            user::Entity::insert(user::ActiveModel {
+                id: Set(id),
+                email: Set(email.as_str().to_owned()),
+                email_normalized: Set(email.normalized().to_owned()),
+                display_name: Set(name),
+                password_hash: Set(Some(hash)),
+                roles: Set(Roles::new([Role::Admin]).to_stored()),
+                organisation_id: Set(None),
+                municipality_id: Set(None),
+                status: Set(UserStatus::Active.as_str().to_owned()),
+                email_verified_at: Set(Some(now)),
+                last_login_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            CreateAdminOutcome::Created(id)
+        }
+    };
+    let id = match outcome {
+        CreateAdminOutcome::Created(id) | CreateAdminOutcome::Promoted(id) => id,
+    };
+    audit::record(
+        &txn,
+        None,
+        "user.admin_granted",
+        "user",
+        Some(id),
+        json!({"via": "command line"}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
+}

@@ -1,0 +1,86 @@
+//! Response bodies shared by several handlers.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{Role, Roles, UserStatus};
+use crate::entity::user;
+use crate::sessions::TokenPair;
+
+/// An account as its owner and administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    pub id: Uuid,
+    #[schema(example = "erika.mustermann@example.org")]
+    pub email: String,
+    #[schema(example = "Erika Mustermann")]
+    pub display_name: String,
+    /// What the user may do.
+    pub roles: Vec<Role>,
+    pub status: UserStatus,
+    /// The member organisation (authors, consultants).
+    pub organisation_id: Option<Uuid>,
+    /// The municipality (learners).
+    pub municipality_id: Option<Uuid>,
+    /// Whether the email address has been confirmed.
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<user::Model> for UserResponse {
+    fn from(model: user::Model) -> Self {
+        Self {
+            id: model.id,
+            email: model.email,
+            display_name: model.display_name,
+            roles: Roles::from_stored(&model.roles).to_vec(),
+            status: UserStatus::parse(&model.status).unwrap_or(UserStatus::Disabled),
+            organisation_id: model.organisation_id,
+            municipality_id: model.municipality_id,
+            email_verified: model.email_verified_at.is_some(),
+            created_at: model.created_at,
+            last_login_at: model.last_login_at,
+        }
+    }
+}
+
+/// Tokens of a session.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// Short-lived JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Opaque, single-use token for `POST /api/v1/auth/refresh`; keep it secret.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            token_type: "Bearer",
+            expires_in: pair.expires_in,
+        }
+    }
+}
+
+/// A request was accepted; what follows arrives by mail.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedResponse {
+    #[schema(example = "accepted")]
+    pub status: &'static str,
+    /// What happens next, for people.
+    pub message: &'static str,
+}

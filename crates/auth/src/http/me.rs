@@ -1,0 +1,105 @@
+//! `/me`: the signed-in user's own account.
+
+use academy_kernel::{AppError, Db};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::dto::UserResponse;
+use super::{if_match, tagged};
+use crate::accounts;
+use crate::principal::Principal;
+use crate::settings::Auth;
+
+/// The caller's own account, with its `ETag`.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = OK, description = "The caller's account.", body = UserResponse),
+        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Principal,
+) -> Result<HttpResponse, AppError> {
+    let account = accounts::load(db.get_ref(), caller.user_id).await?;
+    let version = account.version;
+    Ok(tagged(&req, version, &UserResponse::from(account)))
+}
+
+/// What users may change about themselves. Roles, organisation, municipality and status
+/// are changed by administrators; sending them here is refused (422).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    #[schema(example = "Erika Mustermann")]
+    pub display_name: Option<String>,
+}
+
+/// Changes the caller's own profile. Send `If-Match` with the `ETag` you read to avoid
+/// overwriting a change made elsewhere (412).
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on.")),
+    responses(
+        (status = OK, description = "The updated account.", body = UserResponse),
+        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Principal,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let account = accounts::update_me(&db, &caller, body.display_name, if_match(&req)).await?;
+    let version = account.version;
+    Ok(tagged(&req, version, &UserResponse::from(account)))
+}
+
+/// The current and the new password.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// 12 to 128 characters, not a common password.
+    pub new_password: String,
+}
+
+/// Changes the caller's password. Every other session of the account ends; this one
+/// stays. The owner is told by mail.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = NO_CONTENT, description = "Changed."),
+        (status = UNPROCESSABLE_ENTITY, description = "`currentPassword` is wrong or `newPassword` is not acceptable.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    db: web::Data<Db>,
+    auth: web::Data<Auth>,
+    caller: Principal,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    accounts::change_password(
+        &db,
+        &auth,
+        &caller,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,89 @@
+//! HTTP handlers of the identity capability: thin, each a use case from `accounts`,
+//! `sessions` or `directory` plus its DTOs.
+
+mod audit_log;
+mod auth;
+mod directory;
+mod dto;
+mod me;
+mod users;
+
+use academy_kernel::etag;
+use actix_web::{HttpRequest, HttpResponse, http::header};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// OpenAPI tags of this capability, with descriptions.
+pub const TAGS: &[(&str, &str)] = &[
+    (
+        "auth",
+        "Registration, email verification, sign-in, token refresh, sign-out, invitations and password reset.",
+    ),
+    ("me", "The signed-in user's own account."),
+    (
+        "users",
+        "Account administration: search, invite, change roles, disable.",
+    ),
+    (
+        "directory",
+        "Member organisations of the alliance and municipalities (funded sites).",
+    ),
+    ("audit", "Who changed what, when."),
+];
+
+/// Mounts every route of the capability (under `/api/v1`).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::register)
+        .service(auth::verify_email)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::logout_all)
+        .service(auth::request_password_reset)
+        .service(auth::confirm_password_reset)
+        .service(auth::accept_invitation)
+        .service(me::get_me)
+        .service(me::update_me)
+        .service(me::change_password)
+        .service(users::list_users)
+        .service(users::invite_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(directory::list_organisations)
+        .service(directory::create_organisation)
+        .service(directory::get_organisation)
+        .service(directory::replace_organisation)
+        .service(directory::delete_organisation)
+        .service(directory::list_municipalities)
+        .service(directory::create_municipality)
+        .service(directory::get_municipality)
+        .service(directory::replace_municipality)
+        .service(directory::delete_municipality)
+        .service(audit_log::list_audit_log);
+}
+
+/// 200 with the body and its `ETag`, or 304 when the client's copy is current.
+fn tagged<T: serde::Serialize>(req: &HttpRequest, version: i32, body: &T) -> HttpResponse {
+    let tag = etag::of(version);
+    if etag::not_modified(req, &tag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(body)
+}
+
+/// 201 with `Location`, `ETag` and the body.
+fn created<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag::of(version)))
+        .json(body)
+}
+
+/// The `If-Match` check as a closure over the stored version, for the use cases.
+fn if_match(req: &HttpRequest) -> impl FnOnce(i32) -> Result<(), academy_kernel::AppError> + '_ {
+    move |version| etag::check_if_match(req, &etag::of(version))
+}

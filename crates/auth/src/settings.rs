@@ -1,0 +1,82 @@
+//! Settings and shared state of the identity capability.
+
+use std::time::Duration;
+
+use crate::jwt::JwtKeys;
+use crate::password::PasswordHasherPool;
+
+/// Login throttling: failures tolerated per window before answering 429.
+#[derive(Debug, Clone)]
+pub struct ThrottleSettings {
+    /// Failed logins per account (email address) within `window`.
+    pub per_account: u32,
+    /// Failed logins per client address within `window`.
+    pub per_client: u32,
+    pub window: Duration,
+}
+
+/// Everything the identity capability is configured with.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Signs new access tokens.
+    pub jwt_secret: String,
+    /// Still accepted for verification, so rotating the key logs no one out.
+    pub jwt_previous_secrets: Vec<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Base address of the web frontend; links in mails point there.
+    pub app_url: String,
+    /// Password hashes computed at once, at most.
+    pub hash_concurrency: usize,
+    pub throttle: ThrottleSettings,
+    /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a proxy
+    /// that sets them).
+    pub trust_forwarded: bool,
+}
+
+/// How long a mailed email-verification link stays valid.
+pub const VERIFY_EMAIL_TTL: Duration = Duration::from_secs(48 * 3600);
+/// How long an invitation stays valid.
+pub const INVITATION_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How long a password-reset link stays valid.
+pub const PASSWORD_RESET_TTL: Duration = Duration::from_secs(3600);
+
+/// Shared state of the identity capability, one per application.
+#[derive(Clone)]
+pub struct Auth {
+    pub(crate) keys: JwtKeys,
+    pub(crate) hasher: PasswordHasherPool,
+    pub(crate) settings: AuthSettings,
+}
+
+impl Auth {
+    pub fn new(settings: AuthSettings) -> Self {
+        Self {
+            keys: JwtKeys::new(
+                &settings.jwt_secret,
+                &settings.jwt_previous_secrets,
+                settings.access_token_ttl,
+            ),
+            hasher: PasswordHasherPool::new(settings.hash_concurrency),
+            settings,
+        }
+    }
+
+    /// The access-token keys (for tests that forge tokens, and for the benchmark).
+    pub fn keys(&self) -> &JwtKeys {
+        &self.keys
+    }
+
+    /// The password hasher.
+    pub fn hasher(&self) -> &PasswordHasherPool {
+        &self.hasher
+    }
+
+    pub(crate) fn link(&self, path_and_query: &str) -> String {
+        format!(
+            "{}/{}",
+            self.settings.app_url.trim_end_matches('/'),
+            path_and_query
+        )
+    }
+}
