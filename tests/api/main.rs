@@ -6,3 +6,4 @@ mod contract;
 mod errors;
 mod health;
 mod pipeline;
+mod sessions;

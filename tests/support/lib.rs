@@ -8,6 +8,10 @@
 //! `CI=true`, where that is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+
+pub use accounts::{PASSWORD, TestUser, test_keys, token_in};
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
