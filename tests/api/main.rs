@@ -2,6 +2,7 @@
 //! on SQLite and once on PostgreSQL. Laid out like the routes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod contract;
 mod errors;
 mod health;
