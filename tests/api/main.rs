@@ -4,6 +4,7 @@
 
 mod access;
 mod contract;
+mod directory;
 mod errors;
 mod health;
 mod pipeline;

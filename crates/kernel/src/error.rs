@@ -376,7 +376,15 @@ impl From<DbErr> for AppError {
     /// Constraint violations are conflicts the client caused; any other database failure
     /// is internal. Domains that know which constraint means what map it themselves first.
     fn from(err: DbErr) -> Self {
+        // SQLite reports a RESTRICT violation on delete with its own extended code (1811),
+        // which `sql_err` does not classify; its message is fixed.
+        let sqlite_restrict = err.to_string().contains("FOREIGN KEY constraint failed");
         match err.sql_err() {
+            _ if sqlite_restrict => Self::conflict(
+                "reference_conflict",
+                "The resource refers to, or is referred to by, another resource.",
+            )
+            .with_source(err),
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::conflict(
                 "already_exists",
                 "A resource with these unique values already exists.",
