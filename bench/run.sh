@@ -55,6 +55,9 @@ measure() {
   echo "$rps | $p50 | $p99"
 }
 
+export ACADEMY_JWT_SECRET="benchmark-secret-benchmark-secret-0123456789"
+export ACADEMY_MAIL_DIR="$WORK/mail"
+
 start_academy() { # name database-url port
   DATABASE_URL="$2" ACADEMY_BIND="127.0.0.1:$3" ACADEMY_LOG="${ACADEMY_LOG:-info}" \
     ACADEMY_LOG_FORMAT=json ./target/release/academy serve >"$WORK/$1.log" 2>&1 &
@@ -104,3 +107,36 @@ if psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/nul
 else
   echo "(PostgreSQL at $PG_SERVER not reachable: PostgreSQL rows skipped)" >&2
 fi
+
+# Login storm: every request is a full argon2id verification (19 MiB, t=2), so throughput
+# is bounded by the CPU, not by the server. Meanwhile a light load on /health/live shows
+# whether other requests stall; the same light load alone is the baseline.
+LIGHT="${LIGHT_CONNECTIONS:-4}"
+measure_light() { # url → "requests/s | p50 | p99"
+  local out
+  out="$(wrk -t1 -c"$LIGHT" -d"$DURATION" --latency "$1")"
+  echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+for concurrency in ${HASH_CONCURRENCY:-1 2}; do
+  db="sqlite://$WORK/login-$concurrency.db"
+  ACADEMY_ADMIN_PASSWORD="Verwaltung am Marktplatz 7" DATABASE_URL="$db" ACADEMY_LOG=warn \
+    ./target/release/academy create-admin --email bench@example.org >/dev/null
+  port=$((8100 + concurrency))
+  login_pid="$(ACADEMY_PASSWORD_HASH_CONCURRENCY=$concurrency start_academy "login-$concurrency" "$db" "$port")"
+  idle="$(rss_kib "$login_pid")"
+  alone="$(measure_light "http://127.0.0.1:$port/health/live")"
+  echo "| academy, SQLite, hash concurrency $concurrency | /health/live alone, $LIGHT connections | $alone | ${idle} KiB | $(peak_kib "$login_pid") KiB |"
+  # The storm starts first and ends last, so the light load runs entirely inside it.
+  wrk -t1 -c"$CONNECTIONS" -d"$((${DURATION%s} + 2))s" --latency -s bench/login.lua "http://127.0.0.1:$port/api/v1/auth/login" >"$WORK/storm.txt" &
+  storm=$!
+  sleep 1
+  during="$(measure_light "http://127.0.0.1:$port/health/live")"
+  wait "$storm"
+  storm_rps="$(awk '/^Requests\/sec/ {printf "%.1f", $2}' "$WORK/storm.txt")"
+  storm_p50="$(awk '$1 == "50%" {print $2}' "$WORK/storm.txt")"
+  storm_p99="$(awk '$1 == "99%" {print $2}' "$WORK/storm.txt")"
+  grep -q "Non-2xx" "$WORK/storm.txt" && echo "warning: login storm had non-2xx answers" >&2
+  echo "| academy, SQLite, hash concurrency $concurrency | POST /api/v1/auth/login, $CONNECTIONS connections | $storm_rps | $storm_p50 | $storm_p99 | ${idle} KiB | $(peak_kib "$login_pid") KiB |"
+  echo "| academy, SQLite, hash concurrency $concurrency | /health/live during the login storm, $LIGHT connections | $during | ${idle} KiB | $(peak_kib "$login_pid") KiB |"
+  kill "$login_pid"
+done
