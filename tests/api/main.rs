@@ -5,4 +5,5 @@
 mod contract;
 mod errors;
 mod health;
+mod mail;
 mod pipeline;
