@@ -8,5 +8,6 @@ mod contract;
 mod directory;
 mod errors;
 mod health;
+mod mail;
 mod pipeline;
 mod sessions;

@@ -1,5 +1,6 @@
 //! Test harness: starts the real application on port 0 against a fresh database per test,
-//! on SQLite and on PostgreSQL.
+//! on SQLite and on PostgreSQL, with its own SMTP server ([`TestApp::mail`]) that receives
+//! every mail the app sends.
 //!
 //! PostgreSQL is found in this order: `TEST_POSTGRES_URL` (a server URL whose user may
 //! `CREATE DATABASE`); a server on 127.0.0.1:5432 accepting `postgres` without password;
@@ -24,8 +25,11 @@ use std::time::Duration;
 use academy_server::{Application, Config};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
+mod smtp;
+
 pub use reqwest::{Response, StatusCode};
 pub use serde_json::{Value, json};
+pub use smtp::{ReceivedAttachment, ReceivedMail, SmtpServer};
 
 /// The two database engines every black-box test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +50,10 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Name of the database (PostgreSQL) or path of the file (SQLite).
     pub database_name: String,
+    /// The `DATABASE_URL` the app runs on, e.g. for a second instance or pool.
+    pub database_url: String,
+    /// The SMTP server the app delivers to (plain text, polled every 50 ms).
+    pub mail: SmtpServer,
 }
 
 impl TestApp {
@@ -118,6 +126,7 @@ where
     let Some(database) = TestDatabase::create(backend).await else {
         return;
     };
+    let smtp = SmtpServer::start().await;
     let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database.url.clone()),
         ("ACADEMY_BIND", "127.0.0.1:0".to_owned()),
@@ -125,6 +134,10 @@ where
         ("ACADEMY_DB_MAX_CONNECTIONS", "5".to_owned()),
         ("ACADEMY_LOG", "warn".to_owned()),
         ("ACADEMY_JWT_SECRET", JWT_SECRET.to_owned()),
+        ("ACADEMY_SMTP_HOST", "127.0.0.1".to_owned()),
+        ("ACADEMY_SMTP_PORT", smtp.port().to_string()),
+        ("ACADEMY_SMTP_TLS", "none".to_owned()),
+        ("ACADEMY_MAIL_POLL_INTERVAL", "50ms".to_owned()),
     ]);
     for (name, value) in settings {
         env.insert(name, (*value).to_owned());
@@ -154,11 +167,16 @@ where
         backend,
         db,
         database_name: database.name.clone(),
+        database_url: database.url.clone(),
+        mail: smtp.clone(),
     };
     let outcome = tokio::spawn(test(test_app)).await;
 
     handle.stop(true).await;
     let _ = server.await;
+    // Kept until the app (and its mail worker) has stopped, so no delivery meets a
+    // closed port.
+    drop(smtp);
     database.drop().await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());

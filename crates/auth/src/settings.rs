@@ -15,8 +15,8 @@ pub struct ThrottleSettings {
     pub window: Duration,
 }
 
-/// Everything the identity capability is configured with.
-#[derive(Debug, Clone)]
+/// Everything the identity capability is configured with. `Debug` leaves the secrets out.
+#[derive(Clone)]
 pub struct AuthSettings {
     /// Signs new access tokens.
     pub jwt_secret: String,
@@ -32,6 +32,21 @@ pub struct AuthSettings {
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a proxy
     /// that sets them).
     pub trust_forwarded: bool,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<hidden>")
+            .field("jwt_previous_secrets", &self.jwt_previous_secrets.len())
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("app_url", &self.app_url)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .field("throttle", &self.throttle)
+            .field("trust_forwarded", &self.trust_forwarded)
+            .finish()
+    }
 }
 
 /// How long a mailed email-verification link stays valid.

@@ -12,6 +12,7 @@ use crate::entity::outbox_mail;
 pub struct Mail {
     /// The recipient's address.
     pub to: String,
+    /// The subject line.
     pub subject: String,
     /// The plain-text body.
     pub text: String,
@@ -24,9 +25,11 @@ pub struct Mail {
 /// A text file attached to a mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
+    /// The file name the recipient sees.
     pub filename: String,
     /// MIME type, e.g. `text/calendar; method=REQUEST; charset=utf-8`.
     pub content_type: String,
+    /// The file's text.
     pub content: String,
 }
 

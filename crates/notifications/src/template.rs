@@ -6,17 +6,22 @@ use crate::Mail;
 /// A link the reader is asked to follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
+    /// The button's text.
     pub label: String,
+    /// Where the button leads.
     pub url: String,
 }
 
 /// The content of a mail, independent of its format.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Letter {
+    /// The subject line.
     pub subject: String,
     /// e.g. "Guten Tag Erika Mustermann,"
     pub greeting: String,
+    /// The paragraphs before the action.
     pub paragraphs: Vec<String>,
+    /// The one link the reader is asked to follow, if any.
     pub action: Option<Action>,
     /// Paragraphs after the action, e.g. how long a link stays valid.
     pub after: Vec<String>,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use academy_auth::{AuthSettings, ThrottleSettings};
 use academy_kernel::db::{Backend, DbSettings};
+use academy_notifications::{MailSettings, SmtpCredentials, SmtpSettings};
 
 /// The default database: an embedded SQLite file, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/academy.db";
@@ -123,6 +124,43 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "false",
         "take the client address from Forwarded/X-Forwarded-For (only behind a proxy that sets them)",
     ),
+    (
+        "ACADEMY_SMTP_HOST",
+        "",
+        "SMTP server for outgoing mail; unset writes mails to ACADEMY_MAIL_DIR and the log",
+    ),
+    ("ACADEMY_SMTP_PORT", "587", "port of the SMTP server"),
+    (
+        "ACADEMY_SMTP_TLS",
+        "starttls",
+        "`starttls`, `tls` (implicit TLS, usually port 465) or `none`",
+    ),
+    (
+        "ACADEMY_SMTP_USERNAME",
+        "",
+        "SMTP user name; set together with ACADEMY_SMTP_PASSWORD",
+    ),
+    ("ACADEMY_SMTP_PASSWORD", "", "SMTP password"),
+    (
+        "ACADEMY_MAIL_FROM",
+        academy_notifications::DEFAULT_FROM,
+        "sender of every mail",
+    ),
+    (
+        "ACADEMY_MAIL_DIR",
+        academy_notifications::DEFAULT_MAIL_DIR,
+        "folder for `.eml` files while ACADEMY_SMTP_HOST is unset",
+    ),
+    (
+        "ACADEMY_MAIL_POLL_INTERVAL",
+        "2s",
+        "how often the mail worker looks for due mails",
+    ),
+    (
+        "ACADEMY_MAIL_WORKER",
+        "true",
+        "deliver mail from this instance (several instances may; each mail goes out once)",
+    ),
 ];
 
 /// How log lines are written.
@@ -149,6 +187,8 @@ pub struct Config {
     pub db_acquire_timeout: Duration,
     pub workers: usize,
     pub shutdown_timeout: Duration,
+    /// Outgoing mail: transport, sender, delivery worker.
+    pub mail: MailSettings,
     /// Whether the server installs its own SIGTERM/SIGINT handlers (off in tests, where
     /// many servers share one process).
     pub handle_signals: bool,
@@ -266,6 +306,7 @@ impl Config {
         let db_max_connections = positive("ACADEMY_DB_MAX_CONNECTIONS", 10)? as u32;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = positive("ACADEMY_WORKERS", cores)?;
+        let mail = mail_settings(&var, &get)?;
 
         let flag = |name: &'static str, default: bool| match var(name) {
             None => Ok(default),
@@ -345,6 +386,7 @@ impl Config {
             db_acquire_timeout,
             workers,
             shutdown_timeout,
+            mail,
             handle_signals: true,
             auth,
             jwt_secret_generated,
@@ -370,6 +412,95 @@ impl Config {
             acquire_timeout: self.db_acquire_timeout,
         }
     }
+}
+
+/// The `ACADEMY_SMTP_*` and `ACADEMY_MAIL_*` settings. `var` gives trimmed, non-empty
+/// values; `get` the raw ones, so that a password is taken exactly as written.
+fn mail_settings(
+    var: &impl Fn(&'static str) -> Option<String>,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<MailSettings, ConfigError> {
+    let fail = |variable: &'static str, message: String| ConfigError { variable, message };
+    let defaults = MailSettings::default();
+
+    let smtp = match var("ACADEMY_SMTP_HOST") {
+        None => None,
+        Some(host) => {
+            parse_smtp_host(&host).map_err(|m| fail("ACADEMY_SMTP_HOST", m))?;
+            let port = match var("ACADEMY_SMTP_PORT") {
+                None => academy_notifications::DEFAULT_SMTP_PORT,
+                Some(text) => text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    fail(
+                        "ACADEMY_SMTP_PORT",
+                        format!("{text:?} is not a port from 1 to 65535"),
+                    )
+                })?,
+            };
+            let tls = match var("ACADEMY_SMTP_TLS") {
+                None => Default::default(),
+                Some(text) => text.parse().map_err(|m| fail("ACADEMY_SMTP_TLS", m))?,
+            };
+            let password = get("ACADEMY_SMTP_PASSWORD").filter(|p| !p.is_empty());
+            let credentials = match (var("ACADEMY_SMTP_USERNAME"), password) {
+                (None, None) => None,
+                (Some(username), Some(password)) => Some(SmtpCredentials { username, password }),
+                (Some(_), None) => {
+                    return Err(fail(
+                        "ACADEMY_SMTP_PASSWORD",
+                        "is required when ACADEMY_SMTP_USERNAME is set".into(),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(fail(
+                        "ACADEMY_SMTP_USERNAME",
+                        "is required when ACADEMY_SMTP_PASSWORD is set".into(),
+                    ));
+                }
+            };
+            Some(SmtpSettings {
+                host,
+                port,
+                tls,
+                credentials,
+            })
+        }
+    };
+
+    let from = match var("ACADEMY_MAIL_FROM") {
+        None => defaults.from,
+        Some(text) => text.parse().map_err(|m| fail("ACADEMY_MAIL_FROM", m))?,
+    };
+    let dir = var("ACADEMY_MAIL_DIR").map_or(defaults.dir, Into::into);
+    let poll_interval = match var("ACADEMY_MAIL_POLL_INTERVAL") {
+        None => defaults.poll_interval,
+        Some(text) => parse_duration(&text).map_err(|m| fail("ACADEMY_MAIL_POLL_INTERVAL", m))?,
+    };
+    let worker = match var("ACADEMY_MAIL_WORKER") {
+        None => defaults.worker,
+        Some(text) => parse_bool(&text).map_err(|m| fail("ACADEMY_MAIL_WORKER", m))?,
+    };
+    Ok(MailSettings {
+        smtp,
+        from,
+        dir,
+        poll_interval,
+        worker,
+    })
+}
+
+/// A bare host name or IP address; the port has its own setting.
+fn parse_smtp_host(host: &str) -> Result<(), String> {
+    if host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+        return Err(format!(
+            "{host:?} is not a host name such as mail.example.org (no scheme, no user)"
+        ));
+    }
+    if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!(
+            "{host:?} contains a port; put the port into ACADEMY_SMTP_PORT"
+        ));
+    }
+    Ok(())
 }
 
 /// `30s`, `500ms`, `2m`, or a bare number of seconds.
@@ -570,6 +701,128 @@ mod tests {
         assert_eq!(auth.throttle.window, Duration::from_secs(900));
         assert!(!auth.trust_forwarded);
         assert!(auth.hash_concurrency >= 1);
+    }
+
+    #[test]
+    fn mail_defaults_write_to_the_mail_folder_with_a_worker() {
+        let mail = config(&[]).unwrap().mail;
+        assert_eq!(mail.smtp, None);
+        assert_eq!(mail.dir, std::path::Path::new("data/mail"));
+        assert_eq!(mail.poll_interval, Duration::from_secs(2));
+        assert!(mail.worker);
+        assert_eq!(
+            mail.from.to_string(),
+            "Akademie für sozialen Zusammenhalt <noreply@example.org>"
+        );
+        // Without a host the other SMTP settings are not needed.
+        let mail = config(&[("ACADEMY_SMTP_TLS", "none"), ("ACADEMY_SMTP_PORT", "25")])
+            .unwrap()
+            .mail;
+        assert_eq!(mail.smtp, None);
+    }
+
+    #[test]
+    fn every_mail_setting_is_read() {
+        use academy_notifications::TlsMode;
+        let mail = config(&[
+            ("ACADEMY_SMTP_HOST", "mail.example.org"),
+            ("ACADEMY_SMTP_PORT", "465"),
+            ("ACADEMY_SMTP_TLS", "tls"),
+            ("ACADEMY_SMTP_USERNAME", "academy"),
+            ("ACADEMY_SMTP_PASSWORD", " geheim "),
+            ("ACADEMY_MAIL_FROM", "Akademie <akademie@example.org>"),
+            ("ACADEMY_MAIL_DIR", "/var/lib/academy/mail"),
+            ("ACADEMY_MAIL_POLL_INTERVAL", "250ms"),
+            ("ACADEMY_MAIL_WORKER", "false"),
+        ])
+        .unwrap()
+        .mail;
+        let smtp = mail.smtp.expect("SMTP configured");
+        assert_eq!(smtp.host, "mail.example.org");
+        assert_eq!(smtp.port, 465);
+        assert_eq!(smtp.tls, TlsMode::Tls);
+        let credentials = smtp.credentials.expect("credentials");
+        assert_eq!(credentials.username, "academy");
+        assert_eq!(
+            credentials.password, " geheim ",
+            "passwords are taken as written"
+        );
+        assert_eq!(mail.from.to_string(), "Akademie <akademie@example.org>");
+        assert_eq!(mail.dir, std::path::Path::new("/var/lib/academy/mail"));
+        assert_eq!(mail.poll_interval, Duration::from_millis(250));
+        assert!(!mail.worker);
+
+        let smtp = config(&[("ACADEMY_SMTP_HOST", "127.0.0.1")])
+            .unwrap()
+            .mail
+            .smtp
+            .expect("SMTP configured");
+        assert_eq!((smtp.port, smtp.tls), (587, TlsMode::StartTls));
+        assert_eq!(smtp.credentials, None);
+    }
+
+    #[test]
+    fn each_invalid_mail_setting_names_its_variable() {
+        let host = ("ACADEMY_SMTP_HOST", "mail.example.org");
+        let cases: [(&str, &[(&str, &str)]); 12] = [
+            (
+                "ACADEMY_SMTP_HOST",
+                &[("ACADEMY_SMTP_HOST", "smtp://mail.example.org")],
+            ),
+            (
+                "ACADEMY_SMTP_HOST",
+                &[("ACADEMY_SMTP_HOST", "mail.example.org:587")],
+            ),
+            ("ACADEMY_SMTP_PORT", &[host, ("ACADEMY_SMTP_PORT", "0")]),
+            ("ACADEMY_SMTP_PORT", &[host, ("ACADEMY_SMTP_PORT", "70000")]),
+            ("ACADEMY_SMTP_TLS", &[host, ("ACADEMY_SMTP_TLS", "ssl")]),
+            (
+                "ACADEMY_SMTP_PASSWORD",
+                &[host, ("ACADEMY_SMTP_USERNAME", "academy")],
+            ),
+            (
+                "ACADEMY_SMTP_USERNAME",
+                &[host, ("ACADEMY_SMTP_PASSWORD", "geheim")],
+            ),
+            ("ACADEMY_MAIL_FROM", &[("ACADEMY_MAIL_FROM", "Akademie")]),
+            ("ACADEMY_MAIL_FROM", &[("ACADEMY_MAIL_FROM", "noreply@")]),
+            (
+                "ACADEMY_MAIL_POLL_INTERVAL",
+                &[("ACADEMY_MAIL_POLL_INTERVAL", "0s")],
+            ),
+            (
+                "ACADEMY_MAIL_POLL_INTERVAL",
+                &[("ACADEMY_MAIL_POLL_INTERVAL", "fast")],
+            ),
+            (
+                "ACADEMY_MAIL_WORKER",
+                &[("ACADEMY_MAIL_WORKER", "sometimes")],
+            ),
+        ];
+        for (variable, pairs) in cases {
+            let error = config(pairs).expect_err(variable);
+            assert_eq!(error.variable, variable, "{pairs:?}: {error}");
+        }
+        assert!(parse_smtp_host("::1").is_ok());
+        assert!(parse_smtp_host("192.0.2.1").is_ok());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let smtp = config(&[
+            ("ACADEMY_SMTP_HOST", "mail.example.org"),
+            ("ACADEMY_SMTP_USERNAME", "academy"),
+            ("ACADEMY_SMTP_PASSWORD", "geheim-123"),
+        ])
+        .unwrap();
+        let shown = format!("{smtp:?}");
+        assert!(!shown.contains("geheim-123"), "{shown}");
+        let with_key = config(&[(
+            "ACADEMY_JWT_SECRET",
+            "a-very-secret-signing-key-of-enough-length",
+        )])
+        .unwrap();
+        assert!(!format!("{with_key:?}").contains("a-very-secret"));
     }
 
     #[test]

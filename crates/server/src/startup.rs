@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use academy_auth::Auth;
 use academy_kernel::db::{self, Db};
 use academy_kernel::extract;
+use academy_notifications::{Transport, Worker};
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Condition, from_fn};
@@ -25,11 +26,13 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    mail_worker: Option<Worker>,
 }
 
 impl Application {
-    /// Opens the database, applies migrations (unless switched off), binds the listener and
-    /// prepares the HTTP server. Binding port 0 picks a free port; [`port`](Self::port)
+    /// Opens the database, applies migrations (unless switched off), binds the listener,
+    /// prepares the HTTP server and starts the mail worker (unless switched off) on the
+    /// current tokio runtime. Binding port 0 picks a free port; [`port`](Self::port)
     /// tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let auth = web::Data::new(Auth::new(config.auth_settings()?));
@@ -45,6 +48,8 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {} (ACADEMY_BIND)", config.bind))?;
         let port = listener.local_addr()?.port();
+        let transport = Transport::from_settings(&config.mail)
+            .context("cannot set up mail delivery (ACADEMY_SMTP_*, ACADEMY_MAIL_DIR)")?;
 
         telemetry::metrics_handle();
         let api = openapi::document();
@@ -90,10 +95,22 @@ impl Application {
             server.disable_signals()
         };
 
+        let mail_worker = if config.mail.worker {
+            Some(Worker::spawn(
+                db.clone(),
+                transport,
+                config.mail.poll_interval,
+            ))
+        } else {
+            tracing::info!("mail delivery is off on this instance (ACADEMY_MAIL_WORKER=false)");
+            None
+        };
+
         Ok(Self {
             port,
             server: server.run(),
             db,
+            mail_worker,
         })
     }
 
@@ -113,9 +130,13 @@ impl Application {
     }
 
     /// Serves until stopped (SIGTERM/SIGINT or [`ServerHandle::stop`]); in-flight requests
-    /// finish first, within the shutdown timeout. Then the database pool is closed.
+    /// finish first, within the shutdown timeout. Then the mail worker finishes the mail in
+    /// hand and the database pool is closed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(worker) = self.mail_worker {
+            worker.stop().await;
+        }
         let _ = self.db.close().await;
         result
     }
