@@ -24,11 +24,10 @@ fn academy() -> Command {
 }
 
 fn temp_sqlite_url() -> (String, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!(
-        "academy-cli-{}-{}.db",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    ));
+    // Tests run in parallel threads of one process: a counter keeps their files apart.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("academy-cli-{}-{n}.db", std::process::id()));
     (format!("sqlite://{}", path.display()), path)
 }
 
