@@ -205,7 +205,14 @@ pub async fn request_password_reset(
     auth: web::Data<Auth>,
     body: web::Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::request_password_reset(&db, &auth, &body.email).await?;
+    // The lookup and the mail run after the answer, so its timing cannot tell whether the
+    // address has an account.
+    let email = body.into_inner().email;
+    actix_web::rt::spawn(async move {
+        if let Err(error) = accounts::request_password_reset(&db, &auth, &email).await {
+            tracing::error!(error = ?error, "password reset request failed");
+        }
+    });
     Ok(HttpResponse::Accepted().json(AcceptedResponse {
         status: "accepted",
         message: "If the address belongs to an account, a reset link is on its way to it.",
