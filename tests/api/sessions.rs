@@ -325,3 +325,49 @@ on_both_backends! {
         problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
     }
 }
+
+on_both_backends! {
+    settings = [("ACADEMY_LOGIN_MAX_FAILURES", "3")];
+    async fn throttling_and_reuse_detection_hold_across_instances(app: TestApp) {
+        let other = app.another_instance().await;
+        let user = app.user(&[Role::Learner]).await;
+        for _ in 0..3 {
+            let response = app
+                .post_json("/api/v1/auth/login", &json!({"email": user.email, "password": "falsches Passwort 123"}))
+                .await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        let elsewhere = app
+            .client
+            .post(other.url("/api/v1/auth/login"))
+            .json(&json!({"email": user.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        problem(elsewhere, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+
+        // Rotated on one instance, replayed on the other: the session ends everywhere.
+        let rotated = json_body(
+            app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": user.refresh})).await,
+            StatusCode::OK,
+        )
+        .await;
+        let replay = app
+            .client
+            .post(other.url("/api/v1/auth/refresh"))
+            .json(&json!({"refreshToken": user.refresh}))
+            .send()
+            .await
+            .unwrap();
+        problem(replay, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+        let me = app
+            .client
+            .get(other.url("/api/v1/me"))
+            .bearer_auth(rotated["accessToken"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        other.stop().await;
+    }
+}

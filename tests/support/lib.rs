@@ -54,6 +54,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The SMTP server the app delivers to (plain text, polled every 50 ms).
     pub mail: SmtpServer,
+    /// The settings the app was started with, for further instances.
+    env: Vec<(String, String)>,
 }
 
 impl TestApp {
@@ -116,6 +118,46 @@ pub const JWT_SECRET: &str = "test-secret-for-the-academy-black-box-tests";
 /// Environment overrides for one test's server, on top of the test defaults.
 pub type Settings = &'static [(&'static str, &'static str)];
 
+fn test_config(env: &[(String, String)]) -> Config {
+    let mut config =
+        Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("test config");
+    config.handle_signals = false;
+    config
+}
+
+/// Another instance of the application on the same database, as behind a load balancer.
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Instance {
+    /// Absolute URL of `path` on this instance.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Stops the instance gracefully.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+impl TestApp {
+    /// Starts a second instance with the same settings on the same database.
+    pub async fn another_instance(&self) -> Instance {
+        let app = Application::build(test_config(&self.env))
+            .await
+            .expect("second instance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Instance { address, handle }
+    }
+}
+
 /// Runs `test` against a fresh app on `backend`, then stops the server and drops the
 /// database, whether the test passed or panicked.
 pub async fn run_test<F, Fut>(backend: Backend, settings: Settings, test: F)
@@ -142,8 +184,8 @@ where
     for (name, value) in settings {
         env.insert(name, (*value).to_owned());
     }
-    let mut config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
-    config.handle_signals = false;
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let config = test_config(&env);
     static LOG_GUARD: OnceLock<Option<academy_server::telemetry::LogGuard>> = OnceLock::new();
     LOG_GUARD.get_or_init(|| {
         academy_server::telemetry::init_tracing(&config.log_filter, config.log_format)
@@ -169,6 +211,7 @@ where
         database_name: database.name.clone(),
         database_url: database.url.clone(),
         mail: smtp.clone(),
+        env,
     };
     let outcome = tokio::spawn(test(test_app)).await;
 
