@@ -4,20 +4,16 @@
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use academy_kernel::AppError;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::oneshot;
 
 /// The parameters every new hash gets (OWASP's recommendation for argon2id).
 pub const M_COST_KIB: u32 = 19_456;
 pub const T_COST: u32 = 2;
 pub const P_COST: u32 = 1;
-
-fn argon2() -> Argon2<'static> {
-    // The constants are valid parameters; `Params::DEFAULT` is the same set.
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).unwrap_or(Params::DEFAULT);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, PartialEq, Eq)]
@@ -111,11 +107,61 @@ impl PasswordHasherPool {
     }
 }
 
+thread_local! {
+    /// The argon2 working memory of this hashing thread, allocated once and reused, so each
+    /// thread holds exactly one 19 MiB block set however many hashes it computes.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 into `out` with this thread's working memory.
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password,
+            salt,
+            out,
+            &mut blocks[..],
+        )
+    })
+}
+
+fn internal(what: &str, error: impl std::fmt::Display) -> AppError {
+    AppError::internal(anyhow::anyhow!("{what}: {error}"))
+}
+
 fn hash_now(password: &str) -> Result<String, AppError> {
-    argon2()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| AppError::internal(anyhow::anyhow!("cannot hash a password: {e}")))
+    let params = current_params();
+    let salt: [u8; 16] = rand::random();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password.as_bytes(),
+        &salt,
+        &mut out,
+    )
+    .map_err(|e| internal("cannot hash a password", e))?;
+    let hash = PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| internal("argon2 parameters", e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| internal("argon2 salt", e))?),
+        hash: Some(Output::new(&out).map_err(|e| internal("argon2 output", e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// A hash of a random password with the current parameters, verified against when there
@@ -128,19 +174,46 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Whether `password` produces `hash`, computed with the hash's own parameters.
+fn matches(password: &str, hash: &PasswordHash) -> bool {
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(hash.algorithm.as_str()),
+        Params::try_from(hash),
+        hash.salt.as_ref(),
+        hash.hash.as_ref(),
+    ) else {
+        return false;
+    };
+    let version = hash
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .unwrap_or(Version::V0x13);
+    let mut out = vec![0u8; expected.as_bytes().len()];
+    if compute(
+        algorithm,
+        version,
+        params,
+        password.as_bytes(),
+        salt,
+        &mut out,
+    )
+    .is_err()
+    {
+        return false;
+    }
+    // Output's equality is constant-time.
+    Output::new(&out).is_ok_and(|actual| actual == *expected)
+}
+
 fn verify_now(password: &str, stored: Option<&str>) -> Verified {
     let real = stored.and_then(|s| PasswordHash::new(s).ok());
     let Some(hash) = real else {
         if let Ok(dummy) = PasswordHash::new(dummy_hash()) {
-            let _ = argon2().verify_password(password.as_bytes(), &dummy);
+            let _ = matches(password, &dummy);
         }
         return Verified::No;
     };
-    // The stored hash's own parameters are used for verification.
-    if argon2()
-        .verify_password(password.as_bytes(), &hash)
-        .is_err()
-    {
+    if !matches(password, &hash) {
         return Verified::No;
     }
     if has_current_parameters(&hash) {
@@ -152,8 +225,13 @@ fn verify_now(password: &str, stored: Option<&str>) -> Verified {
     }
 }
 
+fn current_params() -> Params {
+    // The constants are valid parameters; `Params::DEFAULT` is the same set.
+    Params::new(M_COST_KIB, T_COST, P_COST, None).unwrap_or(Params::DEFAULT)
+}
+
 fn has_current_parameters(hash: &PasswordHash) -> bool {
-    hash.algorithm.as_str() == "argon2id"
+    hash.algorithm == ARGON2ID_IDENT
         && Params::try_from(hash)
             .is_ok_and(|p| p.m_cost() == M_COST_KIB && p.t_cost() == T_COST && p.p_cost() == P_COST)
 }
@@ -226,8 +304,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn hashes_are_standard_phc_strings_that_the_argon2_crate_verifies() {
+        use argon2::password_hash::PasswordVerifier;
+        let hash = hash_now("lange Wiese am Fluss").unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"lange Wiese am Fluss", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"lange Wiese", &parsed)
+                .is_err()
+        );
+    }
+
     #[tokio::test]
     async fn weaker_hashes_are_upgraded_on_verification() {
+        use argon2::password_hash::PasswordHasher;
         let weak = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
