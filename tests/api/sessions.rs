@@ -55,27 +55,6 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn unknown_email_costs_as_much_time_as_a_wrong_password(app: TestApp) {
-        let user = app.user(&[Role::Learner]).await;
-        let mut timings = Vec::new();
-        for email in [user.email.as_str(), "niemand@example.org"] {
-            let start = std::time::Instant::now();
-            for _ in 0..3 {
-                let response = app
-                    .post_json("/api/v1/auth/login", &json!({"email": email, "password": "falsches Passwort 123"}))
-                    .await;
-                assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-            }
-            timings.push(start.elapsed().as_secs_f64());
-        }
-        // Both run a full argon2 verification; without the dummy hash the unknown address
-        // would answer in well under a tenth of the time.
-        let ratio = timings[1] / timings[0];
-        assert!(ratio > 0.4, "unknown {:.3}s vs known {:.3}s", timings[1], timings[0]);
-    }
-}
-
-on_both_backends! {
     settings = [("ACADEMY_LOGIN_MAX_FAILURES", "3")];
     async fn repeated_failures_are_throttled_with_retry_after(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;

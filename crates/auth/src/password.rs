@@ -108,6 +108,8 @@ impl PasswordHasherPool {
 }
 
 thread_local! {
+    /// argon2 computations run on this thread, for tests that prove work was done.
+    static COMPUTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The argon2 working memory of this hashing thread, allocated once and reused, so each
     /// thread holds exactly one 19 MiB block set however many hashes it computes.
     static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
@@ -122,6 +124,7 @@ fn compute(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
+    COMPUTED.with(|n| n.set(n.get() + 1));
     BLOCKS.with(|cell| {
         let mut blocks = cell.borrow_mut();
         let needed = params.block_count();
@@ -289,6 +292,29 @@ mod tests {
                 Verified::Yes,
                 Verified::No
             ]
+        );
+    }
+
+    #[test]
+    fn unknown_accounts_cost_one_full_argon2_run_like_known_ones() {
+        let real = hash_now("lange Wiese am Fluss").unwrap();
+        let _ = verify_now("warm-up", None); // computes the dummy hash once
+        let runs = |f: &dyn Fn()| {
+            let before = COMPUTED.with(|n| n.get());
+            f();
+            COMPUTED.with(|n| n.get()) - before
+        };
+        assert_eq!(
+            runs(&|| assert_eq!(verify_now("falsch", Some(&real)), Verified::No)),
+            1
+        );
+        assert_eq!(
+            runs(&|| assert_eq!(verify_now("falsch", None), Verified::No)),
+            1
+        );
+        assert_eq!(
+            runs(&|| assert_eq!(verify_now("falsch", Some("kaputt")), Verified::No)),
+            1
         );
     }
 
