@@ -15,6 +15,7 @@ use crate::principal::{Admins, Require};
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntryResponse {
+    /// The entry's id.
     pub id: Uuid,
     /// Who did it; absent for the command line and the system.
     pub actor_id: Option<Uuid>,
@@ -24,10 +25,12 @@ pub struct AuditEntryResponse {
     /// Kind of the changed thing, e.g. `user`.
     #[schema(example = "user")]
     pub subject_type: String,
+    /// Id of the changed thing.
     pub subject_id: Option<Uuid>,
     /// Specifics of the change, e.g. old and new roles.
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+    /// When it happened.
     pub created_at: DateTime<Utc>,
 }
 
@@ -50,8 +53,11 @@ impl From<audit_entry::Model> for AuditEntryResponse {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditListQuery {
+    /// Only changes made by this account.
     pub actor_id: Option<Uuid>,
+    /// Only changes of this kind of thing, e.g. `user`.
     pub subject_type: Option<String>,
+    /// Only changes of this thing.
     pub subject_id: Option<Uuid>,
     /// Exact action, e.g. `user.disabled`.
     pub action: Option<String>,

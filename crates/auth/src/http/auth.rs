@@ -17,11 +17,13 @@ use crate::settings::Auth;
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterRequest {
+    /// The address to sign in with; a verification link is sent to it.
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
     /// 12 to 128 characters, not a common password.
     #[schema(example = "Wiese am Fluss im Herbst")]
     pub password: String,
+    /// The name shown to others, e.g. in consultation bookings.
     #[schema(example = "Erika Mustermann")]
     pub display_name: String,
     /// The municipality the learner works for, if known.
@@ -95,8 +97,10 @@ pub async fn verify_email(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginRequest {
+    /// The account's email address (case does not matter).
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
+    /// The account's password.
     #[schema(example = "Wiese am Fluss im Herbst")]
     pub password: String,
 }
@@ -132,6 +136,7 @@ pub async fn login(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// The refresh token from the last sign-in or refresh; it can be used once.
     pub refresh_token: String,
 }
 
@@ -189,6 +194,7 @@ pub async fn logout_all(db: web::Data<Db>, caller: Principal) -> Result<HttpResp
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordResetRequest {
+    /// The address of the account whose password is forgotten.
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
 }
@@ -223,6 +229,7 @@ pub async fn request_password_reset(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetPasswordRequest {
+    /// The token from the link or the code in the mail.
     pub token: String,
     /// 12 to 128 characters, not a common password.
     pub password: String,

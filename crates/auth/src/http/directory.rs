@@ -18,15 +18,21 @@ use crate::principal::{Coordinators, Require};
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationResponse {
+    /// The organisation's id.
     pub id: Uuid,
+    /// Full name, unique.
     #[schema(example = "Beispielstiftung Hessen")]
     pub name: String,
+    /// What kind of body it is.
     pub kind: OrganisationKind,
+    /// Its website.
     #[schema(example = "https://www.example.org")]
     pub website: Option<String>,
     /// How the organisation contributes.
     pub role_profiles: Vec<RoleProfile>,
+    /// When it was added.
     pub created_at: DateTime<Utc>,
+    /// When it was last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -48,11 +54,15 @@ impl From<organisation::Model> for OrganisationResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrganisationRequest {
+    /// Full name, unique; 1–200 characters.
     #[schema(example = "Beispielstiftung Hessen")]
     pub name: String,
+    /// What kind of body it is.
     pub kind: OrganisationKind,
+    /// An http(s) address; empty or absent for none.
     #[schema(example = "https://www.example.org")]
     pub website: Option<String>,
+    /// How it contributes to the alliance (default none).
     #[serde(default)]
     pub role_profiles: Vec<RoleProfile>,
 }
@@ -75,6 +85,7 @@ impl From<OrganisationRequest> for OrganisationFields {
 pub struct OrganisationListQuery {
     /// Part of the name, case-insensitive.
     pub q: Option<String>,
+    /// Only organisations of this kind.
     pub kind: Option<OrganisationKind>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u64>,
@@ -205,12 +216,15 @@ pub async fn delete_organisation(
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MunicipalityResponse {
+    /// The municipality's id.
     pub id: Uuid,
+    /// Name of the municipality.
     #[schema(example = "Musterstadt")]
     pub name: String,
     /// Amtlicher Gemeindeschlüssel (8 digits).
     #[schema(example = "06411000")]
     pub ags: String,
+    /// The district (Landkreis) or, for a district-free city, the city.
     #[schema(example = "Landkreis Beispiel")]
     pub district: String,
     /// Whether the municipality is a funded site of the programme.
@@ -218,8 +232,11 @@ pub struct MunicipalityResponse {
     /// Year the site entered the programme.
     #[schema(example = 2023)]
     pub cohort_year: Option<i32>,
+    /// Where the funded site stands in the programme.
     pub phase: Option<Phase>,
+    /// When it was added.
     pub created_at: DateTime<Utc>,
+    /// When it was last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -243,15 +260,21 @@ impl From<municipality::Model> for MunicipalityResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MunicipalityRequest {
+    /// Name of the municipality; 1–200 characters.
     #[schema(example = "Musterstadt")]
     pub name: String,
+    /// Amtlicher Gemeindeschlüssel: 8 digits, starting with the state code (06 for Hessen); unique.
     #[schema(example = "06411000")]
     pub ags: String,
+    /// The district (Landkreis); 1–200 characters.
     #[schema(example = "Landkreis Beispiel")]
     pub district: String,
+    /// Whether it is a funded site of the programme (default false).
     #[serde(default)]
     pub funded_site: bool,
+    /// Year the site entered the programme.
     pub cohort_year: Option<i32>,
+    /// Where the funded site stands in the programme.
     pub phase: Option<Phase>,
 }
 
@@ -275,7 +298,9 @@ impl From<MunicipalityRequest> for MunicipalityFields {
 pub struct MunicipalityListQuery {
     /// Part of the name, district or key, case-insensitive.
     pub q: Option<String>,
+    /// Only funded sites (`true`) or only others (`false`).
     pub funded_site: Option<bool>,
+    /// Only sites in this phase.
     pub phase: Option<Phase>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u64>,

@@ -13,13 +13,17 @@ use crate::sessions::TokenPair;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserResponse {
+    /// The account's id.
     pub id: Uuid,
+    /// The sign-in address, as entered.
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
+    /// The name shown to others.
     #[schema(example = "Erika Mustermann")]
     pub display_name: String,
     /// What the user may do.
     pub roles: Vec<Role>,
+    /// `invited` until the invitation is accepted, `active`, or `disabled`.
     pub status: UserStatus,
     /// The member organisation (authors, consultants).
     pub organisation_id: Option<Uuid>,
@@ -27,7 +31,9 @@ pub struct UserResponse {
     pub municipality_id: Option<Uuid>,
     /// Whether the email address has been confirmed.
     pub email_verified: bool,
+    /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// When the account last signed in.
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
@@ -79,6 +85,7 @@ impl From<TokenPair> for TokenResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AcceptedResponse {
+    /// Always `accepted`.
     #[schema(example = "accepted")]
     pub status: &'static str,
     /// What happens next, for people.

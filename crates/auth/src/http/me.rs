@@ -36,6 +36,7 @@ pub async fn get_me(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    /// The name shown to others; 1–100 characters.
     #[schema(example = "Erika Mustermann")]
     pub display_name: Option<String>,
 }
@@ -69,6 +70,7 @@ pub async fn update_me(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    /// The password the account has now.
     pub current_password: String,
     /// 12 to 128 characters, not a common password.
     pub new_password: String,

@@ -20,9 +20,13 @@ use crate::settings::Auth;
 pub struct UserListQuery {
     /// Part of the email address or display name, case-insensitive.
     pub q: Option<String>,
+    /// Only accounts holding this role.
     pub role: Option<Role>,
+    /// Only accounts in this status.
     pub status: Option<UserStatus>,
+    /// Only members of this organisation.
     pub organisation_id: Option<Uuid>,
+    /// Only accounts of this municipality.
     pub municipality_id: Option<Uuid>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u64>,
@@ -65,14 +69,17 @@ pub async fn list_users(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InviteRequest {
+    /// Where the invitation is sent; becomes the sign-in address.
     #[schema(example = "max.beispiel@example.org")]
     pub email: String,
+    /// The invitee's name, used in the mail and shown to others.
     #[schema(example = "Max Beispiel")]
     pub display_name: String,
     /// At least one. Only administrators can grant `admin`.
     pub roles: Vec<Role>,
     /// Required for authors and consultants.
     pub organisation_id: Option<Uuid>,
+    /// The municipality a learner works for.
     pub municipality_id: Option<Uuid>,
 }
 
@@ -140,14 +147,17 @@ pub async fn get_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    /// The name shown to others; 1–100 characters.
     pub display_name: Option<String>,
     /// The complete new set of roles.
     pub roles: Option<Vec<Role>>,
     /// `active` or `disabled`. Disabling ends every session at once.
     pub status: Option<UserStatus>,
+    /// The member organisation; `null` removes it (not for authors and consultants).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub organisation_id: Option<Option<Uuid>>,
+    /// The municipality; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub municipality_id: Option<Option<Uuid>>,
