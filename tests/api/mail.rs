@@ -140,6 +140,8 @@ on_both_backends! {
         assert!(row.sent_at.is_some());
         assert_eq!(row.last_error, None);
         assert_eq!(row.claimed_until, None);
+        // The single-use link does not linger in the database once delivered.
+        assert_eq!((row.body_text.as_str(), row.body_html.as_str()), ("", ""));
         assert_eq!(app.mail.received().len(), 1, "sent exactly once");
     }
 }

@@ -63,7 +63,10 @@ pub async fn login(
 ) -> Result<TokenPair, AppError> {
     let normalized = normalize_email(email);
     let keys = LoginKeys::new(&normalized, client);
-    throttle::check(db, &auth.settings.throttle, &keys).await?;
+    if let Err(throttled) = throttle::check(db, &auth.settings.throttle, &keys).await {
+        count_login("throttled");
+        return Err(throttled);
+    }
 
     let account = user::Entity::find()
         .filter(user::Column::EmailNormalized.eq(normalized.as_str()))
@@ -80,6 +83,7 @@ pub async fn login(
         }
         _ => {
             throttle::record_failure(db, &auth.settings.throttle, &keys).await?;
+            count_login("invalid_credentials");
             return Err(invalid_credentials());
         }
     };
@@ -87,6 +91,7 @@ pub async fn login(
         || UserStatus::parse(&account.status) != Some(UserStatus::Active)
     {
         // Only someone who knows the password learns this.
+        count_login("email_not_verified");
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
             "email_not_verified",
@@ -105,7 +110,13 @@ pub async fn login(
     update.exec(&txn).await?;
     let pair = open_session(&txn, auth, &account).await?;
     txn.commit().await?;
+    count_login("success");
     Ok(pair)
+}
+
+/// `logins_total{outcome}`: a rise in `invalid_credentials` or `throttled` is an attack.
+fn count_login(outcome: &'static str) {
+    metrics::counter!("logins_total", "outcome" => outcome).increment(1);
 }
 
 /// Starts a new refresh-token family for `account`.
@@ -200,6 +211,7 @@ async fn reuse_detected(db: &DatabaseConnection, token: &refresh_token::Model) -
         session = %token.family_id,
         "refresh token presented again; revoking its session"
     );
+    metrics::counter!("refresh_token_reuse_total").increment(1);
     let outcome = async {
         revoke_family(db, token.family_id).await?;
         audit::record(

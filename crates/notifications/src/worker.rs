@@ -224,9 +224,17 @@ fn to_mail(row: &outbox_mail::Model) -> Result<Mail, SendError> {
     })
 }
 
+/// Marks the mail sent and drops its content: mails carry single-use links (verification,
+/// password reset), and a delivered one has no reason to keep them in the database.
 async fn mark_sent(db: &Db, row: &outbox_mail::Model, token: Uuid) -> Result<(), DbErr> {
     let result = outbox_mail::Entity::update_many()
         .col_expr(Column::Status, Expr::value("sent"))
+        .col_expr(Column::BodyText, Expr::value(""))
+        .col_expr(Column::BodyHtml, Expr::value(""))
+        .col_expr(
+            Column::Attachments,
+            Expr::value(Option::<serde_json::Value>::None),
+        )
         .col_expr(Column::SentAt, Expr::value(Utc::now()))
         .col_expr(
             Column::ClaimedUntil,
@@ -237,6 +245,7 @@ async fn mark_sent(db: &Db, row: &outbox_mail::Model, token: Uuid) -> Result<(),
         .filter(Column::ClaimToken.eq(token))
         .exec(db)
         .await?;
+    metrics::counter!("mail_deliveries_total", "outcome" => "sent").increment(1);
     if result.rows_affected == 1 {
         tracing::debug!(mail = %row.id, attempt = row.attempts, "mail sent");
     } else {
@@ -263,6 +272,11 @@ async fn record_failure(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(Column::LastError, Expr::value(message.clone()));
+    metrics::counter!(
+        "mail_deliveries_total",
+        "outcome" => if give_up { "failed" } else { "retry" }
+    )
+    .increment(1);
     if give_up {
         update = update.col_expr(Column::Status, Expr::value("failed"));
         tracing::error!(
