@@ -6,6 +6,7 @@
 
 mod m20261121_000001_identity;
 mod m20261121_000002_outbox;
+mod m20261121_000003_taxonomy;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_identity::Migration),
             Box::new(m20261121_000002_outbox::Migration),
+            Box::new(m20261121_000003_taxonomy::Migration),
         ]
     }
 }

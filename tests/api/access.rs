@@ -75,6 +75,18 @@ fn protected_routes(some_id: Uuid) -> Vec<(Method, String, Value, &'static [Role
             COORDINATORS,
         ),
         (Method::GET, "/api/v1/audit-log".into(), Value::Null, ADMINS),
+        (
+            Method::PUT,
+            "/api/v1/taxonomy/audiences/press".into(),
+            json!({"name": "Presse"}),
+            COORDINATORS,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/taxonomy/audiences/press".into(),
+            Value::Null,
+            COORDINATORS,
+        ),
     ]
 }
 

@@ -11,3 +11,4 @@ mod health;
 mod mail;
 mod pipeline;
 mod sessions;
+mod taxonomy;

@@ -6,7 +6,7 @@
 //! (use cases) → `http/` (handlers, mounted by [`configure`]).
 
 mod accounts;
-mod audit;
+pub mod audit;
 mod directory;
 pub mod domain;
 pub mod entity;

@@ -40,7 +40,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             scope::scope("/api/v1")
                 .service(meta::get_version)
-                .configure(academy_auth::configure),
+                .configure(academy_auth::configure)
+                .configure(academy_taxonomy::configure),
         );
 }
 
@@ -59,7 +60,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The tags of the capabilities, and the bearer scheme their protected operations name.
 fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
     let tags = api.tags.get_or_insert_with(Vec::new);
-    for (name, description) in academy_auth::TAGS {
+    for (name, description) in academy_auth::TAGS.iter().chain(academy_taxonomy::TAGS) {
         tags.push(
             utoipa::openapi::tag::TagBuilder::new()
                 .name(*name)
