@@ -23,5 +23,5 @@ pub mod tokens;
 pub use accounts::{CreateAdminOutcome, create_admin};
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure};
-pub use principal::{Admins, Coordinators, Principal, Require, RoleSet};
+pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
 pub use settings::{Auth, AuthSettings, ThrottleSettings};

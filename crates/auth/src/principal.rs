@@ -105,6 +105,29 @@ impl FromRequest for Principal {
     }
 }
 
+/// The caller if credentials came with the request, `None` for anonymous requests — for
+/// public routes that show more to some callers. Credentials that are sent but invalid
+/// still answer 401: a client with an expired token must learn it, not silently see less.
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if req.headers().contains_key(header::AUTHORIZATION) {
+                Principal::authenticate(req)
+                    .await
+                    .map(|p| MaybePrincipal(Some(p)))
+            } else {
+                Ok(MaybePrincipal(None))
+            }
+        })
+    }
+}
+
 /// A set of roles a route requires, named so that a handler's signature states it.
 pub trait RoleSet {
     const ROLES: &'static [Role];
