@@ -291,3 +291,62 @@ on_both_backends! {
         assert_eq!(users.status(), StatusCode::OK);
     }
 }
+
+on_both_backends! {
+    async fn deleting_the_own_account_erases_personal_data(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let wrong = app
+            .authed(Method::DELETE, "/api/v1/me", &user.access)
+            .json(&json!({"password": "nicht mein Passwort"}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "password");
+
+        let deleted = app
+            .authed(Method::DELETE, "/api/v1/me", &user.access)
+            .json(&json!({"password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        let notice = app.mail.wait_for(&user.email).await;
+        assert_eq!(notice.subject, "Ihr Konto wurde gelöscht");
+
+        let me = app.authed(Method::GET, "/api/v1/me", &user.access).send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        let login = app.post_json("/api/v1/auth/login", &json!({"email": user.email, "password": PASSWORD})).await;
+        assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+        let row = academy_auth::entity::user::Entity::find_by_id(user.id).one(&app.db).await.unwrap().unwrap();
+        assert!(!row.email.contains(&user.email) && row.email.ends_with("@deleted.invalid"), "{}", row.email);
+        assert_eq!((row.display_name.as_str(), row.status.as_str()), ("Gelöschtes Konto", "disabled"));
+        assert_eq!(row.password_hash, None);
+
+        // The address is free again.
+        let again = register(&app, &user.email, "Sonnenblumen am Rathausplatz").await;
+        assert_eq!(again.status(), StatusCode::ACCEPTED);
+        assert_eq!(app.mail.wait_for(&user.email).await.subject, "Bitte bestätigen Sie Ihre E-Mail-Adresse");
+    }
+}
+
+on_both_backends! {
+    async fn the_last_administrator_cannot_delete_their_account(app: TestApp) {
+        let admin = app.user(&[Role::Admin]).await;
+        let response = app
+            .authed(Method::DELETE, "/api/v1/me", &admin.access)
+            .json(&json!({"password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        problem(response, StatusCode::CONFLICT, "last_admin").await;
+        let _second = app.user(&[Role::Admin]).await;
+        let response = app
+            .authed(Method::DELETE, "/api/v1/me", &admin.access)
+            .json(&json!({"password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+}

@@ -765,6 +765,75 @@ pub async fn update_user(
     Ok(updated)
 }
 
+/// Deletes the caller's own account after checking the password: the personal data
+/// (address, name, password, assignments) is erased and the row stays as an anonymous,
+/// disabled placeholder so that records referring to it keep their meaning. Every session
+/// ends; the address can be registered anew. The owner gets a confirmation at the old
+/// address.
+pub async fn delete_me(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    caller: &Principal,
+    password: String,
+) -> Result<(), AppError> {
+    let account = load(db, caller.user_id).await?;
+    let verified = auth
+        .hasher
+        .verify(password, account.password_hash.clone())
+        .await?;
+    if verified == crate::password::Verified::No {
+        return Err(AppError::validation(vec![FieldError::new(
+            "password",
+            "wrong_password",
+            "is not your current password",
+        )]));
+    }
+    if Roles::from_stored(&account.roles).contains(Role::Admin) {
+        let admins = user::Entity::find()
+            .filter(user::Column::Roles.like("%admin%"))
+            .filter(user::Column::Status.eq(UserStatus::Active.as_str()))
+            .count(db)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::conflict(
+                "last_admin",
+                "The last active administrator cannot delete their account; appoint another one first.",
+            ));
+        }
+    }
+    let txn = db.begin().await?;
+    let placeholder = format!("deleted-{}@deleted.invalid", account.id.simple());
+    let (email, name) = (account.email.clone(), account.display_name.clone());
+    let mut active = account.into_active_model();
+    active.email = Set(placeholder.clone());
+    active.email_normalized = Set(placeholder);
+    active.display_name = Set("Gelöschtes Konto".to_owned());
+    active.password_hash = Set(None);
+    active.organisation_id = Set(None);
+    active.municipality_id = Set(None);
+    active.status = Set(UserStatus::Disabled.as_str().to_owned());
+    active.email_verified_at = Set(None);
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    user_token::Entity::delete_many()
+        .filter(user_token::Column::UserId.eq(caller.user_id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, caller.user_id, None).await?;
+    audit::record(
+        &txn,
+        Some(caller.user_id),
+        "user.deleted_own_account",
+        "user",
+        Some(caller.user_id),
+        json!(null),
+    )
+    .await?;
+    academy_notifications::enqueue(&txn, mails::account_deleted(&email, &name)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Ends every session of the caller.
 pub async fn logout_everywhere(
     db: &DatabaseConnection,

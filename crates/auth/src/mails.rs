@@ -108,3 +108,18 @@ pub fn password_changed(auth: &Auth, to: &str, name: &str) -> Mail {
     }
     .to_mail(to)
 }
+
+/// Confirms the deletion of an account, to the address it had.
+pub fn account_deleted(to: &str, name: &str) -> Mail {
+    Letter {
+        subject: "Ihr Konto wurde gelöscht".into(),
+        greeting: greeting(name),
+        paragraphs: vec![
+            "Ihr Konto bei der Akademie für sozialen Zusammenhalt wurde auf Ihren Wunsch gelöscht. Ihre E-Mail-Adresse, Ihr Name und Ihr Passwort sind entfernt; alle Anmeldungen wurden beendet.".into(),
+            "Sie können sich mit dieser Adresse jederzeit neu registrieren.".into(),
+        ],
+        action: None,
+        after: Vec::new(),
+    }
+    .to_mail(to)
+}

@@ -1,7 +1,7 @@
 //! `/me`: the signed-in user's own account.
 
 use academy_kernel::{AppError, Db};
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -103,5 +103,37 @@ pub async fn change_password(
         body.new_password,
     )
     .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Confirmation of an account deletion.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteMeRequest {
+    /// The account's current password.
+    pub password: String,
+}
+
+/// Deletes the caller's own account. Address, name, password and assignments are erased
+/// (an anonymous placeholder remains for records that refer to it), every session ends,
+/// and a confirmation goes to the old address. The last active administrator cannot.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = DeleteMeRequest,
+    responses(
+        (status = NO_CONTENT, description = "Deleted."),
+        (status = UNPROCESSABLE_ENTITY, description = "`password` is wrong.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`last_admin`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/me")]
+pub async fn delete_me(
+    db: web::Data<Db>,
+    auth: web::Data<Auth>,
+    caller: Principal,
+    body: web::Json<DeleteMeRequest>,
+) -> Result<HttpResponse, AppError> {
+    accounts::delete_me(&db, &auth, &caller, body.into_inner().password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

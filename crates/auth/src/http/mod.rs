@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(me::get_me)
         .service(me::update_me)
         .service(me::change_password)
+        .service(me::delete_me)
         .service(users::list_users)
         .service(users::invite_user)
         .service(users::get_user)
