@@ -33,6 +33,12 @@ fn protected_routes(some_id: Uuid) -> Vec<(Method, String, Value, &'static [Role
             COORDINATORS,
         ),
         (
+            Method::POST,
+            format!("/api/v1/users/{some_id}/invitation"),
+            Value::Null,
+            COORDINATORS,
+        ),
+        (
             Method::PATCH,
             format!("/api/v1/users/{some_id}"),
             json!({"roles": ["learner"]}),

@@ -234,6 +234,12 @@ on_both_backends! {
             .await;
         problem(twice, StatusCode::BAD_REQUEST, "invalid_token").await;
         app.login("autorin@example.org", "Leitfaden für alle Kommunen").await;
+        let active_again = app
+            .authed(Method::POST, &format!("/api/v1/users/{}/invitation", invited["id"].as_str().unwrap()), &coordinator.access)
+            .send()
+            .await
+            .unwrap();
+        problem(active_again, StatusCode::CONFLICT, "not_invited").await;
 
         let taken = app
             .authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
@@ -348,5 +354,43 @@ on_both_backends! {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+}
+
+on_both_backends! {
+    async fn a_lost_invitation_can_be_sent_again(app: TestApp) {
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let invited = json_body(
+            app.authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
+                .json(&json!({"email": "lernende@example.org", "displayName": "Lea Lernend", "roles": ["learner"]}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        let first = token_in(&app.mail.wait_for("lernende@example.org").await.text);
+        let resent = app
+            .authed(Method::POST, &format!("/api/v1/users/{}/invitation", invited["id"].as_str().unwrap()), &coordinator.access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resent.status(), StatusCode::ACCEPTED);
+        let second = token_in(&app.mail.wait_for("lernende@example.org").await.text);
+        assert_ne!(first, second);
+        let old = app
+            .post_json("/api/v1/auth/invitations/accept", &json!({"token": first, "password": "Leitfaden für alle Kommunen"}))
+            .await;
+        problem(old, StatusCode::BAD_REQUEST, "invalid_token").await;
+        let new = app
+            .post_json("/api/v1/auth/invitations/accept", &json!({"token": second, "password": "Leitfaden für alle Kommunen"}))
+            .await;
+        assert_eq!(new.status(), StatusCode::OK);
+        let missing = app
+            .authed(Method::POST, &format!("/api/v1/users/{}/invitation", uuid::Uuid::now_v7()), &coordinator.access)
+            .send()
+            .await
+            .unwrap();
+        problem(missing, StatusCode::NOT_FOUND, "not_found").await;
     }
 }

@@ -505,6 +505,61 @@ pub async fn invite(
     Ok(account)
 }
 
+/// Sends an invited account a fresh invitation; earlier unused ones stop working. For
+/// invitations that expired or got lost.
+pub async fn resend_invitation(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let account = load(&txn, id).await?;
+    if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
+        return Err(AppError::conflict(
+            "not_invited",
+            "The account is not waiting for an invitation to be accepted.",
+        ));
+    }
+    if Roles::from_stored(&account.roles).contains(Role::Admin) && !caller.has(Role::Admin) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "cannot_grant_admin",
+            "Only administrators can invite administrators.",
+        ));
+    }
+    user_token::Entity::delete_many()
+        .filter(user_token::Column::UserId.eq(account.id))
+        .filter(user_token::Column::Purpose.eq(Purpose::Invitation.as_str()))
+        .filter(user_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let inviter = load(&txn, caller.user_id).await?;
+    let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
+    academy_notifications::enqueue(
+        &txn,
+        mails::invitation(
+            auth,
+            &account.email,
+            &account.display_name,
+            &inviter.display_name,
+            &token,
+        ),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(caller.user_id),
+        "user.invitation_resent",
+        "user",
+        Some(account.id),
+        json!(null),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Sets the invitee's password and signs them in.
 pub async fn accept_invitation(
     db: &DatabaseConnection,

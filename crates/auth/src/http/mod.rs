@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(me::delete_me)
         .service(users::list_users)
         .service(users::invite_user)
+        .service(users::resend_invitation)
         .service(users::get_user)
         .service(users::update_user)
         .service(directory::list_organisations)

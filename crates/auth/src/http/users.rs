@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::UserResponse;
+use super::dto::{AcceptedResponse, UserResponse};
 use super::{created, if_match, tagged};
 use crate::accounts::{self, AccountChange, Invitation, UserFilter};
 use crate::domain::{Role, UserStatus};
@@ -212,4 +212,29 @@ pub async fn update_user(
     .await?;
     let version = account.version;
     Ok(tagged(&req, version, &UserResponse::from(account)))
+}
+
+/// Sends an invited account a fresh invitation (the earlier link stops working), e.g.
+/// when it expired or got lost. Coordinators and administrators.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The invited account's id.")),
+    responses(
+        (status = ACCEPTED, description = "A new invitation is on its way.", body = AcceptedResponse),
+        (status = CONFLICT, description = "`not_invited`: the account is already active or disabled.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/invitation")]
+pub async fn resend_invitation(
+    db: web::Data<Db>,
+    auth: web::Data<Auth>,
+    caller: Require<Coordinators>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    accounts::resend_invitation(&db, &auth, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedResponse {
+        status: "accepted",
+        message: "A new invitation is on its way; earlier links no longer work.",
+    }))
 }
