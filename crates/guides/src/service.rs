@@ -7,7 +7,7 @@ use academy_kernel::{AppError, Bounds, FieldError};
 use academy_taxonomy::TermKind;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, Order, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -803,13 +803,25 @@ pub struct ListFilter {
 /// The revision a list shows: the live one, or for unpublished guides the working one.
 const SHOWN: &str = "COALESCE(guides.live_revision_id, guides.working_revision_id)";
 
-fn linked(table: &str, column: &str, value: String) -> SimpleExpr {
-    Expr::cust_with_values(
-        format!(
-            "EXISTS (SELECT 1 FROM {table} l WHERE l.revision_id = {SHOWN} AND l.{column} = ?)"
-        ),
-        [value],
-    )
+/// `EXISTS (SELECT 1 FROM table x WHERE <joined> AND x.column = value)`, built so that
+/// each backend gets its own placeholder.
+fn exists(
+    table: &str,
+    joined: String,
+    column: &str,
+    value: impl Into<sea_orm::Value>,
+) -> SimpleExpr {
+    let mut select = Query::select();
+    select
+        .expr(Expr::cust("1"))
+        .from_as(Alias::new(table), Alias::new("x"))
+        .and_where(Expr::cust(joined))
+        .and_where(Expr::col((Alias::new("x"), Alias::new(column))).eq(value.into()));
+    Expr::exists(select)
+}
+
+fn linked(table: &str, column: &str, value: impl Into<sea_orm::Value>) -> SimpleExpr {
+    exists(table, format!("x.revision_id = {SHOWN}"), column, value)
 }
 
 /// A page of the guides the caller may see, with the shown revision of each.
@@ -841,14 +853,24 @@ pub async fn list(
         ));
     }
     if let Some(theme) = filter.theme {
-        condition = condition.add(Expr::cust_with_values(
-            format!(
-                "EXISTS (SELECT 1 FROM guide_revision_fields_of_action l \
-                 JOIN fields_of_action f ON f.slug = l.field_of_action_slug \
-                 WHERE l.revision_id = {SHOWN} AND f.theme_slug = ?)"
-            ),
-            [theme],
-        ));
+        let mut fields = Query::select();
+        fields
+            .column(Alias::new("slug"))
+            .from(Alias::new("fields_of_action"))
+            .and_where(Expr::col(Alias::new("theme_slug")).eq(theme));
+        let mut select = Query::select();
+        select
+            .expr(Expr::cust("1"))
+            .from_as(
+                Alias::new("guide_revision_fields_of_action"),
+                Alias::new("x"),
+            )
+            .and_where(Expr::cust(format!("x.revision_id = {SHOWN}")))
+            .and_where(
+                Expr::col((Alias::new("x"), Alias::new("field_of_action_slug")))
+                    .in_subquery(fields),
+            );
+        condition = condition.add(Expr::exists(select));
     }
     if let Some(slug) = filter.phase {
         condition = condition.add(linked("guide_revision_phases", "phase_slug", slug));
@@ -860,21 +882,19 @@ pub async fn list(
         condition = condition.add(
             Condition::any()
                 .add(guide::Column::OrganisationId.eq(id))
-                .add(Expr::cust_with_values(
-                    format!(
-                        "EXISTS (SELECT 1 FROM guide_revision_organisations l \
-                         WHERE l.revision_id = {SHOWN} AND l.organisation_id = ?)"
-                    ),
-                    [id],
+                .add(linked(
+                    "guide_revision_organisations",
+                    "organisation_id",
+                    id,
                 )),
         );
     }
     if let Some(language) = filter.language {
-        condition = condition.add(Expr::cust_with_values(
-            format!(
-                "EXISTS (SELECT 1 FROM guide_revisions r WHERE r.id = {SHOWN} AND r.language = ?)"
-            ),
-            [language],
+        condition = condition.add(exists(
+            "guide_revisions",
+            format!("x.id = {SHOWN}"),
+            "language",
+            language,
         ));
     }
     if let Some(since) = filter.updated_since {
@@ -882,10 +902,11 @@ pub async fn list(
     }
     if let Some(status) = filter.status {
         let working_in = |state: RevisionState| {
-            Expr::cust_with_values(
-                "EXISTS (SELECT 1 FROM guide_revisions r \
-                 WHERE r.id = guides.working_revision_id AND r.state = ?)",
-                [state.as_str()],
+            exists(
+                "guide_revisions",
+                "x.id = guides.working_revision_id".to_owned(),
+                "state",
+                state.as_str(),
             )
         };
         let unpublished = Condition::all()
@@ -925,6 +946,9 @@ pub async fn list(
         .all(db)
         .await?;
 
+    if guides.is_empty() {
+        return Ok((Vec::new(), total));
+    }
     let shown: Vec<Uuid> = guides
         .iter()
         .filter_map(|g| g.live_revision_id.or(g.working_revision_id))
