@@ -432,6 +432,17 @@ on_both_backends! {
         assert_eq!(theirs["total"], 3);
         let drafts = json_body(send(&app, Method::GET, "/api/v1/guides?status=draft", &coordinator.access, None).await, StatusCode::OK).await;
         assert_eq!(ids(&drafts), [draft]);
+        // A new revision of a live guide waits in the review queue too.
+        let mut revised = content("Radwege im Quartier");
+        revised["changeNote"] = json!("Lastenräder ergänzt.");
+        json_body(edit(&app, &author.access, &mobility, revised).await, StatusCode::OK).await;
+        json_body(action(&app, &author.access, &mobility, "submit", None).await, StatusCode::OK).await;
+        let queue = json_body(send(&app, Method::GET, "/api/v1/guides?status=in_review", &coordinator.access, None).await, StatusCode::OK).await;
+        assert_eq!(ids(&queue), [mobility.clone()]);
+        assert_eq!(queue["items"][0]["status"], "published");
+        // A client with a broken token learns it, even on a public list.
+        let broken = app.authed(Method::GET, "/api/v1/guides", "not-a-token").send().await.unwrap();
+        problem(broken, StatusCode::UNAUTHORIZED, "unauthorized").await;
 
         // Due for review: coordinators only.
         problem(send(&app, Method::GET, "/api/v1/guides?reviewDue=true", &learner.access, None).await, StatusCode::FORBIDDEN, "forbidden").await;

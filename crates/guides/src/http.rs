@@ -320,7 +320,10 @@ pub struct GuideListQuery {
     pub language: Option<String>,
     /// Only guides changed at or after this time.
     pub updated_since: Option<DateTime<Utc>>,
-    /// Only guides with this status; what is visible still depends on the caller.
+    /// `published` or `archived`: guides with that status. `draft`, `in_review`,
+    /// `scheduled`: guides whose working revision is in that state, published or not —
+    /// `in_review` is the coordinators' review queue. What is visible still depends on the
+    /// caller.
     pub status: Option<GuideStatus>,
     /// `true`: only guides whose review date has passed. Coordinators only.
     pub review_due: Option<bool>,

@@ -909,17 +909,22 @@ pub async fn list(
                 state.as_str(),
             )
         };
-        let unpublished = Condition::all()
-            .add(guide::Column::ArchivedAt.is_null())
-            .add(guide::Column::LiveRevisionId.is_null());
+        // `draft`, `in_review` and `scheduled` ask for the working revision's state, also
+        // of published guides: the coordinators' review queue includes new revisions of
+        // live guides.
+        let working = |state: RevisionState| {
+            Condition::all()
+                .add(guide::Column::ArchivedAt.is_null())
+                .add(working_in(state))
+        };
         condition = condition.add(match status {
             GuideStatus::Archived => Condition::all().add(guide::Column::ArchivedAt.is_not_null()),
             GuideStatus::Published => Condition::all()
                 .add(guide::Column::ArchivedAt.is_null())
                 .add(guide::Column::LiveRevisionId.is_not_null()),
-            GuideStatus::Draft => unpublished.add(working_in(RevisionState::Draft)),
-            GuideStatus::InReview => unpublished.add(working_in(RevisionState::InReview)),
-            GuideStatus::Scheduled => unpublished.add(working_in(RevisionState::Scheduled)),
+            GuideStatus::Draft => working(RevisionState::Draft),
+            GuideStatus::InReview => working(RevisionState::InReview),
+            GuideStatus::Scheduled => working(RevisionState::Scheduled),
         });
     }
     if filter.review_due {
