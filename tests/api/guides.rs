@@ -480,3 +480,43 @@ on_both_backends! {
         assert_eq!(audit["total"], 2);
     }
 }
+
+on_both_backends! {
+    async fn a_patch_changes_only_the_fields_sent_and_starts_from_the_live_revision(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let id = published(&app, &author.access, &coordinator.access, content("Leerstand beleben")).await;
+        let path = format!("/api/v1/guides/{id}");
+        let etag = etag_of(&app, &author.access, &id).await;
+
+        let patched = app
+            .authed(Method::PATCH, &path, &author.access)
+            .header("if-match", &etag)
+            .json(&json!({"title": "Leerstand gemeinsam beleben", "contactName": null, "changeNote": "Titel geschärft."}))
+            .send()
+            .await
+            .unwrap();
+        let draft = json_body(patched, StatusCode::OK).await;
+        assert_eq!(draft["workingRevision"], json!({"number": 2, "state": "draft"}));
+        let revision = &draft["revision"];
+        assert_eq!(revision["title"], "Leerstand gemeinsam beleben");
+        assert_eq!(revision["contactName"], Value::Null);
+        assert_eq!(revision["contactEmail"], "petra.beispiel@example.org", "kept");
+        assert_eq!(revision["steps"].as_array().unwrap().len(), 2, "kept");
+        assert_eq!(revision["fieldsOfAction"], json!(["activation-participation"]), "kept");
+        assert_eq!(json_body(app.get(&path).await, StatusCode::OK).await["revision"]["title"], "Leerstand beleben");
+
+        // The same version again is stale; invalid values are refused; no If-Match is 428.
+        let stale = app.authed(Method::PATCH, &path, &author.access).header("if-match", &etag).json(&json!({"summary": "Neu"})).send().await.unwrap();
+        problem(stale, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+        let current = etag_of(&app, &author.access, &id).await;
+        let invalid = app.authed(Method::PATCH, &path, &author.access).header("if-match", &current).json(&json!({"body": "<iframe src=x>"})).send().await.unwrap();
+        let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0], json!({"field": "body", "code": "raw_html", "message": body["errors"][0]["message"]}));
+        let itself = app.authed(Method::PATCH, &path, &author.access).header("if-match", &current).json(&json!({"easyLanguageGuideId": id})).send().await.unwrap();
+        problem(itself, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let unconditional = app.authed(Method::PATCH, &path, &author.access).json(&json!({"summary": "Neu"})).send().await.unwrap();
+        problem(unconditional, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
+    }
+}

@@ -3,9 +3,9 @@
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_guide)
         .service(get_guide)
         .service(update_guide)
+        .service(patch_guide)
         .service(delete_guide)
         .service(submit_guide)
         .service(return_guide)
@@ -575,6 +576,137 @@ pub async fn update_guide(
 ) -> Result<HttpResponse, AppError> {
     let content = domain::validate(body.into_inner().into())?;
     let view = service::update(&db, &caller, &path, content, required_if_match(&req)).await?;
+    Ok(changed(&view, &caller))
+}
+
+/// `null` and absence differ in a patch: `null` clears, absence keeps.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Some fields of a guide's content; absent fields keep their value, `null` clears an
+/// optional one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchGuideRequest {
+    /// New title; at most 200 characters.
+    pub title: Option<String>,
+    /// New summary; at most 1000 characters.
+    pub summary: Option<String>,
+    /// New context (Markdown, no raw HTML).
+    pub context: Option<String>,
+    /// New steps, replacing all of them.
+    pub steps: Option<Vec<Step>>,
+    /// New success factors (Markdown, no raw HTML).
+    pub success_factors: Option<String>,
+    /// New pitfalls (Markdown, no raw HTML).
+    pub pitfalls: Option<String>,
+    /// New further content (Markdown, no raw HTML).
+    pub body: Option<String>,
+    /// New language tag.
+    pub language: Option<String>,
+    /// The plain-language variant; `null` removes the link.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub easy_language_guide_id: Option<Option<Uuid>>,
+    /// Fields of action, replacing all of them.
+    pub fields_of_action: Option<Vec<String>>,
+    /// Programme phases, replacing all of them.
+    pub phases: Option<Vec<String>>,
+    /// Target audiences, replacing all of them.
+    pub audiences: Option<Vec<String>>,
+    /// Co-publishing organisations, replacing all of them.
+    pub co_publishers: Option<Vec<Uuid>>,
+    /// Contact person; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub contact_name: Option<Option<String>>,
+    /// Contact email address; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    /// Estimated reading time in minutes; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub reading_minutes: Option<Option<i32>>,
+    /// What changed, for the revision history; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub change_note: Option<Option<String>>,
+}
+
+impl PatchGuideRequest {
+    fn apply(self, mut content: ContentInput) -> ContentInput {
+        fn set<T>(target: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *target = value;
+            }
+        }
+        set(&mut content.title, self.title);
+        set(&mut content.summary, self.summary);
+        set(&mut content.context, self.context);
+        set(&mut content.steps, self.steps);
+        set(&mut content.success_factors, self.success_factors);
+        set(&mut content.pitfalls, self.pitfalls);
+        set(&mut content.body, self.body);
+        set(&mut content.language, self.language.map(Some));
+        set(
+            &mut content.easy_language_guide_id,
+            self.easy_language_guide_id,
+        );
+        set(&mut content.fields_of_action, self.fields_of_action);
+        set(&mut content.phases, self.phases);
+        set(&mut content.audiences, self.audiences);
+        set(&mut content.co_publishers, self.co_publishers);
+        set(&mut content.contact_name, self.contact_name);
+        set(&mut content.contact_email, self.contact_email);
+        set(&mut content.reading_minutes, self.reading_minutes);
+        set(&mut content.change_note, self.change_note);
+        content
+    }
+}
+
+/// Changes some fields of the working revision; on a published guide it starts a new
+/// draft from the live revision, which stays visible until the draft is approved. The
+/// guide's authors and coordinators; `If-Match` is required (428 without it, 412 when
+/// stale).
+#[utoipa::path(
+    tag = "guides",
+    security(("bearer" = [])),
+    request_body = PatchGuideRequest,
+    params(
+        ("guide" = String, Path, description = "The guide's id or slug."),
+        ("If-Match" = String, Header, description = "The `ETag` the change is based on."),
+    ),
+    responses(
+        (status = OK, description = "Changed; the working revision.", body = GuideResponse),
+        (status = FORBIDDEN, description = "May read the guide but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = PRECONDITION_REQUIRED, description = "`If-Match` is missing.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = UNPROCESSABLE_ENTITY, description = "Invalid fields.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/guides/{guide}")]
+pub async fn patch_guide(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Principal,
+    path: web::Path<String>,
+    body: web::Json<PatchGuideRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let view = service::patch(
+        &db,
+        &caller,
+        &path,
+        |content| body.apply(content),
+        required_if_match(&req),
+    )
+    .await?;
     Ok(changed(&view, &caller))
 }
 

@@ -16,7 +16,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::{self, Content, GuideStatus, RevisionState, Transition, Workflow};
+use crate::domain::{
+    self, Content, ContentInput, GuideStatus, RevisionState, Transition, Workflow,
+};
 use crate::entity::{guide, guide_revision};
 use crate::repo::{self, Links};
 
@@ -395,6 +397,70 @@ pub async fn update(
     check_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<GuideView, AppError> {
     let guide = editable(db, caller, key).await?;
+    write_content(db, caller, guide, content, check_version).await
+}
+
+/// Changes some fields: `change` receives the content of the working revision (or of the
+/// live one, which a new draft starts from) and returns the content to store.
+pub async fn patch(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    key: &str,
+    change: impl FnOnce(ContentInput) -> ContentInput,
+    check_version: impl FnOnce(i32) -> Result<(), AppError>,
+) -> Result<GuideView, AppError> {
+    let guide = editable(db, caller, key).await?;
+    let base_id = guide
+        .working_revision_id
+        .or(guide.live_revision_id)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("guide {} has no revision", guide.id)))?;
+    let base = repo::find_revision(db, base_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let links = repo::load_links(db, &[base.id])
+        .await?
+        .remove(&base.id)
+        .unwrap_or_default();
+    let current = ContentInput {
+        title: base.title,
+        summary: base.summary,
+        context: base.context,
+        steps: serde_json::from_value(base.steps).map_err(AppError::internal)?,
+        success_factors: base.success_factors,
+        pitfalls: base.pitfalls,
+        body: base.body,
+        language: Some(base.language),
+        easy_language_guide_id: base.easy_language_guide_id,
+        contact_name: base.contact_name,
+        contact_email: base.contact_email,
+        reading_minutes: base.reading_minutes,
+        // A change note describes one revision; a new draft starts without one.
+        change_note: base
+            .change_note
+            .filter(|_| guide.working_revision_id == Some(base.id)),
+        fields_of_action: links.fields_of_action,
+        phases: links.phases,
+        audiences: links.audiences,
+        co_publishers: links.co_publishers,
+    };
+    let content = domain::validate(change(current))?;
+    write_content(db, caller, guide, content, check_version).await
+}
+
+async fn write_content(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    guide: guide::Model,
+    content: Content,
+    check_version: impl FnOnce(i32) -> Result<(), AppError>,
+) -> Result<GuideView, AppError> {
+    if content.easy_language_guide_id == Some(guide.id) {
+        return Err(AppError::validation(vec![FieldError::new(
+            "easyLanguageGuideId",
+            "self_reference",
+            "a guide cannot be its own plain-language variant",
+        )]));
+    }
     check_references(db, &content).await?;
     let now = Utc::now();
     let (txn, guide) = begin_change(db, &guide, check_version, now).await?;
