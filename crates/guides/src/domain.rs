@@ -268,16 +268,9 @@ pub fn valid_email(email: &str) -> bool {
         && !email.chars().any(char::is_whitespace)
 }
 
-/// A slug: 2–64 characters of `a-z`, `0-9` and single inner hyphens.
-pub fn valid_slug(slug: &str) -> bool {
-    (2..=64).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-        && !slug.contains("--")
-}
+/// Slugs follow the taxonomy's rule: 2–64 characters of `a-z`, `0-9` and single inner
+/// hyphens.
+pub use academy_taxonomy::terms::valid_slug;
 
 /// A slug from a German title: umlauts transcribed, everything else that is not a letter
 /// or digit becomes a hyphen. "Bürgerbeteiligung in Groß-Gerau" →

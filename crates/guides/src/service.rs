@@ -494,16 +494,14 @@ async fn write_content(
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
 }
 
-async fn set_working_state(
-    db: &impl ConnectionTrait,
-    guide: &guide::Model,
-    revision: guide_revision::ActiveModel,
-) -> Result<(), AppError> {
-    if guide.working_revision_id.is_none() {
-        return Err(AppError::internal(anyhow::anyhow!("no working revision")));
-    }
-    revision.update(db).await?;
-    Ok(())
+/// The working revision's id; the workflow check before it has ensured there is one.
+fn working_id(guide: &guide::Model) -> Result<Uuid, AppError> {
+    guide.working_revision_id.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "guide {} has no working revision",
+            guide.id
+        ))
+    })
 }
 
 /// Author: hands the draft to the coordinating office.
@@ -517,18 +515,15 @@ pub async fn submit(
     let now = Utc::now();
     let (txn, guide) = begin_change(db, &guide, check_version, now).await?;
     domain::check(workflow(&txn, &guide).await?, Transition::Submit)?;
-    set_working_state(
-        &txn,
-        &guide,
-        guide_revision::ActiveModel {
-            id: Set(guide.working_revision_id.unwrap_or_default()),
-            state: Set(RevisionState::InReview.as_str().to_owned()),
-            submitted_at: Set(Some(now)),
-            submitted_by: Set(Some(caller.user_id)),
-            updated_at: Set(now),
-            ..Default::default()
-        },
-    )
+    guide_revision::ActiveModel {
+        id: Set(working_id(&guide)?),
+        state: Set(RevisionState::InReview.as_str().to_owned()),
+        submitted_at: Set(Some(now)),
+        submitted_by: Set(Some(caller.user_id)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
     .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
@@ -546,19 +541,16 @@ pub async fn return_to_authors(
     let now = Utc::now();
     let (txn, guide) = begin_change(db, &guide, check_version, now).await?;
     domain::check(workflow(&txn, &guide).await?, Transition::Return)?;
-    set_working_state(
-        &txn,
-        &guide,
-        guide_revision::ActiveModel {
-            id: Set(guide.working_revision_id.unwrap_or_default()),
-            state: Set(RevisionState::Draft.as_str().to_owned()),
-            publish_at: Set(None),
-            published_by: Set(None),
-            review_comment: Set(Some(comment.clone())),
-            updated_at: Set(now),
-            ..Default::default()
-        },
-    )
+    guide_revision::ActiveModel {
+        id: Set(working_id(&guide)?),
+        state: Set(RevisionState::Draft.as_str().to_owned()),
+        publish_at: Set(None),
+        published_by: Set(None),
+        review_comment: Set(Some(comment.clone())),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
     .await?;
     academy_auth::audit::record(
         &txn,
@@ -613,7 +605,7 @@ pub async fn publish(
     let now = Utc::now();
     let (txn, guide) = begin_change(db, &guide, check_version, now).await?;
     domain::check(workflow(&txn, &guide).await?, Transition::Publish)?;
-    let revision_id = guide.working_revision_id.unwrap_or_default();
+    let revision_id = working_id(&guide)?;
     let scheduled = publish_at.filter(|at| *at > now);
     let mut revision = guide_revision::ActiveModel {
         id: Set(revision_id),
