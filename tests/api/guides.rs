@@ -438,7 +438,7 @@ on_both_backends! {
         json_body(edit(&app, &author.access, &mobility, revised).await, StatusCode::OK).await;
         json_body(action(&app, &author.access, &mobility, "submit", None).await, StatusCode::OK).await;
         let queue = json_body(send(&app, Method::GET, "/api/v1/guides?status=in_review", &coordinator.access, None).await, StatusCode::OK).await;
-        assert_eq!(ids(&queue), [mobility.clone()]);
+        assert_eq!(ids(&queue), [mobility.as_str()]);
         assert_eq!(queue["items"][0]["status"], "published");
         // A client with a broken token learns it, even on a public list.
         let broken = app.authed(Method::GET, "/api/v1/guides", "not-a-token").send().await.unwrap();
