@@ -1,7 +1,8 @@
 //! Guides (Leitfäden): a guide owns its revisions; at most one of them is live (published)
 //! and at most one is the working revision an author edits and a coordinator reviews.
 //! Each revision carries its own taxonomy terms and co-publishing organisations, so a
-//! published revision stays exactly as it was approved.
+//! published revision stays exactly as it was approved. Foreign keys make sure a guide's
+//! live and working revision are its own, and a check that they are not the same one.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -15,30 +16,39 @@ const STATES: &[&str] = &["draft", "in_review", "scheduled", "published", "super
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Guides::Table)
-                    .col(pk_uuid(Guides::Id))
-                    .col(string_len_uniq(Guides::Slug, 64))
-                    .col(uuid(Guides::OrganisationId))
-                    .col(uuid_null(Guides::LiveRevisionId))
-                    .col(uuid_null(Guides::WorkingRevisionId))
-                    .col(timestamp_with_time_zone_null(Guides::ArchivedAt))
-                    .col(timestamp_with_time_zone_null(Guides::ReviewDueAt))
-                    .col(uuid(Guides::CreatedBy))
-                    .col(timestamp_with_time_zone(Guides::CreatedAt))
-                    .col(timestamp_with_time_zone(Guides::UpdatedAt))
-                    .col(integer(Guides::Version))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Guides::Table, Guides::OrganisationId)
-                            .to(Organisations::Table, Organisations::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .to_owned(),
+        let sqlite = manager.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        let mut guides = Table::create();
+        guides
+            .table(Guides::Table)
+            .col(pk_uuid(Guides::Id))
+            .col(string_len_uniq(Guides::Slug, 64))
+            .col(uuid(Guides::OrganisationId))
+            .col(uuid_null(Guides::LiveRevisionId))
+            .col(uuid_null(Guides::WorkingRevisionId))
+            .col(timestamp_with_time_zone_null(Guides::ArchivedAt))
+            .col(timestamp_with_time_zone_null(Guides::ReviewDueAt))
+            .col(uuid(Guides::CreatedBy))
+            .col(timestamp_with_time_zone(Guides::CreatedAt))
+            .col(timestamp_with_time_zone(Guides::UpdatedAt))
+            .col(integer(Guides::Version))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Guides::Table, Guides::OrganisationId)
+                    .to(Organisations::Table, Organisations::Id)
+                    .on_delete(ForeignKeyAction::Restrict),
             )
-            .await?;
+            .check(Expr::cust(
+                "live_revision_id IS NULL OR working_revision_id IS NULL \
+                         OR live_revision_id <> working_revision_id",
+            ));
+        // SQLite cannot add a foreign key later; it resolves the reference to the revisions
+        // table, created next, when rows are written. PostgreSQL gets them once both exist.
+        if sqlite {
+            for mut fk in revision_references() {
+                guides.foreign_key(&mut fk);
+            }
+        }
+        manager.create_table(guides.to_owned()).await?;
         for (name, column) in [
             ("idx_guides_organisation", Guides::OrganisationId),
             ("idx_guides_updated_at", Guides::UpdatedAt),
@@ -119,6 +129,31 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A guide's live and working revision must be its own: the pair (guide, revision)
+        // is what the guide refers to.
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_guide_revisions_guide_id")
+                    .table(GuideRevisions::Table)
+                    .col(GuideRevisions::GuideId)
+                    .col(GuideRevisions::Id)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        if !sqlite {
+            for fk in revision_references() {
+                manager
+                    .alter_table(
+                        Table::alter()
+                            .table(Guides::Table)
+                            .add_foreign_key(fk.get_foreign_key())
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
         manager
             .create_index(
                 Index::create()
@@ -234,6 +269,29 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// `guides (id, live_revision_id)` and `(id, working_revision_id)` name revisions of the
+/// same guide; a NULL revision refers to nothing.
+fn revision_references() -> Vec<ForeignKeyCreateStatement> {
+    [
+        ("fk_guides_live_revision", Guides::LiveRevisionId),
+        ("fk_guides_working_revision", Guides::WorkingRevisionId),
+    ]
+    .into_iter()
+    .map(|(name, column)| {
+        ForeignKey::create()
+            .name(name)
+            .from_tbl(Guides::Table)
+            .from_col(Guides::Id)
+            .from_col(column)
+            .to_tbl(GuideRevisions::Table)
+            .to_col(GuideRevisions::GuideId)
+            .to_col(GuideRevisions::Id)
+            .on_delete(ForeignKeyAction::NoAction)
+            .to_owned()
+    })
+    .collect()
 }
 
 #[derive(DeriveIden)]

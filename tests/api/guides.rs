@@ -520,3 +520,30 @@ on_both_backends! {
         problem(unconditional, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
     }
 }
+
+on_both_backends! {
+    async fn the_database_refuses_a_guide_pointing_at_another_guides_revision(app: TestApp) {
+        use academy_guides::entity::guide;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let first = create(&app, &author.access, content("Erster Leitfaden")).await["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap();
+        let second = create(&app, &author.access, content("Zweiter Leitfaden")).await["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap();
+        let foreign = guide::Entity::find_by_id(first).one(&app.db).await.unwrap().unwrap().working_revision_id;
+        assert!(foreign.is_some());
+
+        for live in [true, false] {
+            let mut change = guide::ActiveModel { id: Set(second), ..Default::default() };
+            if live {
+                change.live_revision_id = Set(foreign);
+            } else {
+                change.working_revision_id = Set(foreign);
+            }
+            assert!(change.update(&app.db).await.is_err(), "live: {live}");
+        }
+        // Its own revision as both live and working is refused too.
+        let own = guide::Entity::find_by_id(second).one(&app.db).await.unwrap().unwrap().working_revision_id;
+        let both = guide::ActiveModel { id: Set(second), live_revision_id: Set(own), ..Default::default() };
+        assert!(both.update(&app.db).await.is_err());
+    }
+}

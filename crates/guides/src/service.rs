@@ -315,7 +315,8 @@ pub async fn create(
         slug: Set(slug),
         organisation_id: Set(organisation_id),
         live_revision_id: Set(None),
-        working_revision_id: Set(Some(revision_id)),
+        // Pointed at the revision once it exists (a foreign key checks it).
+        working_revision_id: Set(None),
         archived_at: Set(None),
         review_due_at: Set(None),
         created_by: Set(caller.user_id),
@@ -327,6 +328,13 @@ pub async fn create(
     .await
     .map_err(slug_taken)?;
     insert_revision(&txn, caller, guide_id, revision_id, 1, &content, now).await?;
+    guide::ActiveModel {
+        id: Set(guide_id),
+        working_revision_id: Set(Some(revision_id)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide_id.to_string(), Which::Working).await
 }
