@@ -122,8 +122,9 @@ on_both_backends! {
         assert_eq!(guide["revision"]["steps"][1]["title"], "Formate wählen");
         assert_eq!(guide["revision"]["language"], "de");
 
-        // Not public yet.
+        // Not public yet; nothing is live even for its authors.
         problem(app.get(&format!("/api/v1/guides/{id}")).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{id}?revision=live"), &author.access, None).await, StatusCode::NOT_FOUND, "not_found").await;
         assert_eq!(json_body(app.get("/api/v1/guides").await, StatusCode::OK).await["total"], 0);
 
         // Invalid transitions, each with its own code.

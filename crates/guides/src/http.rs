@@ -479,8 +479,9 @@ pub async fn create_guide(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GuideReadQuery {
-    /// `working`: the revision being written or reviewed (editors only; 404 for others).
-    /// Left out: the live revision, or for an unpublished guide's editors the working one.
+    /// `working`: the revision being written or reviewed, else the live one (editors only;
+    /// 404 for others). `live`: the live revision only (404 when nothing is live). Left
+    /// out: the live revision, or for an unpublished guide's editors the working one.
     pub revision: Option<RevisionChoice>,
 }
 
@@ -519,7 +520,8 @@ pub async fn get_guide(
 ) -> Result<HttpResponse, AppError> {
     let which = match query.revision {
         Some(RevisionChoice::Working) => Which::Working,
-        Some(RevisionChoice::Live) | None => Which::Current,
+        Some(RevisionChoice::Live) => Which::Live,
+        None => Which::Current,
     };
     let caller = caller.0;
     let view = service::get(&db, caller.as_ref(), &path, which).await?;

@@ -52,8 +52,10 @@ impl GuideView {
 pub enum Which {
     /// The live revision (for staff of an unpublished guide: the working one).
     Current,
-    /// The working revision, falling back to the live one; staff only.
+    /// The working revision, falling back to the live one; editors only.
     Working,
+    /// The live revision only; 404 when nothing is live.
+    Live,
 }
 
 /// Whether `caller` works on `guide`: an author of its organisation, or the coordinating
@@ -181,6 +183,7 @@ pub async fn get(
     let revision_id = match which {
         Which::Working if !editor => return Err(AppError::not_found()),
         Which::Working => guide.working_revision_id.or(guide.live_revision_id),
+        Which::Live => guide.live_revision_id,
         Which::Current if is_public(&guide) => guide.live_revision_id,
         Which::Current => guide.live_revision_id.or(guide.working_revision_id),
     }
