@@ -1036,6 +1036,26 @@ pub async fn list(
             .map(|r| (r.id, r))
             .collect();
     let mut links = repo::load_links(db, &shown).await?;
+    // The working revisions' states, for the guides the caller edits, in one query.
+    let working_ids: Vec<Uuid> = guides
+        .iter()
+        .filter(|g| is_editor(caller, g))
+        .filter_map(|g| g.working_revision_id)
+        .collect();
+    let working_states: std::collections::HashMap<Uuid, (i32, RevisionState)> =
+        if working_ids.is_empty() {
+            Default::default()
+        } else {
+            let mut states = std::collections::HashMap::new();
+            for revision in guide_revision::Entity::find()
+                .filter(guide_revision::Column::Id.is_in(working_ids))
+                .all(db)
+                .await?
+            {
+                states.insert(revision.id, (revision.number, state_of(&revision)?));
+            }
+            states
+        };
     let mut items = Vec::with_capacity(guides.len());
     for guide in guides {
         let Some(revision) = guide
@@ -1045,11 +1065,10 @@ pub async fn list(
         else {
             continue;
         };
-        let working = if is_editor(caller, &guide) {
-            working_state(db, &guide).await?
-        } else {
-            None
-        };
+        let working = guide
+            .working_revision_id
+            .filter(|_| is_editor(caller, &guide))
+            .and_then(|id| working_states.get(&id).copied());
         let live_number = guide.live_revision_id.map(|_| revision.number);
         items.push(GuideView {
             links: links.remove(&revision.id).unwrap_or_default(),
