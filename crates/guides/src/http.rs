@@ -805,7 +805,8 @@ pub struct PublishGuideRequest {
 }
 
 /// Approves the revision under review: it goes live now (the previous live revision
-/// joins the history), or is scheduled for `publishAt`. Coordinators.
+/// joins the history), or is scheduled for `publishAt`. Coordinators; send `{}` to publish
+/// at once.
 #[utoipa::path(
     tag = "guides",
     security(("bearer" = [])),
