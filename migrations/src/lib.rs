@@ -7,6 +7,7 @@
 mod m20261121_000001_identity;
 mod m20261121_000002_outbox;
 mod m20261121_000003_taxonomy;
+mod m20261121_000004_guides;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_identity::Migration),
             Box::new(m20261121_000002_outbox::Migration),
             Box::new(m20261121_000003_taxonomy::Migration),
+            Box::new(m20261121_000004_guides::Migration),
         ]
     }
 }

@@ -93,6 +93,24 @@ fn protected_routes(some_id: Uuid) -> Vec<(Method, String, Value, &'static [Role
             Value::Null,
             COORDINATORS,
         ),
+        (
+            Method::POST,
+            format!("/api/v1/guides/{some_id}/return"),
+            json!({"comment": "Bitte Quellen ergänzen."}),
+            COORDINATORS,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/guides/{some_id}/publish"),
+            json!({}),
+            COORDINATORS,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/guides/{some_id}/archive"),
+            Value::Null,
+            COORDINATORS,
+        ),
     ]
 }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod contract;
 mod directory;
 mod errors;
+mod guides;
 mod health;
 mod mail;
 mod pipeline;

@@ -41,7 +41,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             scope::scope("/api/v1")
                 .service(meta::get_version)
                 .configure(academy_auth::configure)
-                .configure(academy_taxonomy::configure),
+                .configure(academy_taxonomy::configure)
+                .configure(academy_guides::configure),
         );
 }
 
@@ -60,7 +61,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The tags of the capabilities, and the bearer scheme their protected operations name.
 fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
     let tags = api.tags.get_or_insert_with(Vec::new);
-    for (name, description) in academy_auth::TAGS.iter().chain(academy_taxonomy::TAGS) {
+    for (name, description) in academy_auth::TAGS
+        .iter()
+        .chain(academy_taxonomy::TAGS)
+        .chain(academy_guides::TAGS)
+    {
         tags.push(
             utoipa::openapi::tag::TagBuilder::new()
                 .name(*name)

@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 
 use academy_auth::Auth;
+use academy_guides::Scheduler;
 use academy_kernel::db::{self, Db};
 use academy_kernel::extract;
 use academy_notifications::{Transport, Worker};
@@ -21,19 +22,24 @@ use crate::routes::fallback::{self, RouteTable};
 use crate::routes::meta::PoolSize;
 use crate::telemetry;
 
+/// How often scheduled guides are looked for; a scheduled guide goes live at most this
+/// late.
+const SCHEDULED_PUBLISHING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A bound, configured server, ready to run.
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
     mail_worker: Option<Worker>,
+    scheduler: Scheduler,
 }
 
 impl Application {
     /// Opens the database, applies migrations (unless switched off), binds the listener,
-    /// prepares the HTTP server and starts the mail worker (unless switched off) on the
-    /// current tokio runtime. Binding port 0 picks a free port; [`port`](Self::port)
-    /// tells which.
+    /// prepares the HTTP server, and starts the mail worker (unless switched off) and
+    /// scheduled publishing of guides on the current tokio runtime. Binding port 0 picks a
+    /// free port; [`port`](Self::port) tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let auth = web::Data::new(Auth::new(config.auth_settings()?));
         let db = db::connect(&config.db_settings())
@@ -106,11 +112,15 @@ impl Application {
             None
         };
 
+        // Every instance looks for due guides; each revision is claimed by exactly one.
+        let scheduler = Scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
+
         Ok(Self {
             port,
             server: server.run(),
             db,
             mail_worker,
+            scheduler,
         })
     }
 
@@ -131,12 +141,13 @@ impl Application {
 
     /// Serves until stopped (SIGTERM/SIGINT or [`ServerHandle::stop`]); in-flight requests
     /// finish first, within the shutdown timeout. Then the mail worker finishes the mail in
-    /// hand and the database pool is closed.
+    /// hand, scheduled publishing stops and the database pool is closed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         if let Some(worker) = self.mail_worker {
             worker.stop().await;
         }
+        self.scheduler.stop().await;
         let _ = self.db.close().await;
         result
     }

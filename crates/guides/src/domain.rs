@@ -1,0 +1,687 @@
+//! Validated guide content and the workflow's rules, free of I/O and unit-tested.
+
+use academy_kernel::{AppError, FieldError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Where a revision is in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionState {
+    /// Being written by the organisation's authors.
+    Draft,
+    /// Submitted; waiting for a coordinator.
+    InReview,
+    /// Approved; goes live at `publishAt`.
+    Scheduled,
+    /// The live revision.
+    Published,
+    /// Was live once; a later revision replaced it.
+    Superseded,
+}
+
+impl RevisionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionState::Draft => "draft",
+            RevisionState::InReview => "in_review",
+            RevisionState::Scheduled => "scheduled",
+            RevisionState::Published => "published",
+            RevisionState::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "draft" => RevisionState::Draft,
+            "in_review" => RevisionState::InReview,
+            "scheduled" => RevisionState::Scheduled,
+            "published" => RevisionState::Published,
+            "superseded" => RevisionState::Superseded,
+            _ => return None,
+        })
+    }
+}
+
+/// A guide's overall status, as lists and filters show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GuideStatus {
+    /// Never published; a draft is being written.
+    Draft,
+    /// Never published; waiting for review.
+    InReview,
+    /// Never published; approved to go live at a set time.
+    Scheduled,
+    /// A revision is live (a newer one may be in the works).
+    Published,
+    /// Withdrawn by the coordinating office; visible to staff only.
+    Archived,
+}
+
+impl GuideStatus {
+    /// The status of a guide from its parts.
+    pub fn of(archived: bool, live: bool, working: Option<RevisionState>) -> Self {
+        match (archived, live, working) {
+            (true, _, _) => GuideStatus::Archived,
+            (false, true, _) => GuideStatus::Published,
+            (false, false, Some(RevisionState::InReview)) => GuideStatus::InReview,
+            (false, false, Some(RevisionState::Scheduled)) => GuideStatus::Scheduled,
+            (false, false, _) => GuideStatus::Draft,
+        }
+    }
+}
+
+/// What the workflow knows of a guide when a transition is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workflow {
+    pub archived: bool,
+    /// State of the working revision, if there is one.
+    pub working: Option<RevisionState>,
+}
+
+/// A transition of the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Author: draft → in review.
+    Submit,
+    /// Coordinator: in review (or scheduled) → draft, with a comment.
+    Return,
+    /// Coordinator: in review → published, or scheduled when `publish_at` lies ahead.
+    Publish,
+    /// Coordinator: withdraw the guide.
+    Archive,
+    /// Author: change the content (of the draft, or of a new draft copied from the live
+    /// revision).
+    Edit,
+}
+
+/// Whether `transition` may happen now; a 409 with a distinct code if not.
+pub fn check(workflow: Workflow, transition: Transition) -> Result<(), AppError> {
+    use RevisionState as S;
+    if workflow.archived {
+        return Err(AppError::conflict(
+            "already_archived",
+            "The guide is archived.",
+        ));
+    }
+    match (transition, workflow.working) {
+        (Transition::Archive, _) => Ok(()),
+        (Transition::Submit, Some(S::Draft)) => Ok(()),
+        (Transition::Submit, Some(S::InReview)) => Err(AppError::conflict(
+            "already_in_review",
+            "The guide is already waiting for review.",
+        )),
+        (Transition::Submit, Some(S::Scheduled)) => Err(AppError::conflict(
+            "already_scheduled",
+            "The guide is already approved and scheduled.",
+        )),
+        (Transition::Submit, _) => Err(AppError::conflict(
+            "nothing_to_submit",
+            "There is no draft to submit; edit the guide first.",
+        )),
+        (Transition::Return, Some(S::InReview | S::Scheduled)) => Ok(()),
+        (Transition::Publish, Some(S::InReview)) => Ok(()),
+        (Transition::Return | Transition::Publish, _) => Err(AppError::conflict(
+            "not_in_review",
+            "The guide has no revision waiting for review.",
+        )),
+        (Transition::Edit, None | Some(S::Draft)) => Ok(()),
+        (Transition::Edit, Some(S::InReview)) => Err(AppError::conflict(
+            "under_review",
+            "The guide is under review; it can be edited again once it is returned.",
+        )),
+        (Transition::Edit, Some(_)) => Err(AppError::conflict(
+            "already_scheduled",
+            "The guide is approved and scheduled; a coordinator can return it for changes.",
+        )),
+    }
+}
+
+/// Longest title, in characters.
+pub const TITLE_MAX: usize = 200;
+/// Longest summary, in characters.
+pub const SUMMARY_MAX: usize = 1000;
+/// Longest Markdown field, in characters.
+pub const MARKDOWN_MAX: usize = 100_000;
+/// Longest step title, in characters.
+pub const STEP_TITLE_MAX: usize = 200;
+/// Most steps.
+pub const STEPS_MAX: usize = 50;
+/// Longest comment or change note, in characters.
+pub const NOTE_MAX: usize = 2000;
+
+/// One step of a guide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What to do, in a few words; required, at most 200 characters.
+    #[schema(example = "Beteiligungsformate auswählen")]
+    pub title: String,
+    /// How to do it (Markdown, no raw HTML).
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A guide's content as an author sends it, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ContentInput {
+    pub title: String,
+    pub summary: String,
+    pub context: String,
+    pub steps: Vec<Step>,
+    pub success_factors: String,
+    pub pitfalls: String,
+    pub body: String,
+    pub language: Option<String>,
+    pub easy_language_guide_id: Option<Uuid>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub reading_minutes: Option<i32>,
+    pub change_note: Option<String>,
+    pub fields_of_action: Vec<String>,
+    pub phases: Vec<String>,
+    pub audiences: Vec<String>,
+    pub co_publishers: Vec<Uuid>,
+}
+
+/// Content that passed [`validate`]: trimmed, within limits, Markdown without HTML.
+/// Taxonomy slugs and organisations are checked against the database by the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub title: String,
+    pub summary: String,
+    pub context: String,
+    pub steps: Vec<Step>,
+    pub success_factors: String,
+    pub pitfalls: String,
+    pub body: String,
+    pub language: String,
+    pub easy_language_guide_id: Option<Uuid>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub reading_minutes: Option<i32>,
+    pub change_note: Option<String>,
+    pub fields_of_action: Vec<String>,
+    pub phases: Vec<String>,
+    pub audiences: Vec<String>,
+    pub co_publishers: Vec<Uuid>,
+}
+
+fn too_long(field: impl Into<std::borrow::Cow<'static, str>>, max: usize) -> FieldError {
+    FieldError::new(
+        field,
+        "too_long",
+        format!("must be at most {max} characters"),
+    )
+}
+
+fn raw_html(field: impl Into<std::borrow::Cow<'static, str>>) -> FieldError {
+    FieldError::new(
+        field,
+        "raw_html",
+        "must be Markdown without HTML tags; frontends render the Markdown",
+    )
+}
+
+/// Whether `text` contains something an HTML renderer would take for a tag, comment or
+/// declaration: `<` followed by a letter, `/`, `!` or `?`. Autolinks (`<https://…>`) are
+/// Markdown and pass; a lone `<` in prose ("a < b") passes too. Markdown is not parsed,
+/// so a tag inside a code span is refused as well.
+pub fn contains_html(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        if b != b'<' {
+            return false;
+        }
+        let rest = &text[i + 1..];
+        let Some(next) = rest.chars().next() else {
+            return false;
+        };
+        if matches!(next, '/' | '!' | '?') {
+            return true;
+        }
+        if !next.is_ascii_alphabetic() {
+            return false;
+        }
+        // `<https://example.org>` and `<mail@example.org>` are Markdown autolinks.
+        let inner: String = rest.chars().take_while(|&c| c != '>' && c != ' ').collect();
+        let autolink = rest.chars().nth(inner.chars().count()) == Some('>')
+            && (inner.contains("://") || inner.contains('@'));
+        !autolink
+    })
+}
+
+/// A plausible email address: one `@`, something before it, a dot in the domain, no
+/// spaces. Delivery is what proves an address; this catches typing mistakes.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+}
+
+/// Slugs follow the taxonomy's rule: 2–64 characters of `a-z`, `0-9` and single inner
+/// hyphens.
+pub use academy_taxonomy::terms::valid_slug;
+
+/// A slug from a German title: umlauts transcribed, everything else that is not a letter
+/// or digit becomes a hyphen. "Bürgerbeteiligung in Groß-Gerau" →
+/// `buergerbeteiligung-in-gross-gerau`.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        let piece = match c {
+            'ä' => "ae",
+            'ö' => "oe",
+            'ü' => "ue",
+            'ß' => "ss",
+            c if c.is_ascii_alphanumeric() => {
+                slug.push(c);
+                continue;
+            }
+            _ => "-",
+        };
+        slug.push_str(piece);
+    }
+    let mut collapsed = String::new();
+    for part in slug.split('-').filter(|p| !p.is_empty()) {
+        if collapsed.len() + part.len() + 1 > 64 {
+            break;
+        }
+        if !collapsed.is_empty() {
+            collapsed.push('-');
+        }
+        collapsed.push_str(part);
+    }
+    collapsed
+}
+
+fn trimmed(text: &str) -> String {
+    text.trim().to_owned()
+}
+
+fn optional(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// Checks everything that needs no database; every problem is reported at once.
+pub fn validate(input: ContentInput) -> Result<Content, AppError> {
+    let mut errors = Vec::new();
+    let title = trimmed(&input.title);
+    if title.is_empty() {
+        errors.push(FieldError::new("title", "required", "must not be empty"));
+    } else if title.chars().count() > TITLE_MAX {
+        errors.push(too_long("title", TITLE_MAX));
+    }
+    let summary = trimmed(&input.summary);
+    if summary.is_empty() {
+        errors.push(FieldError::new("summary", "required", "must not be empty"));
+    } else if summary.chars().count() > SUMMARY_MAX {
+        errors.push(too_long("summary", SUMMARY_MAX));
+    }
+    for (field, text) in [("title", &title), ("summary", &summary)] {
+        if contains_html(text) {
+            errors.push(raw_html(field));
+        }
+    }
+    let markdown = [
+        ("context", trimmed(&input.context)),
+        ("successFactors", trimmed(&input.success_factors)),
+        ("pitfalls", trimmed(&input.pitfalls)),
+        ("body", trimmed(&input.body)),
+    ];
+    for (field, text) in &markdown {
+        if text.chars().count() > MARKDOWN_MAX {
+            errors.push(too_long(*field, MARKDOWN_MAX));
+        } else if contains_html(text) {
+            errors.push(raw_html(*field));
+        }
+    }
+    let [context, success_factors, pitfalls, body] = markdown.map(|(_, text)| text);
+
+    if input.steps.len() > STEPS_MAX {
+        errors.push(FieldError::new(
+            "steps",
+            "too_many",
+            format!("at most {STEPS_MAX} steps"),
+        ));
+    }
+    let steps: Vec<Step> = input
+        .steps
+        .into_iter()
+        .map(|s| Step {
+            title: trimmed(&s.title),
+            body: trimmed(&s.body),
+        })
+        .collect();
+    for (i, step) in steps.iter().enumerate() {
+        if step.title.is_empty() {
+            errors.push(FieldError::new(
+                format!("steps[{i}].title"),
+                "required",
+                "must not be empty",
+            ));
+        } else if step.title.chars().count() > STEP_TITLE_MAX {
+            errors.push(too_long(format!("steps[{i}].title"), STEP_TITLE_MAX));
+        } else if contains_html(&step.title) {
+            errors.push(raw_html(format!("steps[{i}].title")));
+        }
+        if step.body.chars().count() > MARKDOWN_MAX {
+            errors.push(too_long(format!("steps[{i}].body"), MARKDOWN_MAX));
+        } else if contains_html(&step.body) {
+            errors.push(raw_html(format!("steps[{i}].body")));
+        }
+    }
+
+    let language = optional(input.language).unwrap_or_else(|| "de".to_owned());
+    let language_ok = (2..=8).contains(&language.len())
+        && language
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && language.as_bytes()[..2].iter().all(u8::is_ascii_lowercase);
+    if !language_ok {
+        errors.push(FieldError::new(
+            "language",
+            "invalid_language",
+            "must be a language tag such as de or en",
+        ));
+    }
+
+    let contact_name = optional(input.contact_name);
+    if contact_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > TITLE_MAX)
+    {
+        errors.push(too_long("contactName", TITLE_MAX));
+    }
+    let contact_email = optional(input.contact_email);
+    if contact_email.as_deref().is_some_and(|e| !valid_email(e)) {
+        errors.push(FieldError::new(
+            "contactEmail",
+            "invalid_email",
+            "must be an email address",
+        ));
+    }
+    if input
+        .reading_minutes
+        .is_some_and(|m| !(1..=600).contains(&m))
+    {
+        errors.push(FieldError::new(
+            "readingMinutes",
+            "out_of_range",
+            "must be between 1 and 600",
+        ));
+    }
+    let change_note = optional(input.change_note);
+    if change_note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX)
+    {
+        errors.push(too_long("changeNote", NOTE_MAX));
+    }
+
+    if errors.is_empty() {
+        Ok(Content {
+            title,
+            summary,
+            context,
+            steps,
+            success_factors,
+            pitfalls,
+            body,
+            language,
+            easy_language_guide_id: input.easy_language_guide_id,
+            contact_name,
+            contact_email,
+            reading_minutes: input.reading_minutes,
+            change_note,
+            fields_of_action: dedup(input.fields_of_action),
+            phases: dedup(input.phases),
+            audiences: dedup(input.audiences),
+            co_publishers: dedup(input.co_publishers),
+        })
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// A reviewer's comment when returning a guide: required, at most 2000 characters.
+pub fn review_comment(comment: &str) -> Result<String, AppError> {
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::validation(vec![FieldError::new(
+            "comment",
+            "required",
+            "say what needs to change",
+        )]));
+    }
+    if comment.chars().count() > NOTE_MAX {
+        return Err(AppError::validation(vec![too_long("comment", NOTE_MAX)]));
+    }
+    Ok(comment.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow(archived: bool, working: Option<RevisionState>) -> Workflow {
+        Workflow { archived, working }
+    }
+
+    fn code(result: Result<(), AppError>) -> String {
+        result
+            .err()
+            .map(|e| e.code().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_workflow_allows_only_its_transitions() {
+        use RevisionState as S;
+        use Transition as T;
+        assert!(check(workflow(false, Some(S::Draft)), T::Submit).is_ok());
+        assert!(check(workflow(false, Some(S::InReview)), T::Publish).is_ok());
+        assert!(check(workflow(false, Some(S::InReview)), T::Return).is_ok());
+        assert!(check(workflow(false, Some(S::Scheduled)), T::Return).is_ok());
+        assert!(check(workflow(false, None), T::Edit).is_ok());
+        assert!(check(workflow(false, Some(S::Draft)), T::Edit).is_ok());
+        assert!(check(workflow(false, None), T::Archive).is_ok());
+
+        assert_eq!(
+            code(check(workflow(false, None), T::Submit)),
+            "nothing_to_submit"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::InReview)), T::Submit)),
+            "already_in_review"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::Scheduled)), T::Submit)),
+            "already_scheduled"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::Draft)), T::Publish)),
+            "not_in_review"
+        );
+        assert_eq!(
+            code(check(workflow(false, None), T::Return)),
+            "not_in_review"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::Scheduled)), T::Publish)),
+            "not_in_review"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::InReview)), T::Edit)),
+            "under_review"
+        );
+        assert_eq!(
+            code(check(workflow(false, Some(S::Scheduled)), T::Edit)),
+            "already_scheduled"
+        );
+        for transition in [T::Submit, T::Return, T::Publish, T::Archive, T::Edit] {
+            assert_eq!(
+                code(check(workflow(true, Some(S::Draft)), transition)),
+                "already_archived"
+            );
+        }
+    }
+
+    #[test]
+    fn a_guide_is_published_while_any_revision_is_live() {
+        use RevisionState as S;
+        assert_eq!(
+            GuideStatus::of(false, false, Some(S::Draft)),
+            GuideStatus::Draft
+        );
+        assert_eq!(
+            GuideStatus::of(false, false, Some(S::InReview)),
+            GuideStatus::InReview
+        );
+        assert_eq!(
+            GuideStatus::of(false, true, Some(S::Draft)),
+            GuideStatus::Published
+        );
+        assert_eq!(GuideStatus::of(true, true, None), GuideStatus::Archived);
+    }
+
+    fn input() -> ContentInput {
+        ContentInput {
+            title: "  Beteiligung im Quartier ".into(),
+            summary: "Wie Kommunen Bewohnerinnen und Bewohner erreichen.".into(),
+            steps: vec![Step {
+                title: "Ziele klären".into(),
+                body: "Wer soll **was** mitentscheiden?".into(),
+            }],
+            fields_of_action: vec!["housing".into(), "housing".into()],
+            ..ContentInput::default()
+        }
+    }
+
+    fn field_codes(error: AppError) -> Vec<(String, String)> {
+        error
+            .problem()
+            .errors
+            .into_iter()
+            .map(|e| (e.field.into_owned(), e.code.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn valid_content_is_trimmed_and_defaults_to_german() {
+        let content = validate(input()).unwrap();
+        assert_eq!(content.title, "Beteiligung im Quartier");
+        assert_eq!(content.language, "de");
+        assert_eq!(content.fields_of_action, ["housing"]);
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported() {
+        let mut bad = input();
+        bad.title = " ".into();
+        bad.summary = "x".repeat(SUMMARY_MAX + 1);
+        bad.context = "Siehe <script>alert(1)</script>".into();
+        bad.steps.push(Step {
+            title: "".into(),
+            body: "".into(),
+        });
+        bad.contact_email = Some("kein-at.example.org".into());
+        bad.language = Some("Deutsch!".into());
+        bad.reading_minutes = Some(0);
+        let codes = field_codes(validate(bad).unwrap_err());
+        for expected in [
+            ("title", "required"),
+            ("summary", "too_long"),
+            ("context", "raw_html"),
+            ("steps[1].title", "required"),
+            ("contactEmail", "invalid_email"),
+            ("language", "invalid_language"),
+            ("readingMinutes", "out_of_range"),
+        ] {
+            assert!(
+                codes.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+                "{expected:?} in {codes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_passes_html_does_not() {
+        for fine in [
+            "a < b und b > c",
+            "Siehe <https://example.org/leitfaden>",
+            "Schreiben Sie an <kontakt@example.org>",
+            "**fett**, _kursiv_ und [ein Link](https://example.org)",
+        ] {
+            assert!(!contains_html(fine), "{fine}");
+        }
+        for html in [
+            "<b>x</b>",
+            "<!-- x -->",
+            "</div>",
+            "<img src=x onerror=y>",
+            "<?xml",
+        ] {
+            assert!(contains_html(html), "{html}");
+        }
+    }
+
+    #[test]
+    fn slugs_come_from_german_titles() {
+        assert_eq!(
+            slugify("Bürgerbeteiligung in Groß-Gerau"),
+            "buergerbeteiligung-in-gross-gerau"
+        );
+        assert_eq!(slugify("  Quartier — 2030!  "), "quartier-2030");
+        assert!(slugify(&"Wort ".repeat(40)).len() <= 64);
+        assert!(valid_slug(&slugify("Öffentliche Räume")));
+        assert!(!valid_slug("Mit Leerzeichen"));
+        assert!(!valid_slug("a"));
+    }
+
+    #[test]
+    fn emails_are_plausible() {
+        assert!(valid_email("petra.beispiel@example.org"));
+        for bad in [
+            "",
+            "x",
+            "@example.org",
+            "a@b",
+            "a b@example.org",
+            "a@@example.org",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_return_needs_a_comment() {
+        assert_eq!(
+            review_comment("  ").unwrap_err().code(),
+            "validation_failed"
+        );
+        assert_eq!(
+            review_comment(" Bitte Quellen ergänzen ").unwrap(),
+            "Bitte Quellen ergänzen"
+        );
+    }
+}

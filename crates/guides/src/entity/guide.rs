@@ -1,0 +1,32 @@
+//! `guides`: the stable identity of a guide and which of its revisions is live or worked on.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "guides")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Stable, unique, URL-friendly name.
+    #[sea_orm(unique)]
+    pub slug: String,
+    /// The publishing organisation; its authors edit the guide.
+    pub organisation_id: Uuid,
+    /// The published revision everyone sees, if any.
+    pub live_revision_id: Option<Uuid>,
+    /// The revision being written or reviewed, if any.
+    pub working_revision_id: Option<Uuid>,
+    pub archived_at: Option<DateTimeUtc>,
+    /// After this, coordinators see the guide as due for review.
+    pub review_due_at: Option<DateTimeUtc>,
+    pub created_by: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    /// Raised by every change; the `ETag`.
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
