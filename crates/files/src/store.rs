@@ -1,0 +1,354 @@
+//! The object store behind stored files.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use academy_kernel::{AppError, FieldError};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::kind::{self, FileKind, Refusal, SNIFF_BYTES};
+
+/// Where files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileBackend {
+    /// A local folder (created); fine for one instance.
+    Folder(PathBuf),
+    /// An S3-compatible bucket, shared by every instance.
+    S3 {
+        bucket: String,
+        region: String,
+        /// For S3-compatible services other than AWS (MinIO, Ceph, …).
+        endpoint: Option<String>,
+        access_key_id: String,
+        secret_access_key: String,
+    },
+}
+
+/// Settings of the file store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSettings {
+    pub backend: FileBackend,
+    /// Largest accepted upload, in bytes.
+    pub max_upload: u64,
+}
+
+/// A file that was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Key in the object store.
+    pub key: String,
+    pub kind: FileKind,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// Why an upload was not stored. Nothing of it remains in the store.
+#[derive(Debug)]
+pub enum UploadError {
+    TooLarge {
+        limit: u64,
+    },
+    Refused(Refusal),
+    Empty,
+    /// Reading the upload failed (the client went away, a malformed body).
+    Body(String),
+    Store(object_store::Error),
+}
+
+impl From<UploadError> for AppError {
+    fn from(error: UploadError) -> Self {
+        let field = |code: &'static str, message: &'static str| {
+            AppError::validation(vec![FieldError::new("file", code, message)])
+        };
+        match error {
+            UploadError::TooLarge { limit } => {
+                AppError::payload_too_large(usize::try_from(limit).unwrap_or(usize::MAX))
+            }
+            UploadError::Refused(Refusal::Executable) => {
+                field("executable", "programs and scripts cannot be uploaded")
+            }
+            UploadError::Refused(Refusal::UnknownType) => field(
+                "type_not_allowed",
+                "must be a PDF, Word, Excel, PowerPoint, OpenDocument, ZIP, CSV, text, PNG or JPEG file",
+            ),
+            UploadError::Refused(Refusal::NameMismatch) => field(
+                "name_mismatch",
+                "the file name's extension does not match the file's content",
+            ),
+            UploadError::Empty => field("empty", "the file is empty"),
+            UploadError::Body(detail) => AppError::bad_request(
+                "malformed_upload",
+                format!("The upload could not be read: {detail}"),
+            ),
+            UploadError::Store(source) => AppError::internal(source),
+        }
+    }
+}
+
+/// Files in an object store.
+#[derive(Clone)]
+pub struct FileStore {
+    store: Arc<dyn ObjectStore>,
+    max_upload: u64,
+}
+
+impl FileStore {
+    /// Opens the configured store (creating a local folder if needed).
+    pub fn new(settings: &FileSettings) -> Result<Self, anyhow::Error> {
+        let store: Arc<dyn ObjectStore> = match &settings.backend {
+            FileBackend::Folder(dir) => {
+                std::fs::create_dir_all(dir)?;
+                Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
+            }
+            FileBackend::S3 {
+                bucket,
+                region,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+            } => {
+                // TLS for the S3 client uses ring, as everywhere else in the server; the
+                // provider is process-wide and may already be installed.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                Arc::new(builder.build()?)
+            }
+        };
+        Ok(Self {
+            store,
+            max_upload: settings.max_upload,
+        })
+    }
+
+    /// Largest accepted upload, in bytes.
+    pub fn max_upload(&self) -> u64 {
+        self.max_upload
+    }
+
+    /// Streams an upload into the store: judged by its first bytes, counted, hashed. On any
+    /// refusal the partial object is aborted, so nothing remains.
+    pub async fn put_stream<E: std::fmt::Display>(
+        &self,
+        filename: &str,
+        mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    ) -> Result<StoredFile, UploadError> {
+        // The head is judged before anything is written.
+        let mut head: Vec<u8> = Vec::new();
+        let mut pending: Vec<Bytes> = Vec::new();
+        let mut ended = false;
+        while head.len() < SNIFF_BYTES {
+            match chunks.next().await {
+                Some(Ok(chunk)) => {
+                    head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - head.len())]);
+                    pending.push(chunk);
+                    let size: u64 = pending.iter().map(|c| c.len() as u64).sum();
+                    if size > self.max_upload {
+                        return Err(UploadError::TooLarge {
+                            limit: self.max_upload,
+                        });
+                    }
+                }
+                Some(Err(error)) => return Err(UploadError::Body(error.to_string())),
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if head.is_empty() {
+            return Err(UploadError::Empty);
+        }
+        let kind = kind::sniff(&head, filename).map_err(UploadError::Refused)?;
+
+        let key = format!("files/{}", Uuid::now_v7());
+        let path = Path::from(key.as_str());
+        let upload = self
+            .store
+            .put_multipart(&path)
+            .await
+            .map_err(UploadError::Store)?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let outcome: Result<(), UploadError> = async {
+            for chunk in pending {
+                size += chunk.len() as u64;
+                hasher.update(&chunk);
+                writer.write(&chunk);
+            }
+            if !ended {
+                while let Some(chunk) = chunks.next().await {
+                    let chunk = chunk.map_err(|e| UploadError::Body(e.to_string()))?;
+                    size += chunk.len() as u64;
+                    if size > self.max_upload {
+                        return Err(UploadError::TooLarge {
+                            limit: self.max_upload,
+                        });
+                    }
+                    hasher.update(&chunk);
+                    writer.write(&chunk);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = outcome {
+            if let Err(abort) = writer.abort().await {
+                tracing::warn!(%abort, key, "could not abort a refused upload");
+            }
+            return Err(error);
+        }
+        writer.finish().await.map_err(UploadError::Store)?;
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(StoredFile {
+            key,
+            kind,
+            size,
+            sha256,
+        })
+    }
+
+    /// The bytes of `key` in `range` (all when `None`), as a stream.
+    pub async fn get(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<impl Stream<Item = Result<Bytes, object_store::Error>> + use<>, object_store::Error>
+    {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..GetOptions::default()
+        };
+        let result = self.store.get_opts(&Path::from(key), options).await?;
+        Ok(result.into_stream())
+    }
+
+    /// Removes a stored file; a missing one is fine.
+    pub async fn delete(&self, key: &str) -> Result<(), object_store::Error> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// How many objects the store holds (for tests that prove nothing was left behind).
+    pub async fn count(&self) -> Result<usize, object_store::Error> {
+        let mut listing = self.store.list(None);
+        let mut count = 0;
+        while let Some(entry) = listing.next().await {
+            entry?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(limit: u64) -> (FileStore, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("academy-files-{}", Uuid::now_v7()));
+        let store = FileStore::new(&FileSettings {
+            backend: FileBackend::Folder(dir.clone()),
+            max_upload: limit,
+        })
+        .unwrap();
+        (store, dir)
+    }
+
+    fn chunks(parts: Vec<Vec<u8>>) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+        futures_util::stream::iter(parts.into_iter().map(|p| Ok(Bytes::from(p))))
+    }
+
+    fn pdf(size: usize) -> Vec<Vec<u8>> {
+        let mut content = b"%PDF-1.7\n".to_vec();
+        content.resize(size, b'x');
+        content.chunks(10_000).map(<[u8]>::to_vec).collect()
+    }
+
+    #[tokio::test]
+    async fn a_document_is_stored_hashed_and_read_back_in_ranges() {
+        let (store, dir) = store(1_000_000);
+        let stored = store
+            .put_stream("Leitfaden.pdf", chunks(pdf(150_000)))
+            .await
+            .unwrap();
+        assert_eq!(stored.kind, FileKind::Pdf);
+        assert_eq!(stored.size, 150_000);
+        let expected: String = Sha256::digest(pdf(150_000).concat())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(stored.sha256, expected);
+        let part: Vec<Bytes> = store
+            .get(&stored.key, Some(0..5))
+            .await
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect()
+            .await;
+        assert_eq!(part.concat(), b"%PDF-");
+        assert_eq!(store.count().await.unwrap(), 1);
+        store.delete(&stored.key).await.unwrap();
+        store.delete(&stored.key).await.unwrap();
+        assert_eq!(store.count().await.unwrap(), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn an_s3_compatible_store_can_be_configured() {
+        let store = FileStore::new(&FileSettings {
+            backend: FileBackend::S3 {
+                bucket: "academy-files".into(),
+                region: "eu-central-1".into(),
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                access_key_id: "academy".into(),
+                secret_access_key: "example-secret".into(),
+            },
+            max_upload: 1024,
+        });
+        assert!(store.is_ok());
+    }
+
+    #[tokio::test]
+    async fn refused_and_oversized_uploads_leave_nothing_behind() {
+        let (store, dir) = store(100_000);
+        let too_large = store.put_stream("gross.pdf", chunks(pdf(250_000))).await;
+        assert!(matches!(
+            too_large,
+            Err(UploadError::TooLarge { limit: 100_000 })
+        ));
+        let executable = store
+            .put_stream("vorlage.pdf", chunks(vec![b"MZ\x90\x00program".to_vec()]))
+            .await;
+        assert!(matches!(
+            executable,
+            Err(UploadError::Refused(Refusal::Executable))
+        ));
+        let empty = store.put_stream("leer.txt", chunks(vec![])).await;
+        assert!(matches!(empty, Err(UploadError::Empty)));
+        assert_eq!(store.count().await.unwrap(), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
