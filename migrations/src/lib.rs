@@ -8,6 +8,7 @@ mod m20261121_000001_identity;
 mod m20261121_000002_outbox;
 mod m20261121_000003_taxonomy;
 mod m20261121_000004_guides;
+mod m20261121_000005_guide_attachments;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_outbox::Migration),
             Box::new(m20261121_000003_taxonomy::Migration),
             Box::new(m20261121_000004_guides::Migration),
+            Box::new(m20261121_000005_guide_attachments::Migration),
         ]
     }
 }

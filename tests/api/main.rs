@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod attachments;
 mod contract;
 mod directory;
 mod errors;

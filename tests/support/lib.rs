@@ -54,6 +54,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The SMTP server the app delivers to (plain text, polled every 50 ms).
     pub mail: SmtpServer,
+    /// The folder the app keeps uploaded files in.
+    pub files_dir: PathBuf,
     /// The settings the app was started with, for further instances.
     env: Vec<(String, String)>,
 }
@@ -169,6 +171,7 @@ where
         return;
     };
     let smtp = SmtpServer::start().await;
+    let files_dir = std::env::temp_dir().join(format!("academy-files-{}", uuid::Uuid::now_v7()));
     let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database.url.clone()),
         ("ACADEMY_BIND", "127.0.0.1:0".to_owned()),
@@ -180,6 +183,7 @@ where
         ("ACADEMY_SMTP_PORT", smtp.port().to_string()),
         ("ACADEMY_SMTP_TLS", "none".to_owned()),
         ("ACADEMY_MAIL_POLL_INTERVAL", "50ms".to_owned()),
+        ("ACADEMY_FILES_DIR", files_dir.display().to_string()),
     ]);
     for (name, value) in settings {
         env.insert(name, (*value).to_owned());
@@ -199,6 +203,9 @@ where
     let db = app.db().clone();
     let server = tokio::spawn(app.run_until_stopped());
 
+    // reqwest is built without a TLS provider of its own (the server's S3 client installs
+    // ring); the tests talk plain HTTP, but the client still wants one to exist.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let test_app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
@@ -211,6 +218,7 @@ where
         database_name: database.name.clone(),
         database_url: database.url.clone(),
         mail: smtp.clone(),
+        files_dir: files_dir.clone(),
         env,
     };
     let outcome = tokio::spawn(test(test_app)).await;
@@ -221,6 +229,7 @@ where
     // closed port.
     drop(smtp);
     database.drop().await;
+    let _ = std::fs::remove_dir_all(&files_dir);
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }

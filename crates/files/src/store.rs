@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::kind::{self, FileKind, Refusal, SNIFF_BYTES};
 
-/// Where files are kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where files are kept. `Debug` leaves the secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub enum FileBackend {
     /// A local folder (created); fine for one instance.
     Folder(PathBuf),
@@ -27,6 +27,28 @@ pub enum FileBackend {
         access_key_id: String,
         secret_access_key: String,
     },
+}
+
+impl std::fmt::Debug for FileBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileBackend::Folder(dir) => f.debug_tuple("Folder").field(dir).finish(),
+            FileBackend::S3 {
+                bucket,
+                region,
+                endpoint,
+                access_key_id,
+                ..
+            } => f
+                .debug_struct("S3")
+                .field("bucket", bucket)
+                .field("region", region)
+                .field("endpoint", endpoint)
+                .field("access_key_id", access_key_id)
+                .field("secret_access_key", &"<hidden>")
+                .finish(),
+        }
+    }
 }
 
 /// Settings of the file store.

@@ -32,7 +32,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(publish_guide)
         .service(archive_guide)
         .service(list_guide_revisions)
-        .service(get_guide_revision);
+        .service(get_guide_revision)
+        .service(crate::attachments::upload_attachment)
+        .service(crate::attachments::list_attachments)
+        .service(crate::attachments::download_attachment)
+        .service(crate::attachments::delete_attachment);
 }
 
 /// The content of one revision.
@@ -729,9 +733,15 @@ pub async fn delete_guide(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Principal,
+    store: web::Data<academy_files::FileStore>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    service::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    let files = service::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    for key in files {
+        if let Err(error) = store.delete(&key).await {
+            tracing::warn!(%error, key, "stored file left behind after deleting its guide");
+        }
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

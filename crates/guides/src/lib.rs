@@ -10,8 +10,10 @@
 //!
 //! Reading order: `entity/` (tables) → [`domain`] (validated content, the workflow's
 //! rules) → `repo` (queries) → [`service`] (use cases, authorization, transactions) →
-//! `http` (handlers, mounted by [`configure`]) → [`scheduler`] (scheduled publishing).
+//! `http` (handlers, mounted by [`configure`]) → `attachments` (template files) →
+//! [`scheduler`] (scheduled publishing).
 
+mod attachments;
 pub mod domain;
 pub mod entity;
 mod http;

@@ -76,7 +76,7 @@ fn is_public(guide: &guide::Model) -> bool {
 }
 
 /// The guide, if the caller may see it at all; 404 otherwise.
-async fn visible(
+pub(crate) async fn visible(
     db: &impl ConnectionTrait,
     caller: Option<&Principal>,
     key: &str,
@@ -93,7 +93,7 @@ async fn visible(
 
 /// The guide, if the caller may change it: 404 when they may not see it, 403 when they
 /// see it but may not change it.
-async fn editable(
+pub(crate) async fn editable(
     db: &impl ConnectionTrait,
     caller: &Principal,
     key: &str,
@@ -700,13 +700,22 @@ pub async fn delete(
     caller: &Principal,
     key: &str,
     check_version: impl FnOnce(i32) -> Result<(), AppError>,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let guide = editable(db, caller, key).await?;
     if !is_staff(caller) && guide.live_revision_id.is_some() {
         return Err(AppError::forbidden());
     }
     let now = Utc::now();
     let (txn, guide) = begin_change(db, &guide, check_version, now).await?;
+    // The attachment rows go with the guide; their stored files are removed by the caller
+    // once the deletion is committed.
+    let files: Vec<String> = crate::entity::guide_attachment::Entity::find()
+        .filter(crate::entity::guide_attachment::Column::GuideId.eq(guide.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| a.storage_key)
+        .collect();
     guide::Entity::delete_by_id(guide.id).exec(&txn).await?;
     academy_auth::audit::record(
         &txn,
@@ -718,7 +727,7 @@ pub async fn delete(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(files)
 }
 
 /// Makes every scheduled revision whose time has come live, as of `now`; returns how many.

@@ -7,6 +7,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use academy_auth::{AuthSettings, ThrottleSettings};
+use academy_files::{FileBackend, FileSettings};
 use academy_kernel::db::{Backend, DbSettings};
 use academy_notifications::{MailSettings, SmtpCredentials, SmtpSettings};
 
@@ -161,6 +162,33 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "true",
         "deliver mail from this instance (several instances may; each mail goes out once)",
     ),
+    (
+        "ACADEMY_FILES_DIR",
+        "data/files",
+        "folder for uploaded files while ACADEMY_S3_BUCKET is unset (created)",
+    ),
+    (
+        "ACADEMY_UPLOAD_LIMIT",
+        "20MiB",
+        "largest accepted file upload",
+    ),
+    (
+        "ACADEMY_S3_BUCKET",
+        "",
+        "keep files in this S3-compatible bucket instead of the folder (shared by every instance)",
+    ),
+    ("ACADEMY_S3_REGION", "eu-central-1", "region of the bucket"),
+    (
+        "ACADEMY_S3_ENDPOINT",
+        "",
+        "endpoint of an S3-compatible service other than AWS, e.g. https://s3.example.org",
+    ),
+    ("ACADEMY_S3_ACCESS_KEY_ID", "", "access key of the bucket"),
+    (
+        "ACADEMY_S3_SECRET_ACCESS_KEY",
+        "",
+        "secret key of the bucket",
+    ),
 ];
 
 /// How log lines are written.
@@ -189,6 +217,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Outgoing mail: transport, sender, delivery worker.
     pub mail: MailSettings,
+    /// Where uploaded files are kept, and the upload limit.
+    pub files: FileSettings,
     /// Whether the server installs its own SIGTERM/SIGINT handlers (off in tests, where
     /// many servers share one process).
     pub handle_signals: bool,
@@ -307,6 +337,7 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = positive("ACADEMY_WORKERS", cores)?;
         let mail = mail_settings(&var, &get)?;
+        let files = file_settings(&var)?;
 
         let flag = |name: &'static str, default: bool| match var(name) {
             None => Ok(default),
@@ -387,6 +418,7 @@ impl Config {
             workers,
             shutdown_timeout,
             mail,
+            files,
             handle_signals: true,
             auth,
             jwt_secret_generated,
@@ -412,6 +444,49 @@ impl Config {
             acquire_timeout: self.db_acquire_timeout,
         }
     }
+}
+
+/// The `ACADEMY_FILES_DIR`, `ACADEMY_UPLOAD_LIMIT` and `ACADEMY_S3_*` settings.
+fn file_settings(
+    var: &impl Fn(&'static str) -> Option<String>,
+) -> Result<FileSettings, ConfigError> {
+    let fail = |variable: &'static str, message: String| ConfigError { variable, message };
+    let max_upload = match var("ACADEMY_UPLOAD_LIMIT") {
+        None => 20 * 1024 * 1024,
+        Some(text) => parse_size(&text).map_err(|m| fail("ACADEMY_UPLOAD_LIMIT", m))? as u64,
+    };
+    let backend = match var("ACADEMY_S3_BUCKET") {
+        None => FileBackend::Folder(
+            var("ACADEMY_FILES_DIR")
+                .unwrap_or_else(|| "data/files".into())
+                .into(),
+        ),
+        Some(bucket) => {
+            let required = |name: &'static str| {
+                var(name).ok_or_else(|| fail(name, "is required with ACADEMY_S3_BUCKET".into()))
+            };
+            let endpoint = var("ACADEMY_S3_ENDPOINT");
+            if let Some(endpoint) = &endpoint {
+                parse_origins(endpoint.trim_end_matches('/')).map_err(|_| {
+                    fail(
+                        "ACADEMY_S3_ENDPOINT",
+                        format!("{endpoint:?} is not an address such as https://s3.example.org"),
+                    )
+                })?;
+            }
+            FileBackend::S3 {
+                bucket,
+                region: var("ACADEMY_S3_REGION").unwrap_or_else(|| "eu-central-1".into()),
+                endpoint,
+                access_key_id: required("ACADEMY_S3_ACCESS_KEY_ID")?,
+                secret_access_key: required("ACADEMY_S3_SECRET_ACCESS_KEY")?,
+            }
+        }
+    };
+    Ok(FileSettings {
+        backend,
+        max_upload,
+    })
 }
 
 /// The `ACADEMY_SMTP_*` and `ACADEMY_MAIL_*` settings. `var` gives trimmed, non-empty
@@ -663,6 +738,7 @@ mod tests {
             ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "0"),
             ("ACADEMY_LOGIN_WINDOW", "1w"),
             ("ACADEMY_TRUST_FORWARDED", "perhaps"),
+            ("ACADEMY_UPLOAD_LIMIT", "lots"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(variable);
@@ -674,6 +750,29 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn files_live_in_a_folder_unless_a_bucket_is_configured() {
+        let files = config(&[]).unwrap().files;
+        assert_eq!(files.backend, FileBackend::Folder("data/files".into()));
+        assert_eq!(files.max_upload, 20 * 1024 * 1024);
+        let error = config(&[("ACADEMY_S3_BUCKET", "academy")]).unwrap_err();
+        assert_eq!(error.variable, "ACADEMY_S3_ACCESS_KEY_ID");
+        let s3 = config(&[
+            ("ACADEMY_S3_BUCKET", "academy"),
+            ("ACADEMY_S3_ENDPOINT", "https://s3.example.org"),
+            ("ACADEMY_S3_ACCESS_KEY_ID", "academy"),
+            ("ACADEMY_S3_SECRET_ACCESS_KEY", "s3-geheimnis"),
+        ])
+        .unwrap();
+        assert!(matches!(s3.files.backend, FileBackend::S3 { .. }));
+        assert!(!format!("{s3:?}").contains("s3-geheimnis"));
+        let bad = config(&[
+            ("ACADEMY_S3_BUCKET", "a"),
+            ("ACADEMY_S3_ENDPOINT", "s3.example.org"),
+        ]);
+        assert_eq!(bad.unwrap_err().variable, "ACADEMY_S3_ENDPOINT");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 
 use academy_auth::Auth;
+use academy_files::FileStore;
 use academy_guides::Scheduler;
 use academy_kernel::db::{self, Db};
 use academy_kernel::extract;
@@ -42,6 +43,10 @@ impl Application {
     /// free port; [`port`](Self::port) tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let auth = web::Data::new(Auth::new(config.auth_settings()?));
+        let files = web::Data::new(
+            FileStore::new(&config.files)
+                .context("cannot open the file store (ACADEMY_FILES_DIR / ACADEMY_S3_*)")?,
+        );
         let db = db::connect(&config.db_settings())
             .await
             .context("cannot open the database given by DATABASE_URL")?;
@@ -75,6 +80,7 @@ impl Application {
                 .split_for_parts();
             app.app_data(db_data.clone())
                 .app_data(auth.clone())
+                .app_data(files.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(route_table.clone())

@@ -2,4 +2,5 @@
 //! sea-query in [`crate::repo`].
 
 pub mod guide;
+pub mod guide_attachment;
 pub mod guide_revision;

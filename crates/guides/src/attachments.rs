@@ -1,0 +1,364 @@
+//! Templates (Vorlagen) and other files attached to a guide: uploaded by its editors,
+//! offered to everyone who may read the guide.
+
+use academy_auth::{MaybePrincipal, Principal};
+use academy_files::{FileStore, StoredFileMeta};
+use academy_kernel::{AppError, Db, FieldError};
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::entity::guide_attachment;
+use crate::service;
+
+/// Most files one guide may carry.
+pub const MAX_ATTACHMENTS: u64 = 50;
+/// Longest title, in characters.
+const TITLE_MAX: usize = 200;
+/// Most bytes of text fields accepted beside the file.
+const TEXT_FIELDS_MAX: usize = 4096;
+
+/// A file attached to a guide.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentResponse {
+    /// The attachment's id.
+    pub id: Uuid,
+    /// What the file is, for people.
+    #[schema(example = "Vorlage Beteiligungskonzept")]
+    pub title: String,
+    /// The name it was uploaded with, offered again on download.
+    #[schema(example = "Beteiligungskonzept.docx")]
+    pub filename: String,
+    /// The type judged from the content.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content, to check a download.
+    pub sha256: String,
+    /// How often it was downloaded.
+    pub download_count: i64,
+    /// Where to download it.
+    pub download_url: String,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+fn response(guide_key: &str, model: guide_attachment::Model) -> AttachmentResponse {
+    AttachmentResponse {
+        download_url: format!("/api/v1/guides/{guide_key}/attachments/{}", model.id),
+        id: model.id,
+        title: model.title,
+        filename: model.filename,
+        media_type: model.media_type,
+        size_bytes: model.size_bytes,
+        sha256: model.sha256,
+        download_count: model.download_count,
+        created_at: model.created_at,
+    }
+}
+
+/// The form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file: PDF, Word, Excel, PowerPoint, OpenDocument, ZIP, CSV, text, PNG or JPEG;
+    /// judged by its content, and its name must fit.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What the file is, for people (defaults to the file name).
+    title: Option<String>,
+}
+
+fn multipart_error(error: MultipartError) -> AppError {
+    match error {
+        MultipartError::ContentTypeMissing | MultipartError::ContentTypeIncompatible => {
+            AppError::unsupported_media_type("multipart/form-data")
+        }
+        other => AppError::bad_request(
+            "malformed_upload",
+            format!("The upload could not be read: {other}"),
+        ),
+    }
+}
+
+/// Reads the multipart body: streams the part `file` into the store and collects the
+/// small text parts.
+async fn receive(
+    store: &FileStore,
+    mut form: Multipart,
+) -> Result<(academy_files::StoredFile, String, Option<String>), AppError> {
+    let mut stored = None;
+    let mut title = None;
+    let mut text_bytes = 0usize;
+    while let Some(field) = form.try_next().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" && stored.is_none() {
+            let filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f).trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| {
+                    AppError::validation(vec![FieldError::new(
+                        "file",
+                        "filename_required",
+                        "the file part needs a file name",
+                    )])
+                })?;
+            let file = store.put_stream(&filename, field).await?;
+            stored = Some((file, filename));
+        } else {
+            let mut value = Vec::new();
+            let mut field = field;
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(multipart_error)?;
+                text_bytes += chunk.len();
+                if text_bytes > TEXT_FIELDS_MAX {
+                    if let Some((file, _)) = &stored {
+                        let _ = store.delete(&file.key).await;
+                    }
+                    return Err(AppError::payload_too_large(TEXT_FIELDS_MAX));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            if name == "title" {
+                title = Some(String::from_utf8_lossy(&value).trim().to_owned());
+            }
+        }
+    }
+    let (file, filename) = stored.ok_or_else(|| {
+        AppError::validation(vec![FieldError::new(
+            "file",
+            "required",
+            "send the file as the multipart part `file`",
+        )])
+    })?;
+    Ok((file, filename, title.filter(|t| !t.is_empty())))
+}
+
+/// Attaches a file to a guide. Its editors (authors of the publishing organisation,
+/// coordinators). Send `multipart/form-data` with the part `file` and optionally `title`.
+/// Executables, unknown types and names that do not fit the content are refused (422), an
+/// upload over the limit gets 413; neither leaves anything behind.
+#[utoipa::path(
+    tag = "guides",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "The guide's id or slug.")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = CREATED, description = "Attached.", body = AttachmentResponse),
+        (status = PAYLOAD_TOO_LARGE, description = "Larger than the upload limit.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/guides/{key}/attachments")]
+pub async fn upload_attachment(
+    db: web::Data<Db>,
+    store: web::Data<FileStore>,
+    caller: Principal,
+    key: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let guide = service::editable(db.get_ref(), &caller, &key).await?;
+    let count = guide_attachment::Entity::find()
+        .filter(guide_attachment::Column::GuideId.eq(guide.id))
+        .count(db.get_ref())
+        .await?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(AppError::conflict(
+            "too_many_attachments",
+            format!("A guide carries at most {MAX_ATTACHMENTS} files."),
+        ));
+    }
+    let (file, filename, title) = receive(&store, form).await?;
+    let title = title.unwrap_or_else(|| filename.clone());
+    if title.chars().count() > TITLE_MAX {
+        let _ = store.delete(&file.key).await;
+        return Err(AppError::validation(vec![FieldError::new(
+            "title",
+            "too_long",
+            format!("must be at most {TITLE_MAX} characters"),
+        )]));
+    }
+    let saved = async {
+        let txn = db.begin().await?;
+        let model = guide_attachment::Entity::insert(guide_attachment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            guide_id: Set(guide.id),
+            title: Set(title),
+            filename: Set(filename),
+            media_type: Set(file.kind.media_type().to_owned()),
+            size_bytes: Set(i64::try_from(file.size).unwrap_or(i64::MAX)),
+            sha256: Set(file.sha256.clone()),
+            storage_key: Set(file.key.clone()),
+            download_count: Set(0),
+            uploaded_by: Set(caller.user_id),
+            created_at: Set(Utc::now()),
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        academy_auth::audit::record(
+            &txn,
+            Some(caller.user_id),
+            "guide.attachment_added",
+            "guide",
+            Some(guide.id),
+            json!({"attachment": model.id, "filename": model.filename, "sha256": model.sha256}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(model)
+    }
+    .await;
+    match saved {
+        Ok(model) => {
+            let location = format!("/api/v1/guides/{key}/attachments/{}", model.id);
+            Ok(HttpResponse::Created()
+                .insert_header((header::LOCATION, location))
+                .json(response(&key, model)))
+        }
+        Err(error) => {
+            // The row is the only way to the bytes: without it they must go.
+            let _ = store.delete(&file.key).await;
+            Err(error)
+        }
+    }
+}
+
+/// The files of a guide, oldest first. Whoever may read the guide.
+#[utoipa::path(
+    tag = "guides",
+    params(("key" = String, Path, description = "The guide's id or slug.")),
+    responses((status = OK, description = "The attachments.", body = Vec<AttachmentResponse>))
+)]
+#[get("/guides/{key}/attachments")]
+pub async fn list_attachments(
+    db: web::Data<Db>,
+    caller: MaybePrincipal,
+    key: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let guide = service::visible(db.get_ref(), caller.0.as_ref(), &key).await?;
+    let items: Vec<AttachmentResponse> = guide_attachment::Entity::find()
+        .filter(guide_attachment::Column::GuideId.eq(guide.id))
+        .order_by_asc(guide_attachment::Column::CreatedAt)
+        .order_by_asc(guide_attachment::Column::Id)
+        .all(db.get_ref())
+        .await?
+        .into_iter()
+        .map(|m| response(&key, m))
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// Downloads a file: `Content-Disposition` with its name, a strong `ETag`, `If-None-Match`
+/// (304) and single byte ranges (206). Whoever may read the guide. Each download that
+/// starts at the first byte is counted.
+#[utoipa::path(
+    tag = "guides",
+    params(
+        ("key" = String, Path, description = "The guide's id or slug."),
+        ("id" = Uuid, Path, description = "The attachment's id."),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`."),
+    ),
+    responses(
+        (status = OK, description = "The file.", content_type = "application/octet-stream"),
+        (status = PARTIAL_CONTENT, description = "The requested range.", content_type = "application/octet-stream"),
+        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        (status = RANGE_NOT_SATISFIABLE, description = "The range lies outside the file.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/guides/{key}/attachments/{id}")]
+pub async fn download_attachment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    store: web::Data<FileStore>,
+    caller: MaybePrincipal,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (key, id) = path.into_inner();
+    let guide = service::visible(db.get_ref(), caller.0.as_ref(), &key).await?;
+    let attachment = guide_attachment::Entity::find_by_id(id)
+        .filter(guide_attachment::Column::GuideId.eq(guide.id))
+        .one(db.get_ref())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let meta = StoredFileMeta {
+        key: attachment.storage_key.clone(),
+        filename: attachment.filename.clone(),
+        media_type: attachment.media_type.clone(),
+        size: u64::try_from(attachment.size_bytes).unwrap_or(0),
+        sha256: attachment.sha256.clone(),
+    };
+    let answer = academy_files::respond(&req, &store, &meta).await?;
+    let starts_at_zero = answer.status() == actix_web::http::StatusCode::OK
+        || answer
+            .headers()
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("bytes 0-"));
+    if answer.status().is_success() && starts_at_zero {
+        guide_attachment::Entity::update_many()
+            .col_expr(
+                guide_attachment::Column::DownloadCount,
+                Expr::col(guide_attachment::Column::DownloadCount).add(1),
+            )
+            .filter(guide_attachment::Column::Id.eq(attachment.id))
+            .exec(db.get_ref())
+            .await?;
+    }
+    Ok(answer)
+}
+
+/// Removes a file from a guide. Its editors.
+#[utoipa::path(
+    tag = "guides",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The guide's id or slug."),
+        ("id" = Uuid, Path, description = "The attachment's id."),
+    ),
+    responses((status = NO_CONTENT, description = "Removed."))
+)]
+#[delete("/guides/{key}/attachments/{id}")]
+pub async fn delete_attachment(
+    db: web::Data<Db>,
+    store: web::Data<FileStore>,
+    caller: Principal,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (key, id) = path.into_inner();
+    let guide = service::editable(db.get_ref(), &caller, &key).await?;
+    let txn = db.begin().await?;
+    let attachment = guide_attachment::Entity::find_by_id(id)
+        .filter(guide_attachment::Column::GuideId.eq(guide.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    guide_attachment::Entity::delete_by_id(attachment.id)
+        .exec(&txn)
+        .await?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "guide.attachment_removed",
+        "guide",
+        Some(guide.id),
+        json!({"attachment": attachment.id, "filename": attachment.filename}),
+    )
+    .await?;
+    txn.commit().await?;
+    if let Err(error) = store.delete(&attachment.storage_key).await {
+        tracing::warn!(%error, key = attachment.storage_key, "stored file left behind after removal");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

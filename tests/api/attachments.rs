@@ -1,0 +1,252 @@
+//! `/guides/{guide}/attachments`: templates uploaded by a guide's editors, offered to its
+//! readers — content-checked, size-limited, with ranges and ETags.
+
+use academy_auth::Role;
+use academy_tests::*;
+use reqwest::Method;
+
+/// A `multipart/form-data` body with a file part and an optional title.
+fn form(filename: &str, content: &[u8], title: Option<&str>) -> (String, Vec<u8>) {
+    let boundary = "academy-test-boundary-7f3a";
+    let mut body = Vec::new();
+    if let Some(title) = title {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n{title}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn pdf(size: usize) -> Vec<u8> {
+    let mut content = b"%PDF-1.7\n% Vorlage\n".to_vec();
+    content.resize(size, b'x');
+    content
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    guide: &str,
+    filename: &str,
+    content: &[u8],
+) -> Response {
+    let (content_type, body) = form(filename, content, Some("Vorlage Beteiligungskonzept"));
+    app.authed(
+        Method::POST,
+        &format!("/api/v1/guides/{guide}/attachments"),
+        token,
+    )
+    .header("content-type", content_type)
+    .body(body)
+    .send()
+    .await
+    .unwrap()
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    count(&app.files_dir)
+}
+
+/// A draft guide of a new organisation, with its author and a coordinator.
+async fn draft(app: &TestApp) -> (String, TestUser, TestUser) {
+    let organisation = app.organisation("Stiftung Vorlagen").await;
+    let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+    let coordinator = app.user(&[Role::Coordinator]).await;
+    let guide = json_body(
+        app.authed(Method::POST, "/api/v1/guides", &author.access)
+            .json(&json!({
+                "title": "Beteiligung verstetigen",
+                "summary": "Wie Kommunen Beteiligung auf Dauer stellen.",
+                "fieldsOfAction": ["activation-participation"]
+            }))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    (
+        guide["id"].as_str().unwrap().to_owned(),
+        author,
+        coordinator,
+    )
+}
+
+async fn publish(app: &TestApp, guide: &str, author: &TestUser, coordinator: &TestUser) {
+    let submit = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/guides/{guide}/submit"),
+            &author.access,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submit.status(), StatusCode::OK);
+    let publish = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/guides/{guide}/publish"),
+            &coordinator.access,
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(publish.status(), StatusCode::OK);
+}
+
+on_both_backends! {
+    async fn templates_are_uploaded_and_downloaded_with_ranges_and_etags(app: TestApp) {
+        let (guide, author, coordinator) = draft(&app).await;
+        let content = pdf(150_000);
+        let response = upload(&app, &author.access, &guide, "Beteiligungskonzept für Gießen.pdf", &content).await;
+        let attachment = json_body(response, StatusCode::CREATED).await;
+        assert_eq!(attachment["mediaType"], "application/pdf");
+        assert_eq!(attachment["sizeBytes"], 150_000);
+        assert_eq!(attachment["title"], "Vorlage Beteiligungskonzept");
+        assert_eq!(attachment["sha256"].as_str().unwrap().len(), 64);
+        let url = attachment["downloadUrl"].as_str().unwrap().to_owned();
+
+        // Drafts and their files are the editors' until published.
+        problem(app.get(&format!("/api/v1/guides/{guide}/attachments")).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(app.get(&url).await, StatusCode::NOT_FOUND, "not_found").await;
+        publish(&app, &guide, &author, &coordinator).await;
+
+        let list = json_body(app.get(&format!("/api/v1/guides/{guide}/attachments")).await, StatusCode::OK).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        let download = app.get(&url).await;
+        assert_eq!(download.status(), StatusCode::OK);
+        assert_eq!(download.headers()["content-type"], "application/pdf");
+        assert_eq!(download.headers()["accept-ranges"], "bytes");
+        let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; "), "{disposition}");
+        assert!(disposition.contains("filename*=UTF-8''Beteiligungskonzept%20f%C3%BCr%20Gie%C3%9Fen.pdf"), "{disposition}");
+        let etag = download.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(download.bytes().await.unwrap().as_ref(), content.as_slice());
+
+        let cached = app.request(Method::GET, &url).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+        let part = app.request(Method::GET, &url).header("range", "bytes=0-4").send().await.unwrap();
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(part.headers()["content-range"], "bytes 0-4/150000");
+        assert_eq!(part.bytes().await.unwrap().as_ref(), b"%PDF-");
+        let tail = app.request(Method::GET, &url).header("range", "bytes=149990-").send().await.unwrap();
+        assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(tail.bytes().await.unwrap().len(), 10);
+        let outside = app.request(Method::GET, &url).header("range", "bytes=200000-").send().await.unwrap();
+        assert_eq!(outside.headers()["content-range"], "bytes */150000");
+        problem(outside, StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable").await;
+
+        // The full download and the range from the first byte count; the tail does not.
+        let list = json_body(app.get(&format!("/api/v1/guides/{guide}/attachments")).await, StatusCode::OK).await;
+        assert_eq!(list[0]["downloadCount"], 2);
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_UPLOAD_LIMIT", "64KiB")];
+    async fn refused_uploads_leave_nothing_behind(app: TestApp) {
+        let (guide, author, _) = draft(&app).await;
+        let renamed = upload(&app, &author.access, &guide, "vorlage.pdf", b"MZ\x90\x00\x03\x00\x00\x00 windows program").await;
+        let body = problem(renamed, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "executable");
+        let mismatch = upload(&app, &author.access, &guide, "vorlage.docx", &pdf(1_000)).await;
+        let body = problem(mismatch, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "name_mismatch");
+        let too_large = upload(&app, &author.access, &guide, "gross.pdf", &pdf(200_000)).await;
+        problem(too_large, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+        let not_multipart = app
+            .authed(Method::POST, &format!("/api/v1/guides/{guide}/attachments"), &author.access)
+            .json(&json!({"file": "x"}))
+            .send()
+            .await
+            .unwrap();
+        problem(not_multipart, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+
+        assert_eq!(stored_files(&app), 0, "no bytes left in the store");
+        let list = json_body(
+            app.authed(Method::GET, &format!("/api/v1/guides/{guide}/attachments"), &author.access).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(list, json!([]));
+
+        // Within the limit it works, and deleting removes the bytes too.
+        let ok = json_body(upload(&app, &author.access, &guide, "Liste.csv", "Name;Ort\nErika;Gießen\n".as_bytes()).await, StatusCode::CREATED).await;
+        assert_eq!(ok["mediaType"], "text/csv; charset=utf-8");
+        assert_eq!(stored_files(&app), 1);
+        let deleted = app
+            .authed(Method::DELETE, ok["downloadUrl"].as_str().unwrap(), &author.access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        assert_eq!(stored_files(&app), 0);
+    }
+}
+
+on_both_backends! {
+    async fn only_a_guides_editors_attach_files(app: TestApp) {
+        let (guide, author, coordinator) = draft(&app).await;
+        let anonymous = app
+            .request(Method::POST, &format!("/api/v1/guides/{guide}/attachments"))
+            .send()
+            .await
+            .unwrap();
+        problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let other_organisation = app.organisation("Andere Kammer").await;
+        let stranger = app.user_in(&[Role::Author], Some(other_organisation), None).await;
+        let hidden = upload(&app, &stranger.access, &guide, "a.pdf", &pdf(100)).await;
+        problem(hidden, StatusCode::NOT_FOUND, "not_found").await;
+
+        publish(&app, &guide, &author, &coordinator).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let forbidden = upload(&app, &learner.access, &guide, "a.pdf", &pdf(100)).await;
+        problem(forbidden, StatusCode::FORBIDDEN, "forbidden").await;
+        let by_coordinator = upload(&app, &coordinator.access, &guide, "a.pdf", &pdf(100)).await;
+        let attachment = json_body(by_coordinator, StatusCode::CREATED).await;
+        let delete_by_learner = app
+            .authed(Method::DELETE, attachment["downloadUrl"].as_str().unwrap(), &learner.access)
+            .send()
+            .await
+            .unwrap();
+        problem(delete_by_learner, StatusCode::FORBIDDEN, "forbidden").await;
+        let unknown = app.get(&format!("/api/v1/guides/{guide}/attachments/{}", uuid::Uuid::now_v7())).await;
+        problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
+
+        // Deleting the guide removes its files from the store.
+        assert_eq!(stored_files(&app), 1);
+        let gone = app.authed(Method::DELETE, &format!("/api/v1/guides/{guide}"), &coordinator.access).send().await.unwrap();
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        assert_eq!(stored_files(&app), 0);
+    }
+}
