@@ -548,3 +548,65 @@ on_both_backends! {
         assert!(both.update(&app.db).await.is_err());
     }
 }
+
+fn plain(title: &str, summary: &str, body: &str) -> Value {
+    json!({
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "fieldsOfAction": ["housing"]
+    })
+}
+
+on_both_backends! {
+    async fn search_finds_by_stem_ranks_titles_first_and_marks_snippets(app: TestApp) {
+        let organisation = app.organisation("Stiftung Suche").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let in_text = published(&app, &author.access, &coordinator.access, plain(
+            "Grünflächen gemeinsam pflegen",
+            "Patenschaften für Beete und Bäume.",
+            "Wer die Nachbarschaft früh beteiligen will, findet Paten. Kommunen & Vereine stellen Gießkannen.",
+        ))
+        .await;
+        let in_title = published(&app, &author.access, &coordinator.access, plain(
+            "Beteiligung im Quartier",
+            "Formate für Bewohnerinnen und Bewohner.",
+            "Stadtteilkonferenzen und Sprechstunden vor Ort.",
+        ))
+        .await;
+        let _unrelated = published(&app, &author.access, &coordinator.access, plain(
+            "Mobilität im Alltag",
+            "Rad und Bus.",
+            "Kurze Wege im Quartier.",
+        ))
+        .await;
+        // Drafts are not searched.
+        create(&app, &author.access, plain("Beteiligung intern", "Entwurf.", "Noch nicht fertig.")).await;
+
+        let found = json_body(app.get("/api/v1/guides?q=beteiligen").await, StatusCode::OK).await;
+        assert_eq!(found["total"], 2, "{found}");
+        assert_eq!(found["items"][0]["id"], in_title, "the title match ranks first");
+        assert_eq!(found["items"][1]["id"], in_text);
+        let snippet = found["items"][1]["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<mark>beteiligen</mark> will"), "{snippet}");
+        assert!(snippet.contains("Kommunen &amp; Vereine"), "{snippet}");
+
+        let noun = json_body(app.get("/api/v1/guides?q=Beteiligung%20Quartier").await, StatusCode::OK).await;
+        assert_eq!(noun["total"], 1, "every word must match: {noun}");
+        assert_eq!(noun["items"][0]["id"], in_title);
+        let by_title = json_body(app.get("/api/v1/guides?q=beteiligen&sort=title").await, StatusCode::OK).await;
+        assert_eq!(by_title["items"][0]["id"], in_title, "Beteiligung … before Grünflächen …");
+        assert_eq!(by_title["items"][1]["id"], in_text);
+        let filtered = json_body(app.get("/api/v1/guides?q=beteiligen&fieldOfAction=public-spaces").await, StatusCode::OK).await;
+        assert_eq!(filtered["total"], 0);
+        problem(app.get("/api/v1/guides?q=x").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+        // Archived guides leave the index.
+        let archived = action(&app, &coordinator.access, &in_title, "archive", None).await;
+        assert_eq!(archived.status(), StatusCode::OK);
+        let after = json_body(app.get("/api/v1/guides?q=beteiligen").await, StatusCode::OK).await;
+        assert_eq!(after["total"], 1);
+        assert_eq!(after["items"][0]["id"], in_text);
+    }
+}

@@ -311,6 +311,10 @@ pub struct CreateGuideRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GuideListQuery {
+    /// Full-text search in German over published guides ("Beteiligung" also finds
+    /// "beteiligen"); results carry a `snippet`. Sorted by relevance unless `sort` says
+    /// otherwise, the title weighing more than the text.
+    pub q: Option<String>,
     /// Only guides tagged with this field of action (slug).
     pub field_of_action: Option<String>,
     /// Only guides with a field of action of this theme (slug).
@@ -332,7 +336,8 @@ pub struct GuideListQuery {
     pub status: Option<GuideStatus>,
     /// `true`: only guides whose review date has passed. Coordinators only.
     pub review_due: Option<bool>,
-    /// `newest` (default: most recently changed first) or `title`.
+    /// `relevance` (the default with `q`), `newest` (the default otherwise: most recently
+    /// changed first) or `title`.
     pub sort: Option<GuideSort>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u64>,
@@ -348,6 +353,8 @@ pub enum GuideSort {
     Newest,
     /// By title, A–Z.
     Title,
+    /// Best match first (with `q` only).
+    Relevance,
 }
 
 /// A guide in a list: the shown revision's essentials.
@@ -386,6 +393,10 @@ pub struct GuideSummary {
     pub review_due_at: Option<DateTime<Utc>>,
     /// When anything about the guide last changed.
     pub updated_at: DateTime<Utc>,
+    /// With `q`: about 30 words around the first match, HTML-escaped, matches in
+    /// `<mark>…</mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 /// Guides the caller may see: published ones for everyone, plus their organisation's
@@ -407,7 +418,14 @@ pub async fn list_guides(
 ) -> Result<web::Json<Page<GuideSummary>>, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
+    let search = query
+        .q
+        .as_deref()
+        .filter(|q| !q.trim().is_empty())
+        .map(crate::search::Search::parse)
+        .transpose()?;
     let filter = ListFilter {
+        search: search.clone(),
         field_of_action: query.field_of_action,
         theme: query.theme,
         phase: query.phase,
@@ -419,10 +437,18 @@ pub async fn list_guides(
         review_due: query.review_due.unwrap_or(false),
         sort: match query.sort {
             Some(GuideSort::Title) => Sort::Title,
-            Some(GuideSort::Newest) | None => Sort::Newest,
+            Some(GuideSort::Newest) => Sort::Newest,
+            Some(GuideSort::Relevance) | None => Sort::Relevance,
         },
     };
     let (views, total) = service::list(&db, caller.0.as_ref(), filter, bounds).await?;
+    let mut snippets = match &search {
+        Some(search) => {
+            let ids: Vec<Uuid> = views.iter().map(|v| v.guide.id).collect();
+            search.snippets(db.get_ref(), &ids).await?
+        }
+        None => Default::default(),
+    };
     let items = views
         .iter()
         .map(|view| GuideSummary {
@@ -442,6 +468,7 @@ pub async fn list_guides(
             published_at: view.revision.published_at,
             review_due_at: view.guide.review_due_at,
             updated_at: view.guide.updated_at,
+            snippet: snippets.remove(&view.guide.id),
         })
         .collect();
     Ok(web::Json(Page::new(items, total, bounds)))

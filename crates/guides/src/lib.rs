@@ -19,6 +19,7 @@ pub mod entity;
 mod http;
 mod repo;
 pub mod scheduler;
+pub mod search;
 pub mod service;
 
 pub use http::{TAGS, configure};

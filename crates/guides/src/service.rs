@@ -599,7 +599,7 @@ async fn go_live(
     }
     .update(db)
     .await?;
-    Ok(())
+    crate::search::reindex(db, guide.id).await
 }
 
 /// Coordinator: approves the revision under review. It goes live now, or at `publish_at`
@@ -680,6 +680,7 @@ pub async fn archive(
     }
     .update(&txn)
     .await?;
+    crate::search::remove(&txn, guide.id).await?;
     academy_auth::audit::record(
         &txn,
         Some(caller.user_id),
@@ -716,6 +717,7 @@ pub async fn delete(
         .into_iter()
         .map(|a| a.storage_key)
         .collect();
+    crate::search::remove(&txn, guide.id).await?;
     guide::Entity::delete_by_id(guide.id).exec(&txn).await?;
     academy_auth::audit::record(
         &txn,
@@ -861,6 +863,8 @@ pub enum Sort {
     Newest,
     /// By title, A–Z.
     Title,
+    /// Best match first; with a search only (otherwise newest).
+    Relevance,
 }
 
 /// Filters of the list.
@@ -875,6 +879,8 @@ pub struct ListFilter {
     pub updated_since: Option<DateTime<Utc>>,
     pub status: Option<GuideStatus>,
     pub review_due: bool,
+    /// Full-text search over published guides.
+    pub search: Option<crate::search::Search>,
     pub sort: Sort,
 }
 
@@ -1011,11 +1017,20 @@ pub async fn list(
             .add(guide::Column::ArchivedAt.is_null());
     }
 
+    let backend = db.get_database_backend();
+    if let Some(search) = &filter.search {
+        condition = condition.add(search.condition(backend));
+    }
     let mut query = guide::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
-    query = match filter.sort {
-        Sort::Newest => query.order_by(guide::Column::UpdatedAt, Order::Desc),
-        Sort::Title => query.order_by(
+    query = match (filter.sort, &filter.search) {
+        (Sort::Relevance, Some(search)) => query
+            .order_by(search.rank(backend), Order::Desc)
+            .order_by(guide::Column::UpdatedAt, Order::Desc),
+        (Sort::Newest | Sort::Relevance, _) => {
+            query.order_by(guide::Column::UpdatedAt, Order::Desc)
+        }
+        (Sort::Title, _) => query.order_by(
             Expr::cust(format!(
                 "(SELECT r.title FROM guide_revisions r WHERE r.id = {SHOWN})"
             )),

@@ -1,0 +1,307 @@
+//! Full-text search over published guides, in German: "Beteiligung" finds "beteiligen".
+//!
+//! Only live, unarchived guides are indexed; the index row is rewritten whenever a
+//! revision goes live and removed when the guide is archived or deleted. PostgreSQL
+//! matches and ranks with its German text search (title weighted above the text); SQLite
+//! matches German word stems (the same Snowball algorithm) with FTS5 and ranks with
+//! bm25, the title weighted ten times. Snippets are cut from the indexed text around the
+//! first match, escaped, with matches in `<mark>`.
+
+use std::collections::HashMap;
+
+use academy_kernel::{AppError, FieldError};
+use rust_stemmers::{Algorithm, Stemmer};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, Value};
+use uuid::Uuid;
+
+use crate::domain::Step;
+use crate::entity::{guide, guide_revision};
+
+/// The words of `text`, lower-cased.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+}
+
+/// Words too common to search for (PostgreSQL's German configuration ignores them too).
+const STOP_WORDS: &[&str] = &[
+    "aber", "als", "am", "an", "auch", "auf", "aus", "bei", "bis", "das", "dass", "dem", "den",
+    "der", "des", "die", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "es", "für",
+    "im", "in", "ist", "mit", "nach", "nicht", "oder", "sich", "sie", "so", "und", "vom", "von",
+    "vor", "wie", "zu", "zum", "zur",
+];
+
+/// German Snowball stems of the words of `text`, in order, without stop words.
+pub fn stems(text: &str) -> Vec<String> {
+    let stemmer = Stemmer::create(Algorithm::German);
+    words(text)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| stemmer.stem(&w).into_owned())
+        .collect()
+}
+
+/// The searchable text of a revision: everything a reader reads, in reading order.
+fn content_of(revision: &guide_revision::Model) -> String {
+    let steps: Vec<Step> = serde_json::from_value(revision.steps.clone()).unwrap_or_default();
+    let mut parts = vec![revision.summary.clone(), revision.context.clone()];
+    for step in steps {
+        parts.push(step.title);
+        parts.push(step.body);
+    }
+    parts.extend([
+        revision.success_factors.clone(),
+        revision.pitfalls.clone(),
+        revision.body.clone(),
+    ]);
+    parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    // Placeholders are written `$n`; SQLite takes `?n`.
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Removes the guide from the index.
+pub async fn remove(db: &impl ConnectionTrait, guide_id: Uuid) -> Result<(), AppError> {
+    db.execute_raw(statement(
+        db,
+        "DELETE FROM guide_search WHERE guide_id = $1",
+        vec![guide_id.into()],
+    ))
+    .await?;
+    if db.get_database_backend() != DbBackend::Postgres {
+        db.execute_raw(statement(
+            db,
+            "DELETE FROM guide_search_fts WHERE guide_id = $1",
+            vec![guide_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Indexes `revision` as the guide's live content.
+pub async fn index(
+    db: &impl ConnectionTrait,
+    guide_id: Uuid,
+    revision: &guide_revision::Model,
+) -> Result<(), AppError> {
+    remove(db, guide_id).await?;
+    let content = content_of(revision);
+    db.execute_raw(statement(
+        db,
+        "INSERT INTO guide_search (guide_id, title, content) VALUES ($1, $2, $3)",
+        vec![
+            guide_id.into(),
+            revision.title.clone().into(),
+            content.clone().into(),
+        ],
+    ))
+    .await?;
+    if db.get_database_backend() != DbBackend::Postgres {
+        db.execute_raw(statement(
+            db,
+            "INSERT INTO guide_search_fts (guide_id, title, content) VALUES ($1, $2, $3)",
+            vec![
+                guide_id.into(),
+                stems(&revision.title).join(" ").into(),
+                stems(&content).join(" ").into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Indexes the guide's live revision, or removes it when nothing is public.
+pub async fn reindex(db: &impl ConnectionTrait, guide_id: Uuid) -> Result<(), AppError> {
+    let Some(guide) = guide::Entity::find_by_id(guide_id).one(db).await? else {
+        return remove(db, guide_id).await;
+    };
+    match guide
+        .live_revision_id
+        .filter(|_| guide.archived_at.is_none())
+    {
+        Some(id) => match guide_revision::Entity::find_by_id(id).one(db).await? {
+            Some(revision) => index(db, guide_id, &revision).await,
+            None => remove(db, guide_id).await,
+        },
+        None => remove(db, guide_id).await,
+    }
+}
+
+/// A parsed search: the stems to match, and the backend's expressions for matching and
+/// ranking.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// The text as the user typed it.
+    pub text: String,
+    stems: Vec<String>,
+}
+
+impl Search {
+    /// 422 when the text has no word of at least two letters.
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        let stems = stems(text);
+        if stems.is_empty() || text.chars().count() > 200 {
+            return Err(AppError::validation(vec![FieldError::new(
+                "q",
+                "invalid_search",
+                "must contain a word of at least two letters and be at most 200 characters",
+            )]));
+        }
+        Ok(Self {
+            text: text.trim().to_owned(),
+            stems,
+        })
+    }
+
+    /// FTS5 query: every stem, quoted.
+    fn fts_query(&self) -> String {
+        self.stems
+            .iter()
+            .map(|s| format!("\"{}\"", s.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// `guides.id` matches the search.
+    pub fn condition(&self, backend: DbBackend) -> SimpleExpr {
+        match backend {
+            DbBackend::Postgres => Expr::cust_with_values(
+                "guides.id IN (SELECT s.guide_id FROM guide_search s \
+                 WHERE s.document @@ plainto_tsquery('german', $1))",
+                [self.text.clone()],
+            ),
+            _ => Expr::cust_with_values(
+                "guides.id IN (SELECT guide_id FROM guide_search_fts \
+                 WHERE guide_search_fts MATCH ?)",
+                [self.fts_query()],
+            ),
+        }
+    }
+
+    /// Relevance, higher first on both backends.
+    pub fn rank(&self, backend: DbBackend) -> SimpleExpr {
+        match backend {
+            DbBackend::Postgres => Expr::cust_with_values(
+                "(SELECT ts_rank(s.document, plainto_tsquery('german', $1)) \
+                 FROM guide_search s WHERE s.guide_id = guides.id)",
+                [self.text.clone()],
+            ),
+            // bm25 is lower for better matches; negated so both order descending.
+            _ => Expr::cust_with_values(
+                "(SELECT -bm25(guide_search_fts, 0.0, 10.0, 1.0) FROM guide_search_fts \
+                 WHERE guide_search_fts MATCH ? AND guide_search_fts.guide_id = guides.id)",
+                [self.fts_query()],
+            ),
+        }
+    }
+
+    /// Snippets for the given guides: about 30 words around the first match.
+    pub async fn snippets(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, String>, AppError> {
+        let mut snippets = HashMap::new();
+        for id in ids {
+            let row = db
+                .query_one_raw(statement(
+                    db,
+                    "SELECT content FROM guide_search WHERE guide_id = $1",
+                    vec![(*id).into()],
+                ))
+                .await?;
+            if let Some(row) = row {
+                let content: String = row.try_get("", "content")?;
+                snippets.insert(*id, snippet(&content, &self.stems));
+            }
+        }
+        Ok(snippets)
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// About 30 words of `content` around the first word whose stem is searched, escaped,
+/// with every such word in `<mark>`.
+pub fn snippet(content: &str, searched: &[String]) -> String {
+    let stemmer = Stemmer::create(Algorithm::German);
+    let tokens: Vec<&str> = content.split_whitespace().collect();
+    let matches = |token: &str| {
+        token
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 2)
+            .any(|w| {
+                searched
+                    .iter()
+                    .any(|s| *s == stemmer.stem(&w.to_lowercase()))
+            })
+    };
+    let first = tokens.iter().position(|t| matches(t)).unwrap_or(0);
+    let start = first.saturating_sub(10);
+    let end = (start + 30).min(tokens.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str("… ");
+    }
+    for (i, token) in tokens[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if matches(token) {
+            out.push_str("<mark>");
+            out.push_str(&escape(token));
+            out.push_str("</mark>");
+        } else {
+            out.push_str(&escape(token));
+        }
+    }
+    if end < tokens.len() {
+        out.push_str(" …");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn participation_and_participating_share_a_stem() {
+        assert_eq!(stems("Beteiligung"), stems("beteiligen"));
+        assert_eq!(stems("Quartiere"), stems("Quartier"));
+    }
+
+    #[test]
+    fn snippets_mark_matches_and_escape_text() {
+        let content = "Viele Kommunen <wollen> Bürgerinnen und Bürger früh beteiligen, damit die Planung trägt.";
+        let snippet = snippet(content, &stems("Beteiligung"));
+        assert!(snippet.contains("<mark>beteiligen,</mark>"), "{snippet}");
+        assert!(snippet.contains("&lt;wollen&gt;"), "{snippet}");
+    }
+
+    #[test]
+    fn searches_need_a_word() {
+        assert!(Search::parse("  ").is_err());
+        assert!(Search::parse("a").is_err());
+        let search = Search::parse("Beteiligung im Quartier").unwrap();
+        assert_eq!(search.fts_query(), "\"beteil\" AND \"quarti\"");
+    }
+}
