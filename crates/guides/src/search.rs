@@ -216,18 +216,25 @@ impl Search {
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, String>, AppError> {
         let mut snippets = HashMap::new();
-        for id in ids {
-            let row = db
-                .query_one_raw(statement(
-                    db,
-                    "SELECT content FROM guide_search WHERE guide_id = $1",
-                    vec![(*id).into()],
-                ))
-                .await?;
-            if let Some(row) = row {
-                let content: String = row.try_get("", "content")?;
-                snippets.insert(*id, snippet(&content, &self.stems));
-            }
+        if ids.is_empty() {
+            return Ok(snippets);
+        }
+        // One query for the page, whatever its size.
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let rows = db
+            .query_all_raw(statement(
+                db,
+                &format!(
+                    "SELECT guide_id, content FROM guide_search WHERE guide_id IN ({})",
+                    placeholders.join(", ")
+                ),
+                ids.iter().map(|id| (*id).into()).collect(),
+            ))
+            .await?;
+        for row in rows {
+            let id: Uuid = row.try_get("", "guide_id")?;
+            let content: String = row.try_get("", "content")?;
+            snippets.insert(id, snippet(&content, &self.stems));
         }
         Ok(snippets)
     }
