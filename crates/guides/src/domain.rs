@@ -256,16 +256,8 @@ pub fn contains_html(text: &str) -> bool {
 /// A plausible email address: one `@`, something before it, a dot in the domain, no
 /// spaces. Delivery is what proves an address; this catches typing mistakes.
 pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+    // The same plausibility check as account addresses.
+    academy_auth::domain::Email::parse("contactEmail", email).is_ok()
 }
 
 /// Slugs follow the taxonomy's rule: 2–64 characters of `a-z`, `0-9` and single inner
