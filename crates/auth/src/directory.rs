@@ -4,8 +4,9 @@
 use academy_kernel::{AppError, Bounds};
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -223,28 +224,16 @@ pub async fn update_organisation(
     active.role_profiles = Set(profiles_text(&fields.role_profiles));
     active.updated_at = Set(Utc::now());
     active.version = Set(version + 1);
-    let updated = organisation::Entity::update_many()
-        .set(active)
-        .filter(organisation::Column::Id.eq(id))
-        .filter(organisation::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(AppError::precondition_failed());
-    }
-    audit::record(
+    let saved = save_versioned::<organisation::Entity>(
         &txn,
-        Some(caller.user_id),
-        "organisation.updated",
+        caller,
         "organisation",
-        Some(id),
-        json!(null),
+        id,
+        version,
+        active,
+        (organisation::Column::Id, organisation::Column::Version),
     )
     .await?;
-    let saved = organisation::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -255,22 +244,7 @@ pub async fn delete_organisation(
     caller: &Principal,
     id: Uuid,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
-    let deleted = organisation::Entity::delete_by_id(id).exec(&txn).await?;
-    if deleted.rows_affected == 0 {
-        return Err(AppError::not_found());
-    }
-    audit::record(
-        &txn,
-        Some(caller.user_id),
-        "organisation.deleted",
-        "organisation",
-        Some(id),
-        json!(null),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    delete_audited::<organisation::Entity>(db, caller, "organisation", id).await
 }
 
 /// The editable fields of a municipality.
@@ -417,28 +391,16 @@ pub async fn update_municipality(
     active.phase = Set(fields.phase.as_ref().map(to_text));
     active.updated_at = Set(Utc::now());
     active.version = Set(version + 1);
-    let updated = municipality::Entity::update_many()
-        .set(active)
-        .filter(municipality::Column::Id.eq(id))
-        .filter(municipality::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(AppError::precondition_failed());
-    }
-    audit::record(
+    let saved = save_versioned::<municipality::Entity>(
         &txn,
-        Some(caller.user_id),
-        "municipality.updated",
+        caller,
         "municipality",
-        Some(id),
-        json!(null),
+        id,
+        version,
+        active,
+        (municipality::Column::Id, municipality::Column::Version),
     )
     .await?;
-    let saved = municipality::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -449,16 +411,73 @@ pub async fn delete_municipality(
     caller: &Principal,
     id: Uuid,
 ) -> Result<(), AppError> {
+    delete_audited::<municipality::Entity>(db, caller, "municipality", id).await
+}
+
+/// Writes `changed` (an entity with `id` and `version` columns) if the row is still at
+/// `version` — 412 otherwise, someone else changed it first — audits the change as
+/// `<subject>.updated`, and returns the saved row.
+async fn save_versioned<E>(
+    txn: &DatabaseTransaction,
+    caller: &Principal,
+    subject: &'static str,
+    id: Uuid,
+    version: i32,
+    changed: E::ActiveModel,
+    columns: (E::Column, E::Column),
+) -> Result<E::Model, AppError>
+where
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let (id_column, version_column) = columns;
+    let updated = E::update_many()
+        .set(changed)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::precondition_failed());
+    }
+    audit::record(
+        txn,
+        Some(caller.user_id),
+        &format!("{subject}.updated"),
+        subject,
+        Some(id),
+        json!(null),
+    )
+    .await?;
+    E::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Deletes the row `id` and audits it as `<subject>.deleted`; 404 when there is none,
+/// 409 `reference_conflict` while accounts still refer to it.
+async fn delete_audited<E>(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    subject: &'static str,
+    id: Uuid,
+) -> Result<(), AppError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
     let txn = db.begin().await?;
-    let deleted = municipality::Entity::delete_by_id(id).exec(&txn).await?;
+    let deleted = E::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::not_found());
     }
     audit::record(
         &txn,
         Some(caller.user_id),
-        "municipality.deleted",
-        "municipality",
+        &format!("{subject}.deleted"),
+        subject,
         Some(id),
         json!(null),
     )
