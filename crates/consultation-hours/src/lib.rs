@@ -18,3 +18,17 @@ pub mod domain;
 pub mod entity;
 pub mod ics;
 pub mod schedule;
+pub mod bookings;
+pub mod notify;
+pub mod offers;
+
+/// Settings of consultation hours.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The frontend's address; mails link to `/sprechstunden/buchungen/{id}` below it.
+    pub app_url: String,
+    /// Concern and answers are anonymised this many days after the appointment.
+    pub retention_days: i64,
+}
+pub mod browse;
+pub mod feeds;

@@ -184,3 +184,15 @@ mod tests {
         assert_eq!(backend_of(&db), Backend::Sqlite);
     }
 }
+
+/// Starts a transaction that is going to write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot be upgraded once
+/// another writer has committed, and would fail half-way. PostgreSQL begins as usual.
+pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
