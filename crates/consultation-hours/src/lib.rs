@@ -32,3 +32,8 @@ pub struct Settings {
 }
 pub mod browse;
 pub mod feeds;
+pub mod jobs;
+mod http;
+
+pub use http::{TAGS, configure};
+pub use jobs::Jobs;

@@ -189,6 +189,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "",
         "secret key of the bucket",
     ),
+    (
+        "ACADEMY_BOOKING_RETENTION_DAYS",
+        "365",
+        "days after an appointment when the concern and intake answers of its booking are anonymised",
+    ),
+    (
+        "ACADEMY_CONSULTATION_JOBS_INTERVAL",
+        "60s",
+        "how often each instance sends due reminders, ends seat holds and extends slots",
+    ),
 ];
 
 /// How log lines are written.
@@ -227,6 +237,10 @@ pub struct Config {
     pub auth: AuthSettings,
     /// The JWT secret was generated for this process (development mode).
     pub jwt_secret_generated: bool,
+    /// Consultation hours: mail links and retention.
+    pub consultation: academy_consultation_hours::Settings,
+    /// How often the consultation hours jobs run on this instance.
+    pub consultation_jobs_interval: Duration,
 }
 
 /// A setting that could not be used.
@@ -389,6 +403,25 @@ impl Config {
         let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
         let window = duration("ACADEMY_LOGIN_WINDOW", Duration::from_secs(15 * 60))?;
         let trust_forwarded = flag("ACADEMY_TRUST_FORWARDED", false)?;
+        let retention_days = match var("ACADEMY_BOOKING_RETENTION_DAYS") {
+            None => 365,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or_else(|| {
+                    fail(
+                        "ACADEMY_BOOKING_RETENTION_DAYS",
+                        format!("{text:?} is not a number of days between 1 and 3650"),
+                    )
+                })?,
+        };
+        let consultation = academy_consultation_hours::Settings {
+            app_url: app_url.clone(),
+            retention_days,
+        };
+        let consultation_jobs_interval =
+            duration("ACADEMY_CONSULTATION_JOBS_INTERVAL", Duration::from_secs(60))?;
         let auth = AuthSettings {
             jwt_secret,
             jwt_previous_secrets,
@@ -422,6 +455,8 @@ impl Config {
             handle_signals: true,
             auth,
             jwt_secret_generated,
+            consultation,
+            consultation_jobs_interval,
         })
     }
 

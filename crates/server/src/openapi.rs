@@ -42,7 +42,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(meta::get_version)
                 .configure(academy_auth::configure)
                 .configure(academy_taxonomy::configure)
-                .configure(academy_guides::configure),
+                .configure(academy_guides::configure)
+                .configure(academy_consultation_hours::configure),
         );
 }
 
@@ -65,6 +66,7 @@ fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
         .iter()
         .chain(academy_taxonomy::TAGS)
         .chain(academy_guides::TAGS)
+        .chain(academy_consultation_hours::TAGS)
     {
         tags.push(
             utoipa::openapi::tag::TagBuilder::new()

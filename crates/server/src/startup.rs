@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 
 use academy_auth::Auth;
+use academy_consultation_hours::Jobs;
 use academy_files::FileStore;
 use academy_guides::Scheduler;
 use academy_kernel::db::{self, Db};
@@ -34,6 +35,7 @@ pub struct Application {
     db: Db,
     mail_worker: Option<Worker>,
     scheduler: Scheduler,
+    consultation_jobs: Jobs,
 }
 
 impl Application {
@@ -66,6 +68,7 @@ impl Application {
         let api = openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let db_data = web::Data::new(db.clone());
+        let consultation = web::Data::new(config.consultation.clone());
         let pipeline = web::Data::new(PipelineSettings {
             request_timeout: config.request_timeout,
         });
@@ -81,6 +84,7 @@ impl Application {
             app.app_data(db_data.clone())
                 .app_data(auth.clone())
                 .app_data(files.clone())
+                .app_data(consultation.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(route_table.clone())
@@ -120,6 +124,12 @@ impl Application {
 
         // Every instance looks for due guides; each revision is claimed by exactly one.
         let scheduler = Scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
+        // Likewise reminders, seat holds and slot upkeep: claimed row by row.
+        let consultation_jobs = Jobs::spawn(
+            db.clone(),
+            config.consultation.clone(),
+            config.consultation_jobs_interval,
+        );
 
         Ok(Self {
             port,
@@ -127,6 +137,7 @@ impl Application {
             db,
             mail_worker,
             scheduler,
+            consultation_jobs,
         })
     }
 
@@ -147,13 +158,14 @@ impl Application {
 
     /// Serves until stopped (SIGTERM/SIGINT or [`ServerHandle::stop`]); in-flight requests
     /// finish first, within the shutdown timeout. Then the mail worker finishes the mail in
-    /// hand, scheduled publishing stops and the database pool is closed.
+    /// hand, scheduled publishing and the consultation hours jobs stop and the database pool is closed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         if let Some(worker) = self.mail_worker {
             worker.stop().await;
         }
         self.scheduler.stop().await;
+        self.consultation_jobs.stop().await;
         let _ = self.db.close().await;
         result
     }
