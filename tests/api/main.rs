@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod attachments;
+mod consultation_bookings;
 mod contract;
 mod directory;
 mod errors;

@@ -10,8 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod consultation;
 
 pub use accounts::{PASSWORD, TestUser, test_keys, token_in};
+pub use consultation::{every_day, offer_body};
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -184,6 +186,8 @@ where
         ("ACADEMY_SMTP_TLS", "none".to_owned()),
         ("ACADEMY_MAIL_POLL_INTERVAL", "50ms".to_owned()),
         ("ACADEMY_FILES_DIR", files_dir.display().to_string()),
+        // Tests drive the consultation hours jobs themselves.
+        ("ACADEMY_CONSULTATION_JOBS_INTERVAL", "1h".to_owned()),
     ]);
     for (name, value) in settings {
         env.insert(name, (*value).to_owned());

@@ -37,7 +37,9 @@ use crate::offers::{manages, questions_of, rules_of};
 pub struct BookingInput {
     /// What the participant would like to discuss (at most 4,000 characters). Visible to
     /// the participant, the consultant and the coordinating office only.
-    #[schema(example = "Wir planen einen Quartiersrat und suchen Beispiele für die Geschäftsordnung.")]
+    #[schema(
+        example = "Wir planen einen Quartiersrat und suchen Beispiele für die Geschäftsordnung."
+    )]
     pub concern: String,
     /// Answers to the offer's intake questions, by question id.
     #[serde(default)]
@@ -195,7 +197,11 @@ async fn within_quota(
 }
 
 /// Takes one free seat of the slot; `false` when none is left or it has begun.
-async fn take_seat(txn: &DatabaseTransaction, slot_id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+async fn take_seat(
+    txn: &DatabaseTransaction,
+    slot_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = slot::Entity::update_many()
         .col_expr(slot::Column::Booked, Expr::col(slot::Column::Booked).add(1))
         .filter(slot::Column::Id.eq(slot_id))
@@ -283,8 +289,9 @@ pub async fn book(
         check_key(key)?;
     }
     let (slot, offer) = bookable_slot(db, slot_id).await?;
-    let (concern, answers) = domain::check_request(&questions_of(&offer), &input.concern, &input.answers)
-        .map_err(AppError::validation)?;
+    let (concern, answers) =
+        domain::check_request(&questions_of(&offer), &input.concern, &input.answers)
+            .map_err(AppError::validation)?;
     let hash = request_hash(slot_id, &concern, &answers);
     if let Some(key) = key
         && let Some(earlier) = replay(db, caller.user_id, key, &hash).await?
@@ -354,13 +361,22 @@ pub async fn book(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            conflict("already_booked", "You already hold a booking for this slot.")
+            conflict(
+                "already_booked",
+                "You already hold a booking for this slot.",
+            )
         } else {
             error.into()
         }
     })?;
-    notify::send(&txn, &settings.app_url, created_notice(&model), &appointment(&model, &offer), now)
-        .await?;
+    notify::send(
+        &txn,
+        &settings.app_url,
+        created_notice(&model),
+        &appointment(&model, &offer),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Booked::Created(model))
 }
@@ -432,7 +448,9 @@ pub async fn change(
 ) -> Result<BookingView, AppError> {
     let view = visible(db, caller, id).await?;
     let b = &view.booking;
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
         return Err(AppError::validation(vec![FieldError::new(
             "reason",
@@ -444,7 +462,8 @@ pub async fn change(
     if by_participant && change != Change::Cancel {
         return Err(AppError::forbidden());
     }
-    let needs_reason = matches!(change, Change::Decline) || (change == Change::Cancel && !by_participant);
+    let needs_reason =
+        matches!(change, Change::Decline) || (change == Change::Cancel && !by_participant);
     if needs_reason && reason.is_none() {
         return Err(AppError::validation(vec![FieldError::new(
             "reason",
@@ -461,13 +480,21 @@ pub async fn change(
     };
     if !from.contains(&b.status.as_str()) {
         return Err(match change {
-            Change::Confirm | Change::Decline => conflict("not_pending", "Only a pending booking can be confirmed or declined."),
+            Change::Confirm | Change::Decline => conflict(
+                "not_pending",
+                "Only a pending booking can be confirmed or declined.",
+            ),
             Change::Cancel => conflict("not_open", "The booking is not open any more."),
-            Change::Complete | Change::NoShow => conflict("not_confirmed", "Only a confirmed booking can be closed."),
+            Change::Complete | Change::NoShow => {
+                conflict("not_confirmed", "Only a confirmed booking can be closed.")
+            }
         });
     }
     match change {
-        Change::Cancel if by_participant && !rules_of(&view.offer).participant_may_cancel(now, b.starts_at) => {
+        Change::Cancel
+            if by_participant
+                && !rules_of(&view.offer).participant_may_cancel(now, b.starts_at) =>
+        {
             return Err(conflict(
                 "cancellation_deadline_passed",
                 "The deadline for cancelling has passed; please contact the consultant.",
@@ -477,7 +504,10 @@ pub async fn change(
             return Err(conflict("already_over", "The appointment is over."));
         }
         Change::Complete | Change::NoShow if b.starts_at > now => {
-            return Err(conflict("not_started", "The appointment has not begun yet."));
+            return Err(conflict(
+                "not_started",
+                "The appointment has not begun yet.",
+            ));
         }
         _ => {}
     }
@@ -486,11 +516,17 @@ pub async fn change(
     let mut update = booking::Entity::update_many()
         .col_expr(booking::Column::Status, Expr::value(to.as_str()))
         .col_expr(booking::Column::UpdatedAt, Expr::value(now))
-        .col_expr(booking::Column::Version, Expr::col(booking::Column::Version).add(1))
+        .col_expr(
+            booking::Column::Version,
+            Expr::col(booking::Column::Version).add(1),
+        )
         .filter(booking::Column::Id.eq(id))
         .filter(booking::Column::Status.is_in(from.iter().copied()));
     if notifies {
-        update = update.col_expr(booking::Column::Sequence, Expr::col(booking::Column::Sequence).add(1));
+        update = update.col_expr(
+            booking::Column::Sequence,
+            Expr::col(booking::Column::Sequence).add(1),
+        );
     }
     if change != Change::Confirm {
         update = update
@@ -498,7 +534,10 @@ pub async fn change(
             .col_expr(booking::Column::Reason, Expr::value(reason.clone()));
     }
     if update.exec(&txn).await?.rows_affected == 0 {
-        return Err(conflict("changed", "The booking changed meanwhile; reload it."));
+        return Err(conflict(
+            "changed",
+            "The booking changed meanwhile; reload it.",
+        ));
     }
     let updated = booking::Entity::find_by_id(id)
         .one(&txn)
@@ -514,7 +553,14 @@ pub async fn change(
         _ => None,
     };
     if let Some(notice) = notice {
-        notify::send(&txn, &settings.app_url, notice, &appointment(&updated, &view.offer), now).await?;
+        notify::send(
+            &txn,
+            &settings.app_url,
+            notice,
+            &appointment(&updated, &view.offer),
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(BookingView {
@@ -557,7 +603,10 @@ pub async fn reschedule(
             )])
         })?;
     if target.id == b.slot_id {
-        return Err(conflict("same_slot", "The booking is in this slot already."));
+        return Err(conflict(
+            "same_slot",
+            "The booking is in this slot already.",
+        ));
     }
     let refusal_code = if view.manager {
         (target.starts_at <= now).then_some("slot_in_past")
@@ -575,10 +624,19 @@ pub async fn reschedule(
         .col_expr(booking::Column::SlotId, Expr::value(target.id))
         .col_expr(booking::Column::StartsAt, Expr::value(target.starts_at))
         .col_expr(booking::Column::EndsAt, Expr::value(target.ends_at))
-        .col_expr(booking::Column::ReminderSentAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(booking::Column::Sequence, Expr::col(booking::Column::Sequence).add(1))
+        .col_expr(
+            booking::Column::ReminderSentAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            booking::Column::Sequence,
+            Expr::col(booking::Column::Sequence).add(1),
+        )
         .col_expr(booking::Column::UpdatedAt, Expr::value(now))
-        .col_expr(booking::Column::Version, Expr::col(booking::Column::Version).add(1))
+        .col_expr(
+            booking::Column::Version,
+            Expr::col(booking::Column::Version).add(1),
+        )
         .filter(booking::Column::Id.eq(id))
         .filter(booking::Column::SlotId.eq(b.slot_id))
         .filter(booking::Column::Status.is_in(domain::OPEN))
@@ -586,20 +644,33 @@ pub async fn reschedule(
         .await
         .map_err(|error| {
             if is_unique_violation(&error) {
-                conflict("already_booked", "The participant already holds a booking for that slot.")
+                conflict(
+                    "already_booked",
+                    "The participant already holds a booking for that slot.",
+                )
             } else {
                 error.into()
             }
         })?;
     if moved.rows_affected == 0 {
-        return Err(conflict("changed", "The booking changed meanwhile; reload it."));
+        return Err(conflict(
+            "changed",
+            "The booking changed meanwhile; reload it.",
+        ));
     }
     release_seat(&txn, settings, b.slot_id, now).await?;
     let updated = booking::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    notify::send(&txn, &settings.app_url, Notice::Rescheduled, &appointment(&updated, &view.offer), now).await?;
+    notify::send(
+        &txn,
+        &settings.app_url,
+        Notice::Rescheduled,
+        &appointment(&updated, &view.offer),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(BookingView {
         booking: updated,
@@ -676,8 +747,14 @@ pub(crate) async fn fill_free_seat(
             )
             .insert(txn)
             .await?;
-            notify::send(txn, &settings.app_url, created_notice(&model), &appointment(&model, &offer), now)
-                .await?;
+            notify::send(
+                txn,
+                &settings.app_url,
+                created_notice(&model),
+                &appointment(&model, &offer),
+                now,
+            )
+            .await?;
         } else {
             let held = slot::Entity::update_many()
                 .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).add(1))
@@ -688,7 +765,10 @@ pub(crate) async fn fill_free_seat(
             if held.rows_affected == 0 {
                 return Ok(());
             }
-            let until = Ord::min(now + Duration::minutes(offer.waitlist_hold_minutes.into()), slot.starts_at);
+            let until = Ord::min(
+                now + Duration::minutes(offer.waitlist_hold_minutes.into()),
+                slot.starts_at,
+            );
             waitlist_entry::Entity::update_many()
                 .col_expr(waitlist_entry::Column::Status, Expr::value("offered"))
                 .col_expr(waitlist_entry::Column::OfferedUntil, Expr::value(until))
@@ -706,7 +786,14 @@ pub(crate) async fn fill_free_seat(
                 reason: None,
                 offer: &offer,
             };
-            notify::send(txn, &settings.app_url, Notice::SeatOffered { until }, &a, now).await?;
+            notify::send(
+                txn,
+                &settings.app_url,
+                Notice::SeatOffered { until },
+                &a,
+                now,
+            )
+            .await?;
         }
         return Ok(());
     }
@@ -721,7 +808,10 @@ pub struct PlaceView {
     pub position: Option<u64>,
 }
 
-async fn place_view(db: &impl ConnectionTrait, entry: waitlist_entry::Model) -> Result<PlaceView, AppError> {
+async fn place_view(
+    db: &impl ConnectionTrait,
+    entry: waitlist_entry::Model,
+) -> Result<PlaceView, AppError> {
     let position = if entry.status == "waiting" {
         let ahead = waitlist_entry::Entity::find()
             .filter(waitlist_entry::Column::SlotId.eq(entry.slot_id))
@@ -746,8 +836,9 @@ pub async fn join_waitlist(
 ) -> Result<PlaceView, AppError> {
     let municipality_id = booking_municipality(caller)?;
     let (slot, offer) = bookable_slot(db, slot_id).await?;
-    let (concern, answers) = domain::check_request(&questions_of(&offer), &input.concern, &input.answers)
-        .map_err(AppError::validation)?;
+    let (concern, answers) =
+        domain::check_request(&questions_of(&offer), &input.concern, &input.answers)
+            .map_err(AppError::validation)?;
     if let Some(code) = rules_of(&offer).booking_refusal(now, slot.starts_at) {
         return Err(refusal(code));
     }
@@ -757,7 +848,10 @@ pub async fn join_waitlist(
         .await?
         .ok_or_else(AppError::not_found)?;
     if current.booked + current.held < current.capacity {
-        return Err(conflict("seats_available", "The slot has free seats; book one instead."));
+        return Err(conflict(
+            "seats_available",
+            "The slot has free seats; book one instead.",
+        ));
     }
     let holds_booking = booking::Entity::find()
         .filter(booking::Column::SlotId.eq(slot_id))
@@ -766,7 +860,10 @@ pub async fn join_waitlist(
         .count(&txn)
         .await?;
     if holds_booking > 0 {
-        return Err(conflict("already_booked", "You already hold a booking for this slot."));
+        return Err(conflict(
+            "already_booked",
+            "You already hold a booking for this slot.",
+        ));
     }
     let entry = waitlist_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -785,7 +882,10 @@ pub async fn join_waitlist(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            conflict("already_waiting", "You are on this slot's waitlist already.")
+            conflict(
+                "already_waiting",
+                "You are on this slot's waitlist already.",
+            )
         } else {
             error.into()
         }
@@ -794,7 +894,11 @@ pub async fn join_waitlist(
     place_view(db, entry).await
 }
 
-async fn own_place(db: &impl ConnectionTrait, caller: &Principal, id: Uuid) -> Result<waitlist_entry::Model, AppError> {
+async fn own_place(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<waitlist_entry::Model, AppError> {
     waitlist_entry::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -822,7 +926,10 @@ pub async fn accept_place(
         .exec(&txn)
         .await?;
     if accepted.rows_affected == 0 {
-        return Err(conflict("no_seat_offered", "No seat is held for you (any more)."));
+        return Err(conflict(
+            "no_seat_offered",
+            "No seat is held for you (any more).",
+        ));
     }
     let moved = slot::Entity::update_many()
         .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).sub(1))
@@ -832,7 +939,10 @@ pub async fn accept_place(
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
-        return Err(AppError::internal(anyhow::anyhow!("slot {} holds no seat", entry.slot_id)));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "slot {} holds no seat",
+            entry.slot_id
+        )));
     }
     let slot = slot::Entity::find_by_id(entry.slot_id)
         .one(&txn)
@@ -856,12 +966,22 @@ pub async fn accept_place(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            conflict("already_booked", "You already hold a booking for this slot.")
+            conflict(
+                "already_booked",
+                "You already hold a booking for this slot.",
+            )
         } else {
             error.into()
         }
     })?;
-    notify::send(&txn, &settings.app_url, created_notice(&model), &appointment(&model, &offer), now).await?;
+    notify::send(
+        &txn,
+        &settings.app_url,
+        created_notice(&model),
+        &appointment(&model, &offer),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -885,7 +1005,10 @@ pub async fn leave_place(
         .exec(&txn)
         .await?;
     if left.rows_affected == 0 {
-        return Err(conflict("not_waiting", "You are not waiting for this slot (any more)."));
+        return Err(conflict(
+            "not_waiting",
+            "You are not waiting for this slot (any more).",
+        ));
     }
     if entry.status == "offered" {
         give_back_hold(&txn, settings, entry.slot_id, now).await?;
@@ -962,7 +1085,10 @@ pub async fn expire_holds(
 }
 
 /// The caller's waitlist places, newest first.
-pub async fn my_places(db: &impl ConnectionTrait, caller: &Principal) -> Result<Vec<PlaceView>, AppError> {
+pub async fn my_places(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+) -> Result<Vec<PlaceView>, AppError> {
     let entries = waitlist_entry::Entity::find()
         .filter(waitlist_entry::Column::UserId.eq(caller.user_id))
         .order_by_desc(waitlist_entry::Column::CreatedAt)
@@ -1008,7 +1134,14 @@ pub async fn send_reminders(
             continue;
         }
         if let Some(offer) = offer::Entity::find_by_id(b.offer_id).one(&txn).await? {
-            notify::send(&txn, &settings.app_url, Notice::Reminder, &appointment(&b, &offer), now).await?;
+            notify::send(
+                &txn,
+                &settings.app_url,
+                Notice::Reminder,
+                &appointment(&b, &offer),
+                now,
+            )
+            .await?;
         }
         txn.commit().await?;
         sent += 1;
@@ -1017,11 +1150,21 @@ pub async fn send_reminders(
 }
 
 /// Anonymises concern and answers of appointments that ended more than `days` ago.
-pub async fn anonymise_due(db: &impl ConnectionTrait, now: DateTime<Utc>, days: i64) -> Result<u64, AppError> {
+pub async fn anonymise_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    days: i64,
+) -> Result<u64, AppError> {
     let before = now - Duration::days(days);
     let done = booking::Entity::update_many()
-        .col_expr(booking::Column::Concern, Expr::value(Option::<String>::None))
-        .col_expr(booking::Column::Answers, Expr::value(Option::<serde_json::Value>::None))
+        .col_expr(
+            booking::Column::Concern,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            booking::Column::Answers,
+            Expr::value(Option::<serde_json::Value>::None),
+        )
         .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
         .filter(booking::Column::AnonymisedAt.is_null())
         .filter(booking::Column::EndsAt.lt(before))

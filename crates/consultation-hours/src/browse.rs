@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use academy_auth::entity::{municipality, user};
 use academy_auth::Principal;
+use academy_auth::entity::{municipality, user};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};
@@ -250,13 +250,25 @@ pub async fn export_csv(
     for b in bookings {
         let person = people.get(&b.participant_id);
         let row = [
-            b.starts_at.with_timezone(&ZONE).format("%Y-%m-%d %H:%M").to_string(),
-            b.ends_at.with_timezone(&ZONE).format("%Y-%m-%d %H:%M").to_string(),
-            offers.get(&b.offer_id).map(|o| o.title.clone()).unwrap_or_default(),
+            b.starts_at
+                .with_timezone(&ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            b.ends_at
+                .with_timezone(&ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            offers
+                .get(&b.offer_id)
+                .map(|o| o.title.clone())
+                .unwrap_or_default(),
             b.status.clone(),
             person.map(|p| p.display_name.clone()).unwrap_or_default(),
             person.map(|p| p.email.clone()).unwrap_or_default(),
-            places.get(&b.municipality_id).map(|m| m.name.clone()).unwrap_or_default(),
+            places
+                .get(&b.municipality_id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
             b.concern.clone().unwrap_or_default(),
             b.answers
                 .as_ref()
@@ -305,9 +317,18 @@ pub async fn report(
     let backend = db.get_database_backend();
     let b = Alias::new("b");
     let per_municipality = Query::select()
-        .expr_as(Expr::col((b.clone(), Alias::new("municipality_id"))), Alias::new("municipality_id"))
-        .expr_as(Expr::col((b.clone(), Alias::new("status"))), Alias::new("status"))
-        .expr_as(Expr::col((b.clone(), Alias::new("id"))).count(), Alias::new("n"))
+        .expr_as(
+            Expr::col((b.clone(), Alias::new("municipality_id"))),
+            Alias::new("municipality_id"),
+        )
+        .expr_as(
+            Expr::col((b.clone(), Alias::new("status"))),
+            Alias::new("status"),
+        )
+        .expr_as(
+            Expr::col((b.clone(), Alias::new("id"))).count(),
+            Alias::new("n"),
+        )
         .from_as(booking::Entity, b.clone())
         .and_where(Expr::col((b.clone(), Alias::new("starts_at"))).gte(from))
         .and_where(Expr::col((b.clone(), Alias::new("starts_at"))).lt(to))
@@ -316,13 +337,25 @@ pub async fn report(
         .to_owned();
     let f = Alias::new("f");
     let per_field = Query::select()
-        .expr_as(Expr::col((f.clone(), Alias::new("field_of_action_slug"))), Alias::new("field_of_action_slug"))
-        .expr_as(Expr::col((b.clone(), Alias::new("status"))), Alias::new("status"))
-        .expr_as(Expr::col((b.clone(), Alias::new("id"))).count(), Alias::new("n"))
+        .expr_as(
+            Expr::col((f.clone(), Alias::new("field_of_action_slug"))),
+            Alias::new("field_of_action_slug"),
+        )
+        .expr_as(
+            Expr::col((b.clone(), Alias::new("status"))),
+            Alias::new("status"),
+        )
+        .expr_as(
+            Expr::col((b.clone(), Alias::new("id"))).count(),
+            Alias::new("n"),
+        )
         .from_as(booking::Entity, b.clone())
         .inner_join(
-            Alias::new("consultation_offer_fields").into_table_ref().alias(f.clone()),
-            Expr::col((f.clone(), Alias::new("offer_id"))).equals((b.clone(), Alias::new("offer_id"))),
+            Alias::new("consultation_offer_fields")
+                .into_table_ref()
+                .alias(f.clone()),
+            Expr::col((f.clone(), Alias::new("offer_id")))
+                .equals((b.clone(), Alias::new("offer_id"))),
         )
         .and_where(Expr::col((b.clone(), Alias::new("starts_at"))).gte(from))
         .and_where(Expr::col((b.clone(), Alias::new("starts_at"))).lt(to))
@@ -351,7 +384,9 @@ pub async fn report(
         .map(|(id, c)| (id, names.get(&id).cloned().unwrap_or_default(), c))
         .collect();
     by_municipality.sort_by(|a, b| b.2.total.cmp(&a.2.total).then(a.1.cmp(&b.1)));
-    let rows = ByField::find_by_statement(backend.build(&per_field)).all(db).await?;
+    let rows = ByField::find_by_statement(backend.build(&per_field))
+        .all(db)
+        .await?;
     let mut fields: BTreeMap<String, Counts> = BTreeMap::new();
     for row in rows {
         let counts = fields.entry(row.field_of_action_slug).or_default();

@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -32,13 +32,21 @@ fn digest(token: &str) -> String {
 }
 
 /// Issues a new feed token for the account; an earlier one stops working.
-pub async fn rotate(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> Result<String, AppError> {
+pub async fn rotate(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let upsert = Query::insert()
         .into_table(Alias::new("calendar_feeds"))
-        .columns([Alias::new("user_id"), Alias::new("token_hash"), Alias::new("created_at")])
+        .columns([
+            Alias::new("user_id"),
+            Alias::new("token_hash"),
+            Alias::new("created_at"),
+        ])
         .values_panic([user_id.into(), digest(&token).into(), now.into()])
         .on_conflict(
             OnConflict::column(Alias::new("user_id"))
@@ -60,7 +68,10 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: Uuid) -> Result<bool, Ap
 }
 
 /// When the account's feed was issued, if it has one.
-pub async fn issued_at(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<DateTime<Utc>>, AppError> {
+pub async fn issued_at(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, AppError> {
     #[derive(FromQueryResult)]
     struct Row {
         created_at: DateTime<Utc>,
@@ -70,14 +81,20 @@ pub async fn issued_at(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Optio
         .from(Alias::new("calendar_feeds"))
         .and_where(Expr::col(Alias::new("user_id")).eq(user_id))
         .to_owned();
-    Ok(Row::find_by_statement(db.get_database_backend().build(&query))
-        .one(db)
-        .await?
-        .map(|r| r.created_at))
+    Ok(
+        Row::find_by_statement(db.get_database_backend().build(&query))
+            .one(db)
+            .await?
+            .map(|r| r.created_at),
+    )
 }
 
 /// The feed behind `token`, or 404.
-pub async fn feed(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<String, AppError> {
+pub async fn feed(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     #[derive(FromQueryResult)]
     struct Row {
         user_id: Uuid,
@@ -111,7 +128,13 @@ pub async fn feed(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
                 .add(booking::Column::OfferId.in_subquery(own_offers)),
         )
         .filter(booking::Column::StartsAt.gte(now - Duration::days(90)))
-        .filter(booking::Column::Status.is_in(["pending", "confirmed", "completed", "cancelled", "declined"]))
+        .filter(booking::Column::Status.is_in([
+            "pending",
+            "confirmed",
+            "completed",
+            "cancelled",
+            "declined",
+        ]))
         .order_by_asc(booking::Column::StartsAt)
         .limit(2000)
         .all(db)
@@ -139,7 +162,9 @@ pub async fn feed(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
         .collect();
     let mut events = Vec::with_capacity(bookings.len());
     for b in &bookings {
-        let (Some(offer), Some(participant)) = (offers.get(&b.offer_id), people.get(&b.participant_id)) else {
+        let (Some(offer), Some(participant)) =
+            (offers.get(&b.offer_id), people.get(&b.participant_id))
+        else {
             continue;
         };
         let Some(consultant) = people.get(&offer.consultant_id) else {
@@ -163,9 +188,16 @@ pub async fn feed(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
         };
         let mut event = notify::event(&a, participant, consultant, status, b.updated_at);
         if is_consultant {
-            event.summary = format!("Sprechstunde: {} – {}", offer.title, participant.display_name);
+            event.summary = format!(
+                "Sprechstunde: {} – {}",
+                offer.title, participant.display_name
+            );
         }
         events.push(event);
     }
-    Ok(ics::calendar(None, Some("Sprechstunden – Akademie"), &events))
+    Ok(ics::calendar(
+        None,
+        Some("Sprechstunden – Akademie"),
+        &events,
+    ))
 }

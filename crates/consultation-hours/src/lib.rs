@@ -14,13 +14,13 @@
 //! (booking, state changes, waitlist) → `letters` (mails) → [`jobs`] (reminders, holds,
 //! retention, slot horizon) → `http/` (handlers, mounted by [`configure`]).
 
+pub mod bookings;
 pub mod domain;
 pub mod entity;
 pub mod ics;
-pub mod schedule;
-pub mod bookings;
 pub mod notify;
 pub mod offers;
+pub mod schedule;
 
 /// Settings of consultation hours.
 #[derive(Debug, Clone)]
@@ -32,8 +32,8 @@ pub struct Settings {
 }
 pub mod browse;
 pub mod feeds;
-pub mod jobs;
 mod http;
+pub mod jobs;
 
 pub use http::{TAGS, configure};
 pub use jobs::Jobs;

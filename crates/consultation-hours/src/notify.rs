@@ -130,10 +130,7 @@ pub fn event(
 fn attachment(method: Method, event: Event) -> Attachment {
     Attachment {
         filename: "termin.ics".into(),
-        content_type: format!(
-            "text/calendar; method={}; charset=utf-8",
-            method.as_str()
-        ),
+        content_type: format!("text/calendar; method={}; charset=utf-8", method.as_str()),
         content: ics::calendar(Some(method), None, &[event]),
     }
 }
@@ -147,14 +144,21 @@ pub async fn send(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let participant = user::Entity::find_by_id(a.participant_id).one(db).await?;
-    let consultant = user::Entity::find_by_id(a.offer.consultant_id).one(db).await?;
+    let consultant = user::Entity::find_by_id(a.offer.consultant_id)
+        .one(db)
+        .await?;
     let (Some(participant), Some(consultant)) = (participant, consultant) else {
         return Ok(());
     };
     let when = when(a.starts_at, a.ends_at);
     let title = &a.offer.title;
-    let link = format!("{}/sprechstunden/buchungen/{}", app_url.trim_end_matches('/'), a.id);
-    let (subject, lines, method, status): (String, Vec<String>, Method, EventStatus) = match notice {
+    let link = format!(
+        "{}/sprechstunden/buchungen/{}",
+        app_url.trim_end_matches('/'),
+        a.id
+    );
+    let (subject, lines, method, status): (String, Vec<String>, Method, EventStatus) = match notice
+    {
         Notice::Received => (
             format!("Buchung eingegangen: {title}"),
             vec![
@@ -180,7 +184,9 @@ pub async fn send(
             format!("Termin abgelehnt: {title}"),
             vec![
                 format!("Ihre Anfrage für „{title}“ am {when} wurde leider abgelehnt."),
-                a.reason.map(|r| format!("Begründung: {r}")).unwrap_or_default(),
+                a.reason
+                    .map(|r| format!("Begründung: {r}"))
+                    .unwrap_or_default(),
             ],
             Method::Cancel,
             EventStatus::Cancelled,
@@ -189,11 +195,19 @@ pub async fn send(
             format!("Termin abgesagt: {title}"),
             vec![
                 if by_participant {
-                    format!("Der Termin „{title}“ am {when} wurde von {} abgesagt.", participant.display_name)
+                    format!(
+                        "Der Termin „{title}“ am {when} wurde von {} abgesagt.",
+                        participant.display_name
+                    )
                 } else {
-                    format!("Der Termin „{title}“ am {when} wurde von {} abgesagt.", consultant.display_name)
+                    format!(
+                        "Der Termin „{title}“ am {when} wurde von {} abgesagt.",
+                        consultant.display_name
+                    )
                 },
-                a.reason.map(|r| format!("Begründung: {r}")).unwrap_or_default(),
+                a.reason
+                    .map(|r| format!("Begründung: {r}"))
+                    .unwrap_or_default(),
             ],
             Method::Cancel,
             EventStatus::Cancelled,
@@ -202,7 +216,11 @@ pub async fn send(
             format!("Termin verlegt: {title}"),
             vec![format!("Der Termin „{title}“ ist verlegt auf {when}.")],
             Method::Request,
-            if a.confirmed { EventStatus::Confirmed } else { EventStatus::Tentative },
+            if a.confirmed {
+                EventStatus::Confirmed
+            } else {
+                EventStatus::Tentative
+            },
         ),
         Notice::Reminder => (
             format!("Erinnerung: morgen {title}"),
@@ -216,7 +234,9 @@ pub async fn send(
         Notice::SeatOffered { until } => (
             format!("Ein Platz ist frei: {title}"),
             vec![
-                format!("In der Sprechstunde „{title}“ am {when} ist ein Platz für Sie frei geworden."),
+                format!(
+                    "In der Sprechstunde „{title}“ am {when} ist ein Platz für Sie frei geworden."
+                ),
                 format!(
                     "Wir halten ihn bis {} Uhr für Sie; bitte nehmen Sie ihn bis dahin an.",
                     until.with_timezone(&ZONE).format("%d.%m.%Y, %H:%M")
@@ -253,7 +273,12 @@ pub async fn send(
     // The consultant hears of new bookings and of changes the participant made.
     let tell_consultant = matches!(
         notice,
-        Notice::Received | Notice::Confirmed | Notice::Rescheduled | Notice::Cancelled { by_participant: true }
+        Notice::Received
+            | Notice::Confirmed
+            | Notice::Rescheduled
+            | Notice::Cancelled {
+                by_participant: true
+            }
     );
     if tell_consultant {
         let letter = Letter {

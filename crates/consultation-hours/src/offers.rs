@@ -15,8 +15,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -167,7 +166,11 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
     let mut errors = Vec::new();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        errors.push(FieldError::new("title", "invalid_length", "must be 1–200 characters"));
+        errors.push(FieldError::new(
+            "title",
+            "invalid_length",
+            "must be 1–200 characters",
+        ));
     }
     let description = input.description.trim();
     if description.chars().count() > 5000 {
@@ -188,7 +191,10 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
     input.rules().check(&mut errors);
-    if input.municipality_limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+    if input
+        .municipality_limit
+        .is_some_and(|l| !(1..=1000).contains(&l))
+    {
         errors.push(FieldError::new(
             "municipalityLimit",
             "out_of_range",
@@ -210,7 +216,10 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
     }
 }
 
-async fn check_fields(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<String>, AppError> {
+async fn check_fields(
+    db: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<Vec<String>, AppError> {
     let mut errors = Vec::new();
     let mut unique = Vec::new();
     for (i, slug) in slugs.iter().enumerate() {
@@ -369,13 +378,22 @@ pub async fn replace_offer(
         .col_expr(offer::Column::Location, Expr::value(location))
         .col_expr(offer::Column::SlotMinutes, Expr::value(input.slot_minutes))
         .col_expr(offer::Column::Seats, Expr::value(input.seats))
-        .col_expr(offer::Column::MinNoticeMinutes, Expr::value(input.min_notice_minutes))
-        .col_expr(offer::Column::MaxAdvanceDays, Expr::value(input.max_advance_days))
+        .col_expr(
+            offer::Column::MinNoticeMinutes,
+            Expr::value(input.min_notice_minutes),
+        )
+        .col_expr(
+            offer::Column::MaxAdvanceDays,
+            Expr::value(input.max_advance_days),
+        )
         .col_expr(
             offer::Column::CancelDeadlineMinutes,
             Expr::value(input.cancel_deadline_minutes),
         )
-        .col_expr(offer::Column::BufferMinutes, Expr::value(input.buffer_minutes))
+        .col_expr(
+            offer::Column::BufferMinutes,
+            Expr::value(input.buffer_minutes),
+        )
         .col_expr(
             offer::Column::RequiresConfirmation,
             Expr::value(input.requires_confirmation),
@@ -384,15 +402,27 @@ pub async fn replace_offer(
             offer::Column::IntakeQuestions,
             Expr::value(json!(input.intake_questions)),
         )
-        .col_expr(offer::Column::MunicipalityLimit, Expr::value(input.municipality_limit))
-        .col_expr(offer::Column::WaitlistMode, Expr::value(input.waitlist_mode.as_str()))
+        .col_expr(
+            offer::Column::MunicipalityLimit,
+            Expr::value(input.municipality_limit),
+        )
+        .col_expr(
+            offer::Column::WaitlistMode,
+            Expr::value(input.waitlist_mode.as_str()),
+        )
         .col_expr(
             offer::Column::WaitlistHoldMinutes,
             Expr::value(input.waitlist_hold_minutes),
         )
-        .col_expr(offer::Column::Availability, Expr::value(json!(input.availability)))
+        .col_expr(
+            offer::Column::Availability,
+            Expr::value(json!(input.availability)),
+        )
         .col_expr(offer::Column::UpdatedAt, Expr::value(now))
-        .col_expr(offer::Column::Version, Expr::col(offer::Column::Version).add(1))
+        .col_expr(
+            offer::Column::Version,
+            Expr::col(offer::Column::Version).add(1),
+        )
         .filter(offer::Column::Id.eq(id))
         .filter(offer::Column::Version.eq(current.version))
         .exec(&txn)
@@ -404,11 +434,13 @@ pub async fn replace_offer(
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    txn.execute(&Query::delete()
-        .from_table(Alias::new("consultation_offer_fields"))
-        .and_where(Expr::col(Alias::new("offer_id")).eq(id))
-        .to_owned())
-        .await?;
+    txn.execute(
+        &Query::delete()
+            .from_table(Alias::new("consultation_offer_fields"))
+            .and_where(Expr::col(Alias::new("offer_id")).eq(id))
+            .to_owned(),
+    )
+    .await?;
     write_fields(&txn, id, &fields).await?;
     if model.status == "active" {
         sync_slots(&txn, &model, &plan, now).await?;
@@ -439,7 +471,10 @@ pub async fn archive_offer(
 ) -> Result<(), AppError> {
     let current = managed(db, caller, id).await?;
     if current.status == "archived" {
-        return Err(AppError::conflict("already_archived", "The offer is archived already."));
+        return Err(AppError::conflict(
+            "already_archived",
+            "The offer is archived already.",
+        ));
     }
     let txn = begin_write(db).await?;
     let open = booking::Entity::find()
@@ -457,7 +492,10 @@ pub async fn archive_offer(
     offer::Entity::update_many()
         .col_expr(offer::Column::Status, Expr::value("archived"))
         .col_expr(offer::Column::UpdatedAt, Expr::value(now))
-        .col_expr(offer::Column::Version, Expr::col(offer::Column::Version).add(1))
+        .col_expr(
+            offer::Column::Version,
+            Expr::col(offer::Column::Version).add(1),
+        )
         .filter(offer::Column::Id.eq(id))
         .exec(&txn)
         .await?;
@@ -595,7 +633,10 @@ async fn remove_free_slots(
             .into_tuple()
             .all(db)
             .await?;
-        let removable = chunk.iter().filter(|id| !has_bookings.contains(id)).copied();
+        let removable = chunk
+            .iter()
+            .filter(|id| !has_bookings.contains(id))
+            .copied();
         slot::Entity::delete_many()
             .filter(slot::Column::Id.is_in(removable))
             .exec(db)
@@ -646,15 +687,17 @@ pub async fn sync_slots(
         .await?;
     // Capacities follow the seats, but never below what is taken.
     slot::Entity::update_many()
-        .col_expr(
-            slot::Column::Capacity,
-            Expr::cust_with_values(
-                "CASE WHEN booked + held > ? THEN booked + held ELSE ? END",
-                [offer.seats, offer.seats],
-            ),
-        )
+        .col_expr(slot::Column::Capacity, Expr::value(offer.seats))
         .filter(slot::Column::OfferId.eq(offer.id))
         .filter(slot::Column::StartsAt.gt(now))
+        .filter(Expr::cust("booked + held").lte(offer.seats))
+        .exec(db)
+        .await?;
+    slot::Entity::update_many()
+        .col_expr(slot::Column::Capacity, Expr::cust("booked + held"))
+        .filter(slot::Column::OfferId.eq(offer.id))
+        .filter(slot::Column::StartsAt.gt(now))
+        .filter(Expr::cust("booked + held").gt(offer.seats))
         .exec(db)
         .await?;
     let new: Vec<slot::ActiveModel> = wanted

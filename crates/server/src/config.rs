@@ -420,8 +420,10 @@ impl Config {
             app_url: app_url.clone(),
             retention_days,
         };
-        let consultation_jobs_interval =
-            duration("ACADEMY_CONSULTATION_JOBS_INTERVAL", Duration::from_secs(60))?;
+        let consultation_jobs_interval = duration(
+            "ACADEMY_CONSULTATION_JOBS_INTERVAL",
+            Duration::from_secs(60),
+        )?;
         let auth = AuthSettings {
             jwt_secret,
             jwt_previous_secrets,

@@ -268,9 +268,8 @@ pub async fn export_bookings(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let from = q.from.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let to = q
-        .to
-        .map_or(from + Duration::days(90), |t| t.with_timezone(&Utc));
+    let to =
+        q.to.map_or(from + Duration::days(90), |t| t.with_timezone(&Utc));
     let consultant = q.consultant.unwrap_or(caller.user_id);
     let csv = browse::export_csv(db.get_ref(), &caller, consultant, from, to).await?;
     Ok(HttpResponse::Ok()
@@ -347,7 +346,15 @@ pub async fn confirm_booking(
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    apply(&db, &settings, &caller, path.into_inner(), Change::Confirm, None).await
+    apply(
+        &db,
+        &settings,
+        &caller,
+        path.into_inner(),
+        Change::Confirm,
+        None,
+    )
+    .await
 }
 
 /// Declines a pending booking with a reason; the seat goes to the waitlist. The offer's
@@ -374,7 +381,15 @@ pub async fn decline_booking(
     path: web::Path<Uuid>,
     body: Option<web::Json<ReasonRequest>>,
 ) -> Result<HttpResponse, AppError> {
-    apply(&db, &settings, &caller, path.into_inner(), Change::Decline, body).await
+    apply(
+        &db,
+        &settings,
+        &caller,
+        path.into_inner(),
+        Change::Decline,
+        body,
+    )
+    .await
 }
 
 /// Cancels an open booking. The participant until the offer's cancellation deadline;
@@ -401,7 +416,15 @@ pub async fn cancel_booking(
     path: web::Path<Uuid>,
     body: Option<web::Json<ReasonRequest>>,
 ) -> Result<HttpResponse, AppError> {
-    apply(&db, &settings, &caller, path.into_inner(), Change::Cancel, body).await
+    apply(
+        &db,
+        &settings,
+        &caller,
+        path.into_inner(),
+        Change::Cancel,
+        body,
+    )
+    .await
 }
 
 /// Marks a confirmed appointment that has begun as held. The offer's consultant and
@@ -425,7 +448,15 @@ pub async fn complete_booking(
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    apply(&db, &settings, &caller, path.into_inner(), Change::Complete, None).await
+    apply(
+        &db,
+        &settings,
+        &caller,
+        path.into_inner(),
+        Change::Complete,
+        None,
+    )
+    .await
 }
 
 /// Marks a confirmed appointment that has begun as missed by the participant. The
@@ -449,7 +480,15 @@ pub async fn mark_no_show(
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    apply(&db, &settings, &caller, path.into_inner(), Change::NoShow, None).await
+    apply(
+        &db,
+        &settings,
+        &caller,
+        path.into_inner(),
+        Change::NoShow,
+        None,
+    )
+    .await
 }
 
 /// Where a booking moves.
@@ -556,9 +595,14 @@ pub async fn join_waitlist(
     path: web::Path<Uuid>,
     body: web::Json<BookingInput>,
 ) -> Result<HttpResponse, AppError> {
-    let place =
-        bookings::join_waitlist(&db, &caller, path.into_inner(), body.into_inner(), Utc::now())
-            .await?;
+    let place = bookings::join_waitlist(
+        &db,
+        &caller,
+        path.into_inner(),
+        body.into_inner(),
+        Utc::now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(place_response(&place)))
 }
 
@@ -599,7 +643,8 @@ pub async fn accept_waitlist_place(
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let model = bookings::accept_place(&db, &settings, &caller, path.into_inner(), Utc::now()).await?;
+    let model =
+        bookings::accept_place(&db, &settings, &caller, path.into_inner(), Utc::now()).await?;
     let view = bookings::visible(db.get_ref(), &caller, model.id).await?;
     Ok(with_etag(&view, actix_web::http::StatusCode::CREATED))
 }

@@ -81,9 +81,7 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         description: o.description.clone(),
         fields_of_action: view.fields_of_action.clone(),
         format: Format::parse(&o.format).unwrap_or(Format::Online),
-        location: caller
-            .filter(|c| manages(c, o))
-            .map(|_| o.location.clone()),
+        location: caller.filter(|c| manages(c, o)).map(|_| o.location.clone()),
         slot_minutes: o.slot_minutes,
         seats: o.seats,
         min_notice_minutes: o.min_notice_minutes,
@@ -155,7 +153,8 @@ pub async fn list_offers(
         include_archived: q.include_archived.unwrap_or(false),
     };
     let caller = caller.0;
-    let (views, total) = offers::list_offers(db.get_ref(), caller.as_ref(), filter, bounds, Utc::now()).await?;
+    let (views, total) =
+        offers::list_offers(db.get_ref(), caller.as_ref(), filter, bounds, Utc::now()).await?;
     let items = views
         .iter()
         .map(|v| offer_response(v, caller.as_ref()))

@@ -1,0 +1,253 @@
+//! `/consultation-slots/{id}/bookings` and `/consultation-bookings`: booking, who sees
+//! what, confirmation with its mails and calendar files, refusals with their codes,
+//! idempotent retries and cancellation rules.
+
+use academy_auth::Role;
+use academy_tests::*;
+use reqwest::Method;
+use sea_orm::ConnectionTrait;
+
+/// The unfolded properties of the first VEVENT of an iCalendar text, parsed with an
+/// independent parser.
+fn event_of(ics: &str) -> std::collections::HashMap<String, String> {
+    let unfolded = icalendar::parser::unfold(ics);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
+    let mut out = std::collections::HashMap::new();
+    for property in &calendar.properties {
+        out.insert(format!("CAL:{}", property.name), property.val.to_string());
+    }
+    let event = calendar
+        .components
+        .iter()
+        .find(|c| c.name == "VEVENT")
+        .expect("a VEVENT");
+    for property in &event.properties {
+        let mut name = property.name.to_string();
+        for parameter in &property.params {
+            name.push_str(&format!(
+                ";{}={}",
+                parameter.key,
+                parameter
+                    .val
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+        out.insert(name, property.val.to_string());
+    }
+    out
+}
+
+on_both_backends! {
+    async fn booking_with_confirmation_reveals_the_link_only_once_confirmed(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({"requiresConfirmation": true})).await;
+        let offer_id = offer["id"].as_str().unwrap();
+        let slots = app.slots(offer_id, false).await;
+        assert!(slots.len() > 20, "{}", slots.len());
+        let slot = &slots[3];
+        assert_eq!(slot["remainingSeats"], 1);
+        let municipality = app.some_municipality().await;
+        let learner = app.learner(municipality).await;
+
+        let booking = json_body(app.book(&learner, slot["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+        assert_eq!(booking["status"], "pending");
+        assert_eq!(booking["location"], Value::Null, "no link before confirmation");
+        assert_eq!(booking["concern"], "Wir planen einen Quartiersrat.");
+        assert_eq!(booking["startsAt"], slot["startsAt"]);
+        let id = booking["id"].as_str().unwrap();
+
+        // The slot is full now and no longer listed as free.
+        assert!(app.slots(offer_id, false).await.iter().all(|s| s["id"] != slot["id"]));
+
+        let received = app.mail.wait_for(&learner.email).await;
+        assert!(received.subject.contains("Buchung eingegangen"), "{}", received.subject);
+        let ics = &received.attachments.iter().find(|a| a.content_type == "text/calendar").expect("an .ics").content;
+        let event = event_of(ics);
+        assert_eq!(event["CAL:METHOD"], "REQUEST");
+        assert_eq!(event["STATUS"], "TENTATIVE");
+        assert_eq!(event["UID"], booking["calendarUid"].as_str().unwrap());
+        assert_eq!(event["SEQUENCE"], "0");
+        assert!(!ics.contains("meet.example.org"), "no link in the tentative entry");
+        let local = slot["startsAt"].as_str().unwrap();
+        // 2026-12-01T10:00:00+01:00 → 20261201T100000
+        let wall: String = local[..19].chars().filter(|c| c.is_ascii_digit() || *c == 'T').collect();
+        assert_eq!(event["DTSTART;TZID=Europe/Berlin"], wall);
+
+        let confirmed = json_body(app.booking_action(&consultant, id, "confirm", None).await, StatusCode::OK).await;
+        assert_eq!(confirmed["status"], "confirmed");
+        assert_eq!(confirmed["location"], "https://meet.example.org/raum-1");
+        let seen = json_body(app.authed(Method::GET, &format!("/api/v1/consultation-bookings/{id}"), &learner.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(seen["location"], "https://meet.example.org/raum-1");
+
+        let mails = app.mail.wait_for_count(4).await;
+        let confirmation = mails.iter().find(|m| m.to.contains(&learner.email) && m.subject.contains("bestätigt")).expect("confirmation mail");
+        let event = event_of(&confirmation.attachments[0].content);
+        assert_eq!(event["SEQUENCE"], "1");
+        assert_eq!(event["STATUS"], "CONFIRMED");
+        assert_eq!(event["LOCATION"], "https://meet.example.org/raum-1");
+        assert_eq!(event["UID"], booking["calendarUid"].as_str().unwrap());
+
+        // Confirming twice is a conflict.
+        problem(app.booking_action(&consultant, id, "confirm", None).await, StatusCode::CONFLICT, "not_pending").await;
+    }
+}
+
+on_both_backends! {
+    async fn someone_elses_booking_is_404(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let municipality = app.some_municipality().await;
+        let learner = app.learner(municipality).await;
+        let booking = json_body(app.book(&learner, slots[0]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+        let path = format!("/api/v1/consultation-bookings/{}", booking["id"].as_str().unwrap());
+
+        let colleague = app.learner(municipality).await;
+        let other_consultant = app.consultant().await;
+        for stranger in [&colleague, &other_consultant] {
+            problem(app.authed(Method::GET, &path, &stranger.access).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
+            problem(app.booking_action(stranger, booking["id"].as_str().unwrap(), "cancel", Some(json!({"reason": "x"}))).await, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let seen = json_body(app.authed(Method::GET, &path, &coordinator.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(seen["concern"], "Wir planen einen Quartiersrat.");
+        let seen = json_body(app.authed(Method::GET, &path, &consultant.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(seen["concern"], "Wir planen einen Quartiersrat.");
+        // Lists: the colleague's own list is empty.
+        let mine = json_body(app.authed(Method::GET, "/api/v1/consultation-bookings", &colleague.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(mine["total"], 0);
+        problem(app.authed(Method::GET, "/api/v1/consultation-bookings?scope=all", &colleague.access).send().await.unwrap(), StatusCode::FORBIDDEN, "forbidden").await;
+        problem(app.request(Method::GET, &path).send().await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+}
+
+on_both_backends! {
+    async fn refusals_have_one_code_each(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({"seats": 3, "municipalityLimit": 1})).await;
+        let offer_id = offer["id"].as_str().unwrap();
+        let slots = app.slots(offer_id, false).await;
+        let municipality = app.some_municipality().await;
+        let learner = app.learner(municipality).await;
+        let colleague = app.learner(municipality).await;
+        let slot = slots[2]["id"].as_str().unwrap();
+
+        json_body(app.book(&learner, slot, None).await, StatusCode::CREATED).await;
+        // The same person cannot book the same slot twice … (the municipality limit would
+        // also refuse, so lift it first)
+        app.db.execute_unprepared("UPDATE consultation_offers SET municipality_limit = NULL").await.unwrap();
+        problem(app.book(&learner, slot, None).await, StatusCode::CONFLICT, "already_booked").await;
+        app.db.execute_unprepared("UPDATE consultation_offers SET municipality_limit = 1").await.unwrap();
+        // … and one municipality may hold only one open booking of this offer.
+        problem(app.book(&colleague, slots[5]["id"].as_str().unwrap(), None).await, StatusCode::CONFLICT, "municipality_limit_reached").await;
+        let elsewhere = app.learner(app.some_municipality().await).await;
+        json_body(app.book(&elsewhere, slots[5]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+
+        // A full slot.
+        let one_seat = app.offer(&app.consultant().await, json!({})).await;
+        let one_slot = app.slots(one_seat["id"].as_str().unwrap(), false).await[0]["id"].as_str().unwrap().to_owned();
+        json_body(app.book(&elsewhere, &one_slot, None).await, StatusCode::CREATED).await;
+        problem(app.book(&colleague, &one_slot, None).await, StatusCode::CONFLICT, "slot_full").await;
+
+        // Notice and advance windows, and slots that have begun.
+        app.db.execute_unprepared("UPDATE consultation_offers SET min_notice_minutes = 43200, municipality_limit = NULL").await.unwrap();
+        problem(app.book(&colleague, slots[6]["id"].as_str().unwrap(), None).await, StatusCode::CONFLICT, "notice_too_short").await;
+        app.db.execute_unprepared("UPDATE consultation_offers SET min_notice_minutes = 0, max_advance_days = 1").await.unwrap();
+        let last = slots.last().unwrap()["id"].as_str().unwrap();
+        problem(app.book(&colleague, last, None).await, StatusCode::CONFLICT, "too_far_ahead").await;
+        let past = "2020-01-01 10:00:00+00:00";
+        let sql = match app.backend {
+            Backend::Postgres => format!("UPDATE consultation_slots SET starts_at = '{past}', ends_at = '2020-01-01 11:00:00+00:00', blocked_until = '2020-01-01 11:00:00+00:00' WHERE id = '{}'", slots[7]["id"].as_str().unwrap()),
+            Backend::Sqlite => format!("UPDATE consultation_slots SET starts_at = '2020-01-01T10:00:00+00:00', ends_at = '2020-01-01T11:00:00+00:00', blocked_until = '2020-01-01T11:00:00+00:00' WHERE id = x'{}'", slots[7]["id"].as_str().unwrap().replace('-', "")),
+        };
+        app.db.execute_unprepared(&sql).await.unwrap();
+        problem(app.book(&colleague, slots[7]["id"].as_str().unwrap(), None).await, StatusCode::CONFLICT, "slot_in_past").await;
+
+        // Invalid input loses nothing.
+        let response = app.authed(Method::POST, &format!("/api/v1/consultation-slots/{}/bookings", slots[8]["id"].as_str().unwrap()), &colleague.access)
+            .json(&json!({"concern": " "})).send().await.unwrap();
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "concern");
+        assert_eq!(app.slots(offer_id, false).await.iter().find(|s| s["id"] == slots[8]["id"]).unwrap()["remainingSeats"], 3);
+
+        // Only learners with a municipality book.
+        problem(app.book(&consultant, slot, None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let homeless = app.user(&[Role::Learner]).await;
+        problem(app.book(&homeless, slot, None).await, StatusCode::FORBIDDEN, "no_municipality").await;
+        problem(app.post_json(&format!("/api/v1/consultation-slots/{slot}/bookings"), &json!({"concern": "x"})).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        problem(app.book(&colleague, &uuid::Uuid::now_v7().to_string(), None).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+on_both_backends! {
+    async fn a_retried_booking_with_the_same_key_returns_the_first(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({"seats": 5})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let slot = slots[0]["id"].as_str().unwrap();
+        let learner = app.learner(app.some_municipality().await).await;
+
+        let first = app.book(&learner, slot, Some("7f1c9a52-booking")).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        assert!(first.headers().get("idempotent-replayed").is_none());
+        let first = first.json::<Value>().await.unwrap();
+        let again = app.book(&learner, slot, Some("7f1c9a52-booking")).await;
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+        let again = again.json::<Value>().await.unwrap();
+        assert_eq!(first["id"], again["id"]);
+        let slot_now = app.slots(offer["id"].as_str().unwrap(), false).await.into_iter().find(|s| s["id"] == slot).unwrap();
+        assert_eq!(slot_now["remainingSeats"], 4, "one seat taken, not two");
+
+        // The same key with another request is refused; a new key books anew (and finds the
+        // person already booked).
+        let other = app.authed(Method::POST, &format!("/api/v1/consultation-slots/{slot}/bookings"), &learner.access)
+            .header("Idempotency-Key", "7f1c9a52-booking")
+            .json(&json!({"concern": "Etwas anderes"})).send().await.unwrap();
+        problem(other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
+        problem(app.book(&learner, slot, Some("second-key")).await, StatusCode::CONFLICT, "already_booked").await;
+        // Keys are per person.
+        let someone = app.learner(app.some_municipality().await).await;
+        let theirs = json_body(app.book(&someone, slot, Some("7f1c9a52-booking")).await, StatusCode::CREATED).await;
+        assert_ne!(theirs["id"], first["id"]);
+    }
+}
+
+on_both_backends! {
+    async fn cancellation_follows_the_deadline_and_needs_a_reason_from_the_consultant(app: TestApp) {
+        let consultant = app.consultant().await;
+        // Every slot within the next two weeks is inside a 15-day deadline.
+        let offer = app.offer(&consultant, json!({"cancelDeadlineMinutes": 20160})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let learner = app.learner(app.some_municipality().await).await;
+        let booking = json_body(app.book(&learner, slots[0]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+        let id = booking["id"].as_str().unwrap();
+
+        problem(app.booking_action(&learner, id, "cancel", None).await, StatusCode::CONFLICT, "cancellation_deadline_passed").await;
+        let body = problem(app.booking_action(&consultant, id, "cancel", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "reason");
+        problem(app.booking_action(&learner, id, "confirm", None).await, StatusCode::FORBIDDEN, "forbidden").await;
+
+        let cancelled = json_body(app.booking_action(&consultant, id, "cancel", Some(json!({"reason": "Krankheit"}))).await, StatusCode::OK).await;
+        assert_eq!(cancelled["status"], "cancelled");
+        assert_eq!(cancelled["reason"], "Krankheit");
+        let mails = app.mail.wait_for_count(3).await;
+        let notice = mails.iter().find(|m| m.to.contains(&learner.email) && m.subject.contains("abgesagt")).expect("cancellation mail");
+        let event = event_of(&notice.attachments[0].content);
+        assert_eq!(event["CAL:METHOD"], "CANCEL");
+        assert_eq!(event["STATUS"], "CANCELLED");
+        assert_eq!(event["SEQUENCE"], "1");
+        // The seat is free again.
+        let slot = app.slots(offer["id"].as_str().unwrap(), false).await.into_iter().find(|s| s["id"] == slots[0]["id"]).unwrap();
+        assert_eq!(slot["remainingSeats"], 1);
+        problem(app.booking_action(&consultant, id, "cancel", Some(json!({"reason": "x"}))).await, StatusCode::CONFLICT, "not_open").await;
+
+        // Before the deadline the participant may cancel without a reason.
+        app.db.execute_unprepared("UPDATE consultation_offers SET cancel_deadline_minutes = 0").await.unwrap();
+        let again = json_body(app.book(&learner, slots[1]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+        let cancelled = json_body(app.booking_action(&learner, again["id"].as_str().unwrap(), "cancel", None).await, StatusCode::OK).await;
+        assert_eq!(cancelled["status"], "cancelled");
+    }
+}
