@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod attachments;
 mod consultation_bookings;
+mod consultation_concurrency;
 mod contract;
 mod directory;
 mod errors;
