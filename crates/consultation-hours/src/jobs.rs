@@ -1,6 +1,6 @@
 //! Background work every instance runs: reminders a day ahead, ending seat holds that
 //! were not accepted, extending slots into the booking horizon, anonymising old concerns
-//! and forgetting old idempotency keys. Every step claims its rows with conditional
+//! forgetting old idempotency keys and removing slots that passed unbooked. Every step claims its rows with conditional
 //! updates (or inserts that skip existing rows), so any number of instances may run it.
 
 use std::time::Duration as StdDuration;
@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::Settings;
 use crate::bookings;
-use crate::entity::offer;
+use crate::entity::{booking, offer, slot};
 use crate::offers;
 
 /// Reminders go out this long before an appointment.
@@ -47,6 +47,19 @@ pub async fn run_once(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Resul
         .and_where(Expr::col(Alias::new("created_at")).lt(now - Duration::hours(24)))
         .to_owned();
     db.execute(&forget).await?;
+    // Slots that passed unbooked are of no further use; booked ones stay with their
+    // bookings (a restricting key keeps them).
+    let booked = Query::select()
+        .column(booking::Column::SlotId)
+        .from(booking::Entity)
+        .to_owned();
+    slot::Entity::delete_many()
+        .filter(slot::Column::EndsAt.lt(now - Duration::days(1)))
+        .filter(slot::Column::Booked.eq(0))
+        .filter(slot::Column::Held.eq(0))
+        .filter(slot::Column::Id.not_in_subquery(booked))
+        .exec(db)
+        .await?;
     Ok(Round {
         reminders,
         holds_ended,
