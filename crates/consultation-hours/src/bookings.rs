@@ -216,14 +216,30 @@ fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// Who a new booking is for and what they bring.
+struct Participant {
+    id: Uuid,
+    municipality_id: Uuid,
+    concern: String,
+    answers: serde_json::Value,
+}
+
+impl Participant {
+    fn of(entry: &waitlist_entry::Model) -> Self {
+        Self {
+            id: entry.user_id,
+            municipality_id: entry.municipality_id,
+            concern: entry.concern.clone(),
+            answers: entry.answers.clone(),
+        }
+    }
+}
+
 fn new_booking(
     id: Uuid,
     slot: &slot::Model,
     offer: &offer::Model,
-    participant_id: Uuid,
-    municipality_id: Uuid,
-    concern: String,
-    answers: serde_json::Value,
+    who: Participant,
     now: DateTime<Utc>,
 ) -> booking::ActiveModel {
     let status = if offer.requires_confirmation {
@@ -235,13 +251,13 @@ fn new_booking(
         id: Set(id),
         slot_id: Set(slot.id),
         offer_id: Set(offer.id),
-        participant_id: Set(participant_id),
-        municipality_id: Set(municipality_id),
+        participant_id: Set(who.id),
+        municipality_id: Set(who.municipality_id),
         status: Set(status.as_str().into()),
         starts_at: Set(slot.starts_at),
         ends_at: Set(slot.ends_at),
-        concern: Set(Some(concern)),
-        answers: Set(Some(answers)),
+        concern: Set(Some(who.concern)),
+        answers: Set(Some(who.answers)),
         anonymised_at: Set(None),
         reason: Set(None),
         closed_by: Set(None),
@@ -347,28 +363,25 @@ pub async fn book(
     if !take_seat(&txn, slot.id, now).await? {
         return Err(conflict("slot_full", "Every seat of this slot is taken."));
     }
-    let model = new_booking(
-        id,
-        &slot,
-        &offer,
-        caller.user_id,
+    let who = Participant {
+        id: caller.user_id,
         municipality_id,
         concern,
-        json!(answers),
-        now,
-    )
-    .insert(&txn)
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error) {
-            conflict(
-                "already_booked",
-                "You already hold a booking for this slot.",
-            )
-        } else {
-            error.into()
-        }
-    })?;
+        answers: json!(answers),
+    };
+    let model = new_booking(id, &slot, &offer, who, now)
+        .insert(&txn)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                conflict(
+                    "already_booked",
+                    "You already hold a booking for this slot.",
+                )
+            } else {
+                error.into()
+            }
+        })?;
     notify::send(
         &txn,
         &settings.app_url,
@@ -735,18 +748,9 @@ pub(crate) async fn fill_free_seat(
                 .filter(waitlist_entry::Column::Id.eq(entry.id))
                 .exec(txn)
                 .await?;
-            let model = new_booking(
-                entry.id,
-                &slot,
-                &offer,
-                entry.user_id,
-                entry.municipality_id,
-                entry.concern.clone(),
-                entry.answers.clone(),
-                now,
-            )
-            .insert(txn)
-            .await?;
+            let model = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now)
+                .insert(txn)
+                .await?;
             notify::send(
                 txn,
                 &settings.app_url,
@@ -952,28 +956,19 @@ pub async fn accept_place(
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let model = new_booking(
-        entry.id,
-        &slot,
-        &offer,
-        entry.user_id,
-        entry.municipality_id,
-        entry.concern.clone(),
-        entry.answers.clone(),
-        now,
-    )
-    .insert(&txn)
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error) {
-            conflict(
-                "already_booked",
-                "You already hold a booking for this slot.",
-            )
-        } else {
-            error.into()
-        }
-    })?;
+    let model = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now)
+        .insert(&txn)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                conflict(
+                    "already_booked",
+                    "You already hold a booking for this slot.",
+                )
+            } else {
+                error.into()
+            }
+        })?;
     notify::send(
         &txn,
         &settings.app_url,
