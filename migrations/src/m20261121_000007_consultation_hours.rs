@@ -256,7 +256,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Bookings::Table)
                     .col(pk_uuid(Bookings::Id))
-                    .col(uuid(Bookings::SlotId))
+                    .col(uuid_null(Bookings::SlotId))
                     .col(uuid(Bookings::OfferId))
                     .col(uuid(Bookings::ParticipantId))
                     .col(uuid(Bookings::MunicipalityId))
@@ -276,11 +276,16 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Bookings::CreatedAt))
                     .col(timestamp_with_time_zone(Bookings::UpdatedAt))
                     .col(integer(Bookings::Version))
+                    .check(Expr::cust(
+                        "slot_id IS NOT NULL OR status NOT IN ('pending', 'confirmed')",
+                    ))
+                    // Only free slots are ever removed; a closed booking keeps its copy of
+                    // the times and lets go of the slot.
                     .foreign_key(
                         ForeignKey::create()
                             .from(Bookings::Table, Bookings::SlotId)
                             .to(Slots::Table, Slots::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
+                            .on_delete(ForeignKeyAction::SetNull),
                     )
                     .foreign_key(
                         ForeignKey::create()

@@ -111,6 +111,13 @@ fn protected_routes(some_id: Uuid) -> Vec<(Method, String, Value, &'static [Role
             Value::Null,
             COORDINATORS,
         ),
+        (
+            Method::GET,
+            "/api/v1/consultation-reports/bookings?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z"
+                .into(),
+            Value::Null,
+            COORDINATORS,
+        ),
     ]
 }
 

@@ -249,7 +249,7 @@ fn new_booking(
     };
     booking::ActiveModel {
         id: Set(id),
-        slot_id: Set(slot.id),
+        slot_id: Set(Some(slot.id)),
         offer_id: Set(offer.id),
         participant_id: Set(who.id),
         municipality_id: Set(who.municipality_id),
@@ -556,8 +556,8 @@ pub async fn change(
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if frees_seat {
-        release_seat(&txn, settings, updated.slot_id, now).await?;
+    if frees_seat && let Some(slot_id) = updated.slot_id {
+        release_seat(&txn, settings, slot_id, now).await?;
     }
     let notice = match change {
         Change::Confirm => Some(Notice::Confirmed),
@@ -615,7 +615,10 @@ pub async fn reschedule(
                 "no such slot of this booking's offer",
             )])
         })?;
-    if target.id == b.slot_id {
+    let Some(current_slot) = b.slot_id else {
+        return Err(conflict("not_open", "The booking is not open any more."));
+    };
+    if target.id == current_slot {
         return Err(conflict(
             "same_slot",
             "The booking is in this slot already.",
@@ -651,7 +654,7 @@ pub async fn reschedule(
             Expr::col(booking::Column::Version).add(1),
         )
         .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::SlotId.eq(b.slot_id))
+        .filter(booking::Column::SlotId.eq(current_slot))
         .filter(booking::Column::Status.is_in(domain::OPEN))
         .exec(&txn)
         .await
@@ -671,7 +674,7 @@ pub async fn reschedule(
             "The booking changed meanwhile; reload it.",
         ));
     }
-    release_seat(&txn, settings, b.slot_id, now).await?;
+    release_seat(&txn, settings, current_slot, now).await?;
     let updated = booking::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -733,7 +736,16 @@ pub(crate) async fn fill_free_seat(
         .all(txn)
         .await?;
     for entry in waiting {
-        if !within_quota(txn, &offer, entry.municipality_id, now).await? {
+        // Someone who got a seat of this slot meanwhile (e.g. by moving a booking into it
+        // after being passed over) cannot take a second one.
+        let holds_seat = booking::Entity::find()
+            .filter(booking::Column::SlotId.eq(slot.id))
+            .filter(booking::Column::ParticipantId.eq(entry.user_id))
+            .filter(booking::Column::Status.is_in(domain::OPEN))
+            .count(txn)
+            .await?
+            > 0;
+        if holds_seat || !within_quota(txn, &offer, entry.municipality_id, now).await? {
             continue;
         }
         let direct = WaitlistMode::parse(&offer.waitlist_mode) == Some(WaitlistMode::Direct);

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::Settings;
 use crate::bookings;
-use crate::entity::{booking, offer, slot};
+use crate::entity::{offer, slot};
 use crate::offers;
 
 /// Reminders go out this long before an appointment.
@@ -47,17 +47,12 @@ pub async fn run_once(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Resul
         .and_where(Expr::col(Alias::new("created_at")).lt(now - Duration::hours(24)))
         .to_owned();
     db.execute(&forget).await?;
-    // Slots that passed unbooked are of no further use; booked ones stay with their
-    // bookings (a restricting key keeps them).
-    let booked = Query::select()
-        .column(booking::Column::SlotId)
-        .from(booking::Entity)
-        .to_owned();
+    // Slots that passed with no open booking are of no further use; closed bookings keep
+    // their own copy of the times.
     slot::Entity::delete_many()
         .filter(slot::Column::EndsAt.lt(now - Duration::days(1)))
         .filter(slot::Column::Booked.eq(0))
         .filter(slot::Column::Held.eq(0))
-        .filter(slot::Column::Id.not_in_subquery(booked))
         .exec(db)
         .await?;
     Ok(Round {

@@ -606,6 +606,8 @@ pub async fn load_fields(
 }
 
 /// Deletes the offer's future slots that hold nobody, except those starting at `keep`.
+/// Closed bookings of a deleted slot keep their times and let go of the slot; waitlist
+/// places of a free slot cannot exist (a slot with a waitlist is full).
 async fn remove_free_slots(
     db: &impl ConnectionTrait,
     offer_id: Uuid,
@@ -625,20 +627,11 @@ async fn remove_free_slots(
         .map(|s| s.id)
         .collect();
     for chunk in gone.chunks(500) {
-        // Bookings of a slot hold a restricting key; waitlist places of free slots go with it.
-        let has_bookings: Vec<Uuid> = booking::Entity::find()
-            .select_only()
-            .column(booking::Column::SlotId)
-            .filter(booking::Column::SlotId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let removable = chunk
-            .iter()
-            .filter(|id| !has_bookings.contains(id))
-            .copied();
+        // Checked again in the statement: a booking may have taken a seat meanwhile.
         slot::Entity::delete_many()
-            .filter(slot::Column::Id.is_in(removable))
+            .filter(slot::Column::Id.is_in(chunk.iter().copied()))
+            .filter(slot::Column::Booked.eq(0))
+            .filter(slot::Column::Held.eq(0))
             .exec(db)
             .await?;
     }

@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub slot_id: Uuid,
+    /// The slot; `None` once a closed booking's slot was removed from the availability.
+    pub slot_id: Option<Uuid>,
     pub offer_id: Uuid,
     pub participant_id: Uuid,
     pub municipality_id: Uuid,

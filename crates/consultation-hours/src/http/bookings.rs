@@ -24,8 +24,8 @@ use crate::notify;
 pub struct BookingResponse {
     /// Stable id.
     pub id: Uuid,
-    /// The booked slot.
-    pub slot_id: Uuid,
+    /// The booked slot; `null` for a closed booking whose slot was withdrawn.
+    pub slot_id: Option<Uuid>,
     /// The offer.
     pub offer_id: Uuid,
     /// The offer's title.
