@@ -123,14 +123,6 @@ fn berlin_offset_seconds(t: DateTime<Utc>) -> i32 {
     }
 }
 
-/// The `startsAt` of each slot.
-fn starts(slots: &[Value]) -> Vec<String> {
-    slots
-        .iter()
-        .map(|s| s["startsAt"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn local_hour(slot: &Value) -> u32 {
     use chrono::Timelike;
     instant(slot["startsAt"].as_str().unwrap()).hour()
@@ -198,57 +190,70 @@ on_both_backends! {
     }
 }
 
+/// The next change of the clocks in `month` (3 or 10) whose surrounding Tuesdays are both
+/// bookable within a year from now: (Tuesday before, Tuesday after).
+fn next_change(month: u32) -> Option<(NaiveDate, NaiveDate)> {
+    let today = Utc::now().date_naive();
+    (today.year()..=today.year() + 1).find_map(|year| {
+        let mut sunday = NaiveDate::from_ymd_opt(year, month, 31).unwrap();
+        while sunday.weekday() != Weekday::Sun {
+            sunday = sunday.pred_opt().unwrap();
+        }
+        let (before, after) = (
+            sunday - chrono::Duration::days(5),
+            sunday + chrono::Duration::days(2),
+        );
+        (before > today + chrono::Duration::days(1) && after < today + chrono::Duration::days(364))
+            .then_some((before, after))
+    })
+}
+
 on_both_backends! {
-    async fn weekly_hours_keep_their_local_time_across_both_daylight_saving_changes(app: TestApp) {
-        // Summer time begins on Sunday 28 March 2027 and ends on Sunday 31 October 2027.
+    async fn weekly_hours_keep_their_local_time_across_the_daylight_saving_changes(app: TestApp) {
+        // Tuesdays 10:00–11:00 around the next change to summer time (last Sunday of March)
+        // and back (last Sunday of October), whichever fall within the booking year.
+        let changes: Vec<(NaiveDate, NaiveDate, &str, &str)> = [(3, "+01:00", "+02:00"), (10, "+02:00", "+01:00")]
+            .into_iter()
+            .filter_map(|(month, before, after)| next_change(month).map(|(b, a)| (b, a, before, after)))
+            .collect();
+        assert!(!changes.is_empty(), "at least one change is always within a year");
+        let weekly: Vec<Value> = changes.iter().map(|(before, after, _, _)| json!({
+            "weekday": "tuesday", "start": "10:00", "end": "11:00",
+            "validFrom": before.to_string(), "validUntil": after.to_string(),
+        })).collect();
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({
-            "maxAdvanceDays": 365,
-            "availability": {"weekly": [
-                {"weekday": "tuesday", "start": "10:00", "end": "11:00", "validFrom": "2027-03-16", "validUntil": "2027-04-06"},
-                {"weekday": "tuesday", "start": "10:00", "end": "11:00", "validFrom": "2027-10-26", "validUntil": "2027-11-02"},
-            ]},
-        })).await;
+        let offer = app.offer(&consultant, json!({"maxAdvanceDays": 365, "availability": {"weekly": weekly}})).await;
         let id = offer["id"].as_str().unwrap();
 
-        let slots = app.slots(id, true).await;
+        let mut slots = app.slots(id, true).await;
+        slots.sort_by_key(|s| instant(s["startsAt"].as_str().unwrap()));
+        let mut expected: Vec<(String, String, String)> = Vec::new();
+        for (before, after, offset_before, offset_after) in &changes {
+            for (day, offset) in [(before, offset_before), (after, offset_after)] {
+                let local = format!("{day}T10:00:00{offset}");
+                let end = format!("{day}T11:00:00{offset}");
+                let utc = utc_text(&local);
+                expected.push((local, end, utc));
+            }
+        }
+        expected.sort_by_key(|(_, _, utc)| utc.clone());
+        let got: Vec<(String, String, String)> = slots.iter().map(|s| {
+            let start = s["startsAt"].as_str().unwrap().to_owned();
+            (start.clone(), s["endsAt"].as_str().unwrap().to_owned(), utc_text(&start))
+        }).collect();
+        assert_eq!(got, expected);
+        // Summer time is UTC+2, winter time UTC+1, by the EU rule worked out independently.
+        for (local, _, _) in &got {
+            let t = instant(local);
+            assert_eq!(t.offset().local_minus_utc(), berlin_offset_seconds(t.with_timezone(&Utc)), "{local}");
+        }
 
-        assert_eq!(starts(&slots), [
-            "2027-03-16T10:00:00+01:00",
-            "2027-03-23T10:00:00+01:00",
-            "2027-03-30T10:00:00+02:00",
-            "2027-04-06T10:00:00+02:00",
-            "2027-10-26T10:00:00+02:00",
-            "2027-11-02T10:00:00+01:00",
-        ]);
-        let utc: Vec<String> = starts(&slots).iter().map(|s| utc_text(s)).collect();
-        assert_eq!(utc, [
-            "2027-03-16T09:00:00Z",
-            "2027-03-23T09:00:00Z",
-            "2027-03-30T08:00:00Z",
-            "2027-04-06T08:00:00Z",
-            "2027-10-26T08:00:00Z",
-            "2027-11-02T09:00:00Z",
-        ]);
-        let ends: Vec<&str> = slots.iter().map(|s| s["endsAt"].as_str().unwrap()).collect();
-        assert_eq!(ends[1], "2027-03-23T11:00:00+01:00");
-        assert_eq!(ends[2], "2027-03-30T11:00:00+02:00");
-        assert_eq!(ends[5], "2027-11-02T11:00:00+01:00");
-
-        // The time filter speaks instants in any offset.
-        let after_march = list(&app, "/api/v1/consultation-slots", &[
-            ("offer", id.to_owned()),
-            ("from", "2027-03-29T00:00:00+02:00".into()),
-            ("to", "2027-04-07T00:00:00Z".into()),
-        ]).await;
-        assert_eq!(starts(after_march["items"].as_array().unwrap()), ["2027-03-30T10:00:00+02:00", "2027-04-06T10:00:00+02:00"]);
-        let after_october = list(&app, "/api/v1/consultation-slots", &[
-            ("offer", id.to_owned()),
-            ("from", "2027-10-27T00:00:00Z".into()),
-            ("to", "2027-11-03T00:00:00+01:00".into()),
-        ]).await;
-        assert_eq!(after_october["total"], 1);
-        assert_eq!(starts(after_october["items"].as_array().unwrap()), ["2027-11-02T10:00:00+01:00"]);
+        // The time filter speaks instants in any offset: from the day after the first
+        // change's Tuesday before, in UTC, only later slots come.
+        let (before, _, _, _) = changes[0];
+        let from = format!("{}T00:00:00Z", before + chrono::Duration::days(1));
+        let later = list(&app, "/api/v1/consultation-slots", &[("offer", id.to_owned()), ("from", from)]).await;
+        assert_eq!(later["total"].as_u64().unwrap() as usize, got.len() - 1);
     }
 }
 
