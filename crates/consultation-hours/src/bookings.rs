@@ -859,11 +859,16 @@ pub async fn join_waitlist(
         return Err(refusal(code));
     }
     let txn = begin_write(db).await?;
-    let current = slot::Entity::find_by_id(slot_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if current.booked + current.held < current.capacity {
+    // A conditional no-op update checks that the slot is full and locks its row until
+    // commit: a cancellation freeing a seat at the same moment either comes first (and
+    // this answers `seats_available`) or waits and then finds this place in line.
+    let full = slot::Entity::update_many()
+        .col_expr(slot::Column::Held, Expr::col(slot::Column::Held))
+        .filter(slot::Column::Id.eq(slot_id))
+        .filter(Expr::cust("booked + held >= capacity"))
+        .exec(&txn)
+        .await?;
+    if full.rows_affected == 0 {
         return Err(conflict(
             "seats_available",
             "The slot has free seats; book one instead.",
@@ -968,19 +973,19 @@ pub async fn accept_place(
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let model = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now)
-        .insert(&txn)
-        .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                conflict(
-                    "already_booked",
-                    "You already hold a booking for this slot.",
-                )
-            } else {
-                error.into()
-            }
-        })?;
+    // The seat offer's calendar entry had SEQUENCE 0; the booking is its next version.
+    let mut booking = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now);
+    booking.sequence = Set(1);
+    let model = booking.insert(&txn).await.map_err(|error| {
+        if is_unique_violation(&error) {
+            conflict(
+                "already_booked",
+                "You already hold a booking for this slot.",
+            )
+        } else {
+            error.into()
+        }
+    })?;
     notify::send(
         &txn,
         &settings.app_url,
