@@ -18,9 +18,17 @@ async fn learners(app: &TestApp, n: usize) -> Vec<TestUser> {
 
 /// Sends one booking request per learner at once, to the given base addresses in turn;
 /// returns the statuses and problem codes.
-async fn rush(app: &TestApp, bases: &[String], slot: &str, people: &[TestUser]) -> Vec<(StatusCode, String)> {
+async fn rush(
+    app: &TestApp,
+    bases: &[String],
+    slot: &str,
+    people: &[TestUser],
+) -> Vec<(StatusCode, String)> {
     let requests = people.iter().enumerate().map(|(i, learner)| {
-        let url = format!("{}/api/v1/consultation-slots/{slot}/bookings", bases[i % bases.len()]);
+        let url = format!(
+            "{}/api/v1/consultation-slots/{slot}/bookings",
+            bases[i % bases.len()]
+        );
         let request = app
             .client
             .request(Method::POST, url)
@@ -74,7 +82,10 @@ async fn stored(app: &TestApp, slot: &str) -> (i64, i64) {
 }
 
 fn tally(results: &[(StatusCode, String)]) -> (usize, usize) {
-    let created = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let created = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     let full = results
         .iter()
         .filter(|(s, code)| *s == StatusCode::CONFLICT && code == "slot_full")
