@@ -7,38 +7,6 @@ use academy_tests::*;
 use reqwest::Method;
 use sea_orm::ConnectionTrait;
 
-/// The unfolded properties of the first VEVENT of an iCalendar text, parsed with an
-/// independent parser.
-fn event_of(ics: &str) -> std::collections::HashMap<String, String> {
-    let unfolded = icalendar::parser::unfold(ics);
-    let calendar = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
-    let mut out = std::collections::HashMap::new();
-    for property in &calendar.properties {
-        out.insert(format!("CAL:{}", property.name), property.val.to_string());
-    }
-    let event = calendar
-        .components
-        .iter()
-        .find(|c| c.name == "VEVENT")
-        .expect("a VEVENT");
-    for property in &event.properties {
-        let mut name = property.name.to_string();
-        for parameter in &property.params {
-            name.push_str(&format!(
-                ";{}={}",
-                parameter.key,
-                parameter
-                    .val
-                    .as_ref()
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            ));
-        }
-        out.insert(name, property.val.to_string());
-    }
-    out
-}
-
 on_both_backends! {
     async fn booking_with_confirmation_reveals_the_link_only_once_confirmed(app: TestApp) {
         let consultant = app.consultant().await;

@@ -18,42 +18,6 @@ fn report(from: &str, to: &str) -> String {
     format!("{REPORT}?from={}&to={}", encode(from), encode(to))
 }
 
-/// The unfolded properties (`NAME;PARAM=value` → value) of each VEVENT of an iCalendar
-/// text, parsed with an independent parser, by UID.
-fn events_of(ics: &str) -> HashMap<String, HashMap<String, String>> {
-    let unfolded = icalendar::parser::unfold(ics);
-    let calendar = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
-    let mut out = HashMap::new();
-    for event in calendar.components.iter().filter(|c| c.name == "VEVENT") {
-        let mut properties = HashMap::new();
-        for property in &event.properties {
-            let mut name = property.name.to_string();
-            for parameter in &property.params {
-                name.push_str(&format!(
-                    ";{}={}",
-                    parameter.key,
-                    parameter
-                        .val
-                        .as_ref()
-                        .map(|v| v.to_string())
-                        .unwrap_or_default()
-                ));
-            }
-            properties.insert(name, property.val.to_string());
-        }
-        out.insert(properties["UID"].clone(), properties);
-    }
-    out
-}
-
-/// `2026-12-01T10:00:00+01:00` → `20261201T100000`, the wall time in the zone's offset.
-fn wall_time(rfc3339: &str) -> String {
-    rfc3339[..19]
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == 'T')
-        .collect()
-}
-
 /// Issues a feed for `user`; asserts 201 and returns the feed's path on this server.
 async fn issue_feed(app: &TestApp, user: &TestUser) -> String {
     let response = app

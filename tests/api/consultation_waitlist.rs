@@ -8,38 +8,6 @@ use chrono::{Duration, Utc};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-/// The unfolded properties of the first VEVENT of an iCalendar text, parsed with an
-/// independent parser.
-fn event_of(ics: &str) -> std::collections::HashMap<String, String> {
-    let unfolded = icalendar::parser::unfold(ics);
-    let calendar = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
-    let mut out = std::collections::HashMap::new();
-    for property in &calendar.properties {
-        out.insert(format!("CAL:{}", property.name), property.val.to_string());
-    }
-    let event = calendar
-        .components
-        .iter()
-        .find(|c| c.name == "VEVENT")
-        .expect("a VEVENT");
-    for property in &event.properties {
-        let mut name = property.name.to_string();
-        for parameter in &property.params {
-            name.push_str(&format!(
-                ";{}={}",
-                parameter.key,
-                parameter
-                    .val
-                    .as_ref()
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            ));
-        }
-        out.insert(name, property.val.to_string());
-    }
-    out
-}
-
 /// The calendar file attached to a mail.
 fn ics_of(mail: &ReceivedMail) -> &str {
     &mail
@@ -48,14 +16,6 @@ fn ics_of(mail: &ReceivedMail) -> &str {
         .find(|a| a.content_type == "text/calendar")
         .unwrap_or_else(|| panic!("an .ics in “{}”", mail.subject))
         .content
-}
-
-/// `2026-12-01T10:00:00+01:00` → `20261201T100000`, the wall time of a DTSTART with TZID.
-fn wall(local: &str) -> String {
-    local[..19]
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == 'T')
-        .collect()
 }
 
 /// The settings the jobs run with.
@@ -414,7 +374,7 @@ on_both_backends! {
         assert_eq!(event["CAL:METHOD"], "REQUEST");
         assert_eq!(event["UID"], booking["calendarUid"].as_str().unwrap());
         assert_eq!(event["SEQUENCE"], "1");
-        assert_eq!(event["DTSTART;TZID=Europe/Berlin"], wall(str_of(&slots[3]["startsAt"])));
+        assert_eq!(event["DTSTART;TZID=Europe/Berlin"], wall_time(str_of(&slots[3]["startsAt"])));
 
         // A full target, the same slot and another offer's slot change nothing.
         problem(reschedule(&app, &learner, id, full).await, StatusCode::CONFLICT, "slot_full").await;
@@ -521,7 +481,7 @@ on_both_backends! {
         let reminders = reminders_to(&learner.email);
         assert_eq!(reminders.len(), 1, "{:?}", reminders.iter().map(|m| &m.subject).collect::<Vec<_>>());
         let event = event_of(ics_of(&reminders[0]));
-        assert_eq!(event["DTSTART;TZID=Europe/Berlin"], wall(str_of(&slot["startsAt"])));
+        assert_eq!(event["DTSTART;TZID=Europe/Berlin"], wall_time(str_of(&slot["startsAt"])));
         assert_eq!(event["STATUS"], "CONFIRMED");
         assert!(reminders_to(&pending_learner.email).is_empty());
 

@@ -1,6 +1,7 @@
 //! Consultation hours for tests: consultants and learners, offers with hours around the
 //! clock, slots and bookings.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use academy_auth::Role;
@@ -141,4 +142,55 @@ impl TestApp {
         }
         request.send().await.expect("request sent")
     }
+}
+
+/// The properties (`NAME;PARAM=value` → value, unfolded) of each VEVENT of an iCalendar
+/// text, parsed with an independent parser, by UID.
+pub fn events_of(ics: &str) -> HashMap<String, HashMap<String, String>> {
+    calendar_of(ics)
+        .1
+        .into_iter()
+        .map(|event| (event["UID"].clone(), event))
+        .collect()
+}
+
+/// The properties of the first VEVENT of an iCalendar text, with the calendar's own
+/// properties as `CAL:NAME` (e.g. `CAL:METHOD`).
+pub fn event_of(ics: &str) -> HashMap<String, String> {
+    let (calendar, events) = calendar_of(ics);
+    let mut out = events.into_iter().next().expect("a VEVENT");
+    out.extend(calendar.into_iter().map(|(k, v)| (format!("CAL:{k}"), v)));
+    out
+}
+
+fn calendar_of(ics: &str) -> (HashMap<String, String>, Vec<HashMap<String, String>>) {
+    let unfolded = icalendar::parser::unfold(ics);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
+    let properties = |list: &[icalendar::parser::Property<'_>]| {
+        list.iter()
+            .map(|property| {
+                let mut name = property.name.to_string();
+                for parameter in &property.params {
+                    let value = parameter.val.as_ref().map(|v| v.to_string());
+                    name.push_str(&format!(";{}={}", parameter.key, value.unwrap_or_default()));
+                }
+                (name, property.val.to_string())
+            })
+            .collect::<HashMap<_, _>>()
+    };
+    let events = calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .map(|c| properties(&c.properties))
+        .collect();
+    (properties(&calendar.properties), events)
+}
+
+/// `2026-12-01T10:00:00+01:00` → `20261201T100000`: the wall time of a DTSTART with TZID.
+pub fn wall_time(rfc3339: &str) -> String {
+    rfc3339[..19]
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect()
 }

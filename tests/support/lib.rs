@@ -13,7 +13,7 @@ mod accounts;
 mod consultation;
 
 pub use accounts::{PASSWORD, TestUser, test_keys, token_in};
-pub use consultation::{every_day, offer_body};
+pub use consultation::{event_of, events_of, every_day, offer_body, wall_time};
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -290,6 +290,35 @@ fn created_notice(b: &booking::Model) -> Notice {
     }
 }
 
+/// Writes a new booking and puts its first mails into the outbox.
+async fn insert_and_announce(
+    txn: &DatabaseTransaction,
+    settings: &Settings,
+    booking: booking::ActiveModel,
+    offer: &offer::Model,
+    now: DateTime<Utc>,
+) -> Result<booking::Model, AppError> {
+    let model = booking.insert(txn).await.map_err(|error| {
+        if is_unique_violation(&error) {
+            conflict(
+                "already_booked",
+                "You already hold a booking for this slot.",
+            )
+        } else {
+            error.into()
+        }
+    })?;
+    notify::send(
+        txn,
+        &settings.app_url,
+        created_notice(&model),
+        &appointment(&model, offer),
+        now,
+    )
+    .await?;
+    Ok(model)
+}
+
 /// Books a seat in `slot_id` for the caller's municipality.
 pub async fn book(
     db: &sea_orm::DatabaseConnection,
@@ -369,24 +398,11 @@ pub async fn book(
         concern,
         answers: json!(answers),
     };
-    let model = new_booking(id, &slot, &offer, who, now)
-        .insert(&txn)
-        .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                conflict(
-                    "already_booked",
-                    "You already hold a booking for this slot.",
-                )
-            } else {
-                error.into()
-            }
-        })?;
-    notify::send(
+    let model = insert_and_announce(
         &txn,
-        &settings.app_url,
-        created_notice(&model),
-        &appointment(&model, &offer),
+        settings,
+        new_booking(id, &slot, &offer, who, now),
+        &offer,
         now,
     )
     .await?;
@@ -760,17 +776,8 @@ pub(crate) async fn fill_free_seat(
                 .filter(waitlist_entry::Column::Id.eq(entry.id))
                 .exec(txn)
                 .await?;
-            let model = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now)
-                .insert(txn)
-                .await?;
-            notify::send(
-                txn,
-                &settings.app_url,
-                created_notice(&model),
-                &appointment(&model, &offer),
-                now,
-            )
-            .await?;
+            let booking = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now);
+            insert_and_announce(txn, settings, booking, &offer, now).await?;
         } else {
             let held = slot::Entity::update_many()
                 .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).add(1))
@@ -976,24 +983,7 @@ pub async fn accept_place(
     // The seat offer's calendar entry had SEQUENCE 0; the booking is its next version.
     let mut booking = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now);
     booking.sequence = Set(1);
-    let model = booking.insert(&txn).await.map_err(|error| {
-        if is_unique_violation(&error) {
-            conflict(
-                "already_booked",
-                "You already hold a booking for this slot.",
-            )
-        } else {
-            error.into()
-        }
-    })?;
-    notify::send(
-        &txn,
-        &settings.app_url,
-        created_notice(&model),
-        &appointment(&model, &offer),
-        now,
-    )
-    .await?;
+    let model = insert_and_announce(&txn, settings, booking, &offer, now).await?;
     txn.commit().await?;
     Ok(model)
 }

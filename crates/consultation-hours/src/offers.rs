@@ -287,24 +287,15 @@ async fn consultant_for(
     }
 }
 
-/// Publishes an offer and creates its slots.
-pub async fn create_offer(
-    db: &sea_orm::DatabaseConnection,
-    caller: &Principal,
-    input: OfferInput,
+/// The columns an offer's author writes, from the request.
+fn content(
+    input: &OfferInput,
+    title: String,
+    description: String,
+    location: String,
     now: DateTime<Utc>,
-) -> Result<OfferView, AppError> {
-    if !caller.has(Role::Consultant) && !is_staff(caller) {
-        return Err(AppError::forbidden());
-    }
-    let (title, description, location, plan) = validate(&input)?;
-    let (consultant_id, organisation_id) = consultant_for(db, caller, input.consultant_id).await?;
-    let fields = check_fields(db, &input.fields_of_action).await?;
-    let txn = begin_write(db).await?;
-    let model = offer::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        consultant_id: Set(consultant_id),
-        organisation_id: Set(organisation_id),
+) -> offer::ActiveModel {
+    offer::ActiveModel {
         title: Set(title),
         description: Set(description),
         format: Set(input.format.as_str().into()),
@@ -321,14 +312,34 @@ pub async fn create_offer(
         waitlist_mode: Set(input.waitlist_mode.as_str().into()),
         waitlist_hold_minutes: Set(input.waitlist_hold_minutes),
         availability: Set(json!(input.availability)),
-        status: Set("active".into()),
-        created_by: Set(caller.user_id),
-        created_at: Set(now),
         updated_at: Set(now),
-        version: Set(1),
+        ..Default::default()
     }
-    .insert(&txn)
-    .await?;
+}
+
+/// Publishes an offer and creates its slots.
+pub async fn create_offer(
+    db: &sea_orm::DatabaseConnection,
+    caller: &Principal,
+    input: OfferInput,
+    now: DateTime<Utc>,
+) -> Result<OfferView, AppError> {
+    if !caller.has(Role::Consultant) && !is_staff(caller) {
+        return Err(AppError::forbidden());
+    }
+    let (title, description, location, plan) = validate(&input)?;
+    let (consultant_id, organisation_id) = consultant_for(db, caller, input.consultant_id).await?;
+    let fields = check_fields(db, &input.fields_of_action).await?;
+    let txn = begin_write(db).await?;
+    let mut model = content(&input, title, description, location, now);
+    model.id = Set(Uuid::now_v7());
+    model.consultant_id = Set(consultant_id);
+    model.organisation_id = Set(organisation_id);
+    model.status = Set("active".into());
+    model.created_by = Set(caller.user_id);
+    model.created_at = Set(now);
+    model.version = Set(1);
+    let model = model.insert(&txn).await?;
     write_fields(&txn, model.id, &fields).await?;
     sync_slots(&txn, &model, &plan, now).await?;
     audit::record(
@@ -372,53 +383,7 @@ pub async fn replace_offer(
     let fields = check_fields(db, &input.fields_of_action).await?;
     let txn = begin_write(db).await?;
     let updated = offer::Entity::update_many()
-        .col_expr(offer::Column::Title, Expr::value(title))
-        .col_expr(offer::Column::Description, Expr::value(description))
-        .col_expr(offer::Column::Format, Expr::value(input.format.as_str()))
-        .col_expr(offer::Column::Location, Expr::value(location))
-        .col_expr(offer::Column::SlotMinutes, Expr::value(input.slot_minutes))
-        .col_expr(offer::Column::Seats, Expr::value(input.seats))
-        .col_expr(
-            offer::Column::MinNoticeMinutes,
-            Expr::value(input.min_notice_minutes),
-        )
-        .col_expr(
-            offer::Column::MaxAdvanceDays,
-            Expr::value(input.max_advance_days),
-        )
-        .col_expr(
-            offer::Column::CancelDeadlineMinutes,
-            Expr::value(input.cancel_deadline_minutes),
-        )
-        .col_expr(
-            offer::Column::BufferMinutes,
-            Expr::value(input.buffer_minutes),
-        )
-        .col_expr(
-            offer::Column::RequiresConfirmation,
-            Expr::value(input.requires_confirmation),
-        )
-        .col_expr(
-            offer::Column::IntakeQuestions,
-            Expr::value(json!(input.intake_questions)),
-        )
-        .col_expr(
-            offer::Column::MunicipalityLimit,
-            Expr::value(input.municipality_limit),
-        )
-        .col_expr(
-            offer::Column::WaitlistMode,
-            Expr::value(input.waitlist_mode.as_str()),
-        )
-        .col_expr(
-            offer::Column::WaitlistHoldMinutes,
-            Expr::value(input.waitlist_hold_minutes),
-        )
-        .col_expr(
-            offer::Column::Availability,
-            Expr::value(json!(input.availability)),
-        )
-        .col_expr(offer::Column::UpdatedAt, Expr::value(now))
+        .set(content(&input, title, description, location, now))
         .col_expr(
             offer::Column::Version,
             Expr::col(offer::Column::Version).add(1),

@@ -2,7 +2,7 @@
 
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -561,16 +561,7 @@ pub async fn get_guide(
 
 /// `If-Match` is required on content changes: without it, 428.
 fn required_if_match(req: &HttpRequest) -> impl FnOnce(i32) -> Result<(), AppError> + '_ {
-    move |version| {
-        if !req.headers().contains_key(header::IF_MATCH) {
-            return Err(AppError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Send If-Match with the ETag you read, so that no one's changes are overwritten.",
-            ));
-        }
-        etag::check_if_match(req, &etag::of(version))
-    }
+    move |version| etag::require_if_match(req, &etag::of(version))
 }
 
 /// `If-Match` is honoured when sent on workflow actions.

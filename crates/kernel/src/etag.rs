@@ -87,3 +87,16 @@ mod tests {
         assert!(!not_modified(&other, &etag));
     }
 }
+
+/// Like [`check_if_match`], but `If-Match` is required: 428 without it. For changes of
+/// content that several people edit, so no one overwrites another's work unseen.
+pub fn require_if_match(req: &HttpRequest, etag: &str) -> Result<(), AppError> {
+    if !req.headers().contains_key(header::IF_MATCH) {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Send If-Match with the ETag you read, so that no one's changes are overwritten.",
+        ));
+    }
+    check_if_match(req, etag)
+}

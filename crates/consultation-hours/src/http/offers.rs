@@ -2,7 +2,7 @@
 
 use academy_auth::{MaybePrincipal, Principal};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -253,16 +253,7 @@ pub async fn replace_offer(
     path: web::Path<Uuid>,
     body: web::Json<OfferInput>,
 ) -> Result<HttpResponse, AppError> {
-    let check = |version: i32| {
-        if !req.headers().contains_key(header::IF_MATCH) {
-            return Err(AppError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Send If-Match with the ETag you read, so that no one's changes are overwritten.",
-            ));
-        }
-        etag::check_if_match(&req, &etag::of(version))
-    };
+    let check = |version: i32| etag::require_if_match(&req, &etag::of(version));
     let view = offers::replace_offer(
         &db,
         &caller,
