@@ -573,7 +573,7 @@ pub async fn change(
         .await?
         .ok_or_else(AppError::not_found)?;
     if frees_seat && let Some(slot_id) = updated.slot_id {
-        release_seat(&txn, settings, slot_id, now).await?;
+        release_seat(&txn, settings, slot_id, slot::Column::Booked, now).await?;
     }
     let notice = match change {
         Change::Confirm => Some(Notice::Confirmed),
@@ -690,7 +690,7 @@ pub async fn reschedule(
             "The booking changed meanwhile; reload it.",
         ));
     }
-    release_seat(&txn, settings, current_slot, now).await?;
+    release_seat(&txn, settings, current_slot, slot::Column::Booked, now).await?;
     let updated = booking::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -710,17 +710,19 @@ pub async fn reschedule(
     })
 }
 
-/// Gives a booked seat back and offers it to the waitlist.
+/// Gives a seat back — a booked one (`slot::Column::Booked`) or a held one
+/// (`slot::Column::Held`) — and offers it to the waitlist.
 async fn release_seat(
     txn: &DatabaseTransaction,
     settings: &Settings,
     slot_id: Uuid,
+    taken: slot::Column,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     slot::Entity::update_many()
-        .col_expr(slot::Column::Booked, Expr::col(slot::Column::Booked).sub(1))
+        .col_expr(taken, Expr::col(taken).sub(1))
         .filter(slot::Column::Id.eq(slot_id))
-        .filter(slot::Column::Booked.gt(0))
+        .filter(taken.gt(0))
         .exec(txn)
         .await?;
     fill_free_seat(txn, settings, slot_id, now).await
@@ -1013,25 +1015,10 @@ pub async fn leave_place(
         ));
     }
     if entry.status == "offered" {
-        give_back_hold(&txn, settings, entry.slot_id, now).await?;
+        release_seat(&txn, settings, entry.slot_id, slot::Column::Held, now).await?;
     }
     txn.commit().await?;
     Ok(())
-}
-
-async fn give_back_hold(
-    txn: &DatabaseTransaction,
-    settings: &Settings,
-    slot_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    slot::Entity::update_many()
-        .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).sub(1))
-        .filter(slot::Column::Id.eq(slot_id))
-        .filter(slot::Column::Held.gt(0))
-        .exec(txn)
-        .await?;
-    fill_free_seat(txn, settings, slot_id, now).await
 }
 
 /// Ends holds that were not accepted in time and offers each seat to the next in line.
@@ -1079,7 +1066,7 @@ pub async fn expire_holds(
             };
             notify::send(&txn, &settings.app_url, Notice::OfferExpired, &a, now).await?;
         }
-        give_back_hold(&txn, settings, entry.slot_id, now).await?;
+        release_seat(&txn, settings, entry.slot_id, slot::Column::Held, now).await?;
         txn.commit().await?;
         ended += 1;
     }
