@@ -5,12 +5,11 @@
 
 use std::time::Duration as StdDuration;
 
+use academy_kernel::periodic::Periodic;
 use academy_kernel::{AppError, Db};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::Settings;
 use crate::bookings;
@@ -63,38 +62,16 @@ pub async fn run_once(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Resul
     })
 }
 
-/// The running task.
-pub struct Jobs {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Jobs {
-    /// Runs a round every `interval` on the current tokio runtime.
-    pub fn spawn(db: Db, settings: Settings, interval: StdDuration) -> Self {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(interval);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = ticks.tick() => {
-                        match run_once(&db, &settings, Utc::now()).await {
-                            Ok(round) if round == Round::default() => {}
-                            Ok(round) => tracing::info!(?round, "consultation hours jobs"),
-                            Err(error) => tracing::warn!(%error, "consultation hours jobs failed"),
-                        }
-                    }
-                    _ = stopped.changed() => break,
-                }
+/// Runs a round every `interval` on the current tokio runtime.
+pub fn spawn(db: Db, settings: Settings, interval: StdDuration) -> Periodic {
+    Periodic::spawn(interval, move || {
+        let (db, settings) = (db.clone(), settings.clone());
+        async move {
+            match run_once(&db, &settings, Utc::now()).await {
+                Ok(round) if round == Round::default() => {}
+                Ok(round) => tracing::info!(?round, "consultation hours jobs"),
+                Err(error) => tracing::warn!(%error, "consultation hours jobs failed"),
             }
-        });
-        Self { stop, task }
-    }
-
-    /// Stops the task after the round in hand.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-    }
+        }
+    })
 }

@@ -36,4 +36,3 @@ mod http;
 pub mod jobs;
 
 pub use http::{TAGS, configure};
-pub use jobs::Jobs;

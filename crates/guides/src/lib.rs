@@ -23,5 +23,4 @@ pub mod search;
 pub mod service;
 
 pub use http::{TAGS, configure};
-pub use scheduler::Scheduler;
 pub use service::publish_due;

@@ -131,6 +131,18 @@ pub fn pool_usage(db: &Db) -> (u32, u32) {
     }
 }
 
+/// Starts a transaction that is going to write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot be upgraded once
+/// another writer has committed, and would fail half-way. PostgreSQL begins as usual.
+pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,16 +195,4 @@ mod tests {
         assert!(ping(&db, Duration::from_secs(2)).await.is_ok());
         assert_eq!(backend_of(&db), Backend::Sqlite);
     }
-}
-
-/// Starts a transaction that is going to write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot be upgraded once
-/// another writer has committed, and would fail half-way. PostgreSQL begins as usual.
-pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
 }

@@ -48,6 +48,19 @@ pub fn check_if_match(req: &HttpRequest, etag: &str) -> Result<(), AppError> {
     }
 }
 
+/// Like [`check_if_match`], but `If-Match` is required: 428 without it. For changes of
+/// content that several people edit, so no one overwrites another's work unseen.
+pub fn require_if_match(req: &HttpRequest, etag: &str) -> Result<(), AppError> {
+    if !req.headers().contains_key(header::IF_MATCH) {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Send If-Match with the ETag you read, so that no one's changes are overwritten.",
+        ));
+    }
+    check_if_match(req, etag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,17 +99,25 @@ mod tests {
             .to_http_request();
         assert!(!not_modified(&other, &etag));
     }
-}
 
-/// Like [`check_if_match`], but `If-Match` is required: 428 without it. For changes of
-/// content that several people edit, so no one overwrites another's work unseen.
-pub fn require_if_match(req: &HttpRequest, etag: &str) -> Result<(), AppError> {
-    if !req.headers().contains_key(header::IF_MATCH) {
-        return Err(AppError::new(
-            actix_web::http::StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
-            "Send If-Match with the ETag you read, so that no one's changes are overwritten.",
-        ));
+    #[test]
+    fn a_required_if_match_is_428_when_missing() {
+        let etag = of(2);
+        let plain = TestRequest::default().to_http_request();
+        assert_eq!(
+            require_if_match(&plain, &etag).unwrap_err().code(),
+            "precondition_required"
+        );
+        let current = TestRequest::default()
+            .insert_header((header::IF_MATCH, "\"v2\""))
+            .to_http_request();
+        assert!(require_if_match(&current, &etag).is_ok());
+        let stale = TestRequest::default()
+            .insert_header((header::IF_MATCH, "\"v1\""))
+            .to_http_request();
+        assert_eq!(
+            require_if_match(&stale, &etag).unwrap_err().code(),
+            "precondition_failed"
+        );
     }
-    check_if_match(req, etag)
 }

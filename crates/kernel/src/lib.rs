@@ -7,6 +7,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod page;
+pub mod periodic;
 
 pub use db::Db;
 pub use error::{AppError, FieldError, PROBLEM_JSON, Problem};

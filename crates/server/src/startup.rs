@@ -3,11 +3,10 @@
 use std::net::TcpListener;
 
 use academy_auth::Auth;
-use academy_consultation_hours::Jobs;
 use academy_files::FileStore;
-use academy_guides::Scheduler;
 use academy_kernel::db::{self, Db};
 use academy_kernel::extract;
+use academy_kernel::periodic::Periodic;
 use academy_notifications::{Transport, Worker};
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
@@ -34,8 +33,8 @@ pub struct Application {
     server: Server,
     db: Db,
     mail_worker: Option<Worker>,
-    scheduler: Scheduler,
-    consultation_jobs: Jobs,
+    scheduler: Periodic,
+    consultation_jobs: Periodic,
 }
 
 impl Application {
@@ -123,9 +122,9 @@ impl Application {
         };
 
         // Every instance looks for due guides; each revision is claimed by exactly one.
-        let scheduler = Scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
+        let scheduler = academy_guides::scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
         // Likewise reminders, seat holds and slot upkeep: claimed row by row.
-        let consultation_jobs = Jobs::spawn(
+        let consultation_jobs = academy_consultation_hours::jobs::spawn(
             db.clone(),
             config.consultation.clone(),
             config.consultation_jobs_interval,
