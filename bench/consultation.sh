@@ -45,7 +45,7 @@ psql "$PG_URL" -q -v ON_ERROR_STOP=1 -f bench/consultation/seed.sql >/dev/null
 
 DATABASE_URL="$PG_URL" ACADEMY_BIND="127.0.0.1:$PORT" ACADEMY_LOG=warn ACADEMY_DEV_MODE=true \
   ACADEMY_MAIL_WORKER=false ACADEMY_FILES_DIR="$WORK/files" \
-  ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT=100000 ./target/release/academy serve \
+  ./target/release/academy serve \
   >"$WORK/academy.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do

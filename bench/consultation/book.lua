@@ -1,7 +1,8 @@
 -- wrk script: learners book random slots of the contention offer at once. Every request
 -- uses a random learner's token and a random slot; 201, 409 and anything else are counted.
 local tokens, slots = {}, {}
-local created, conflicts, other = 0, 0, 0
+-- Globals, so that done() can read each thread's counts with thread:get().
+created, conflicts, other = 0, 0, 0
 
 function init(args)
   for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
