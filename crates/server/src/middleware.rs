@@ -47,7 +47,7 @@ pub async fn observe(
         "request",
         request_id = %request_id,
         method = %method,
-        path = %req.path(),
+        path = %loggable_path(req.path()),
     );
 
     let mut response = match next.call(req).instrument(span.clone()).await {
@@ -136,6 +136,21 @@ fn is_sane_request_id(value: &str) -> bool {
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Prefixes of paths whose last segment is a secret (the calendar feed token): logged
+/// without it.
+const SECRET_PATHS: &[&str] = &["/api/v1/calendar-feeds/"];
+
+/// The request path as it may appear in logs.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATHS
+        .iter()
+        .find(|prefix| path.starts_with(**prefix))
+    {
+        Some(prefix) => format!("{prefix}…").into(),
+        None => path.into(),
+    }
 }
 
 /// Content-Security-Policy of API responses: nothing may be loaded or framed.
@@ -323,5 +338,14 @@ mod tests {
         assert!(!is_sane_request_id("a b"));
         assert!(!is_sane_request_id("x\", \"admin\": true"));
         assert!(!is_sane_request_id(&"a".repeat(129)));
+    }
+
+    #[test]
+    fn feed_tokens_stay_out_of_the_log() {
+        assert_eq!(
+            loggable_path("/api/v1/calendar-feeds/Zm9vYmFyc2VjcmV0"),
+            "/api/v1/calendar-feeds/…"
+        );
+        assert_eq!(loggable_path("/api/v1/guides"), "/api/v1/guides");
     }
 }
