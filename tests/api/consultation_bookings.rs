@@ -219,3 +219,65 @@ on_both_backends! {
         assert_eq!(cancelled["status"], "cancelled");
     }
 }
+
+on_both_backends! {
+    async fn every_signed_in_consultation_route_answers_401_without_a_token(app: TestApp) {
+        let id = uuid::Uuid::now_v7();
+        let routes = [
+            (Method::POST, "/api/v1/consultation-offers".to_owned()),
+            (Method::PUT, format!("/api/v1/consultation-offers/{id}")),
+            (Method::DELETE, format!("/api/v1/consultation-offers/{id}")),
+            (Method::POST, format!("/api/v1/consultation-slots/{id}/bookings")),
+            (Method::POST, format!("/api/v1/consultation-slots/{id}/waitlist")),
+            (Method::GET, "/api/v1/consultation-waitlist".to_owned()),
+            (Method::POST, format!("/api/v1/consultation-waitlist/{id}/accept")),
+            (Method::DELETE, format!("/api/v1/consultation-waitlist/{id}")),
+            (Method::GET, "/api/v1/consultation-bookings".to_owned()),
+            (Method::GET, "/api/v1/consultation-bookings/export".to_owned()),
+            (Method::GET, format!("/api/v1/consultation-bookings/{id}")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/confirm")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/decline")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/cancel")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/complete")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/no-show")),
+            (Method::POST, format!("/api/v1/consultation-bookings/{id}/reschedule")),
+            (Method::GET, "/api/v1/me/calendar-feed".to_owned()),
+            (Method::POST, "/api/v1/me/calendar-feed".to_owned()),
+            (Method::DELETE, "/api/v1/me/calendar-feed".to_owned()),
+        ];
+        for (method, path) in routes {
+            let anonymous = app.request(method.clone(), &path).json(&json!({})).send().await.unwrap();
+            assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
+            let forged = app.authed(method.clone(), &path, "not-a-token").json(&json!({})).send().await.unwrap();
+            assert_eq!(forged.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn invalid_waitlist_and_reschedule_requests_are_422_and_change_nothing(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let slot = slots[0]["id"].as_str().unwrap();
+        let holder = app.learner(app.some_municipality().await).await;
+        let booking = json_body(app.book(&holder, slot, None).await, StatusCode::CREATED).await;
+        let waiting = app.learner(app.some_municipality().await).await;
+
+        let response = app.authed(Method::POST, &format!("/api/v1/consultation-slots/{slot}/waitlist"), &waiting.access)
+            .json(&json!({"concern": "", "answers": {"unknown": "x"}})).send().await.unwrap();
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["concern", "answers.unknown"]);
+        let places = json_body(app.authed(Method::GET, "/api/v1/consultation-waitlist", &waiting.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(places, json!([]));
+
+        let response = app
+            .booking_action(&holder, booking["id"].as_str().unwrap(), "reschedule", Some(json!({"slotId": "tomorrow"})))
+            .await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let seen = json_body(app.authed(Method::GET, &format!("/api/v1/consultation-bookings/{}", booking["id"].as_str().unwrap()), &holder.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(seen["slotId"], slots[0]["id"]);
+    }
+}
