@@ -49,9 +49,9 @@ pub struct BookingInput {
 /// How a booking request ended.
 pub enum Booked {
     /// A new booking.
-    Created(booking::Model),
+    Created(BookingView),
     /// The same request was made before with this `Idempotency-Key`: its booking.
-    Replayed(booking::Model),
+    Replayed(BookingView),
 }
 
 fn conflict(code: &'static str, detail: &'static str) -> AppError {
@@ -341,7 +341,7 @@ pub async fn book(
     if let Some(key) = key
         && let Some(earlier) = replay(db, caller.user_id, key, &hash).await?
     {
-        return Ok(Booked::Replayed(earlier));
+        return Ok(Booked::Replayed(view_of(caller, earlier, &offer)));
     }
     if let Some(code) = rules_of(&offer).booking_refusal(now, slot.starts_at) {
         return Err(refusal(code));
@@ -373,7 +373,7 @@ pub async fn book(
             drop(txn);
             if is_unique_violation(&error) {
                 return match replay(db, caller.user_id, key, &hash).await? {
-                    Some(earlier) => Ok(Booked::Replayed(earlier)),
+                    Some(earlier) => Ok(Booked::Replayed(view_of(caller, earlier, &offer))),
                     None => Err(conflict(
                         "request_in_progress",
                         "A request with this Idempotency-Key is being processed; try again.",
@@ -407,7 +407,7 @@ pub async fn book(
     )
     .await?;
     txn.commit().await?;
-    Ok(Booked::Created(model))
+    Ok(Booked::Created(view_of(caller, model, &offer)))
 }
 
 /// A booking with its offer, as one caller may see it.
@@ -425,6 +425,15 @@ impl BookingView {
     pub fn location(&self) -> Option<&str> {
         let confirmed = self.booking.status == BookingStatus::Confirmed.as_str();
         (self.manager || confirmed).then_some(self.offer.location.as_str())
+    }
+}
+
+/// A booking of `offer` as `caller` sees it.
+fn view_of(caller: &Principal, booking: booking::Model, offer: &offer::Model) -> BookingView {
+    BookingView {
+        manager: manages(caller, offer),
+        booking,
+        offer: offer.clone(),
     }
 }
 
@@ -943,7 +952,7 @@ pub async fn accept_place(
     caller: &Principal,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<booking::Model, AppError> {
+) -> Result<BookingView, AppError> {
     let entry = own_place(db, caller, id).await?;
     let txn = begin_write(db).await?;
     let accepted = waitlist_entry::Entity::update_many()
@@ -987,7 +996,7 @@ pub async fn accept_place(
     booking.sequence = Set(1);
     let model = insert_and_announce(&txn, settings, booking, &offer, now).await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(view_of(caller, model, &offer))
 }
 
 /// Leaves the waitlist; a seat held for the caller goes to the next in line.

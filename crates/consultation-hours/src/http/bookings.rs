@@ -150,11 +150,10 @@ pub async fn book_slot(
         Utc::now(),
     )
     .await?;
-    let (model, replayed) = match outcome {
-        Booked::Created(model) => (model, false),
-        Booked::Replayed(model) => (model, true),
+    let (view, replayed) = match outcome {
+        Booked::Created(view) => (view, false),
+        Booked::Replayed(view) => (view, true),
     };
-    let view = bookings::visible(db.get_ref(), &caller, model.id).await?;
     let mut response = HttpResponse::Created();
     response
         .insert_header((header::ETAG, etag::of(view.booking.version)))
@@ -643,9 +642,8 @@ pub async fn accept_waitlist_place(
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let model =
+    let view =
         bookings::accept_place(&db, &settings, &caller, path.into_inner(), Utc::now()).await?;
-    let view = bookings::visible(db.get_ref(), &caller, model.id).await?;
     Ok(with_etag(&view, actix_web::http::StatusCode::CREATED))
 }
 
