@@ -21,7 +21,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -101,15 +100,7 @@ async fn bookable_slot(
 }
 
 fn request_hash(slot_id: Uuid, concern: &str, answers: &BTreeMap<String, String>) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(slot_id.as_bytes());
-    hasher.update(concern.as_bytes());
-    hasher.update(json!(answers).to_string().as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    academy_auth::tokens::digest(&format!("{slot_id}\n{concern}\n{}", json!(answers)))
 }
 
 /// Checks an `Idempotency-Key`: 1–255 visible ASCII characters.

@@ -6,17 +6,14 @@
 use std::collections::BTreeMap;
 
 use academy_auth::entity::user;
+use academy_auth::tokens::{self, digest};
 use academy_kernel::AppError;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::BookingStatus;
@@ -24,22 +21,13 @@ use crate::entity::{booking, offer};
 use crate::ics::{self, EventStatus};
 use crate::notify::{self, Appointment};
 
-fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Issues a new feed token for the account; an earlier one stops working.
 pub async fn rotate(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = tokens::generate();
     let upsert = Query::insert()
         .into_table(Alias::new("calendar_feeds"))
         .columns([
