@@ -351,6 +351,7 @@ on_both_backends! {
         let too_many = app.authed(Method::GET, "/api/v1/users?limit=101", &admin.access).send().await.unwrap();
         problem(too_many, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let bad_role = app.authed(Method::GET, "/api/v1/users?role=king", &admin.access).send().await.unwrap();
-        problem(bad_role, StatusCode::BAD_REQUEST, "invalid_query").await;
+        let bad_role = problem(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(bad_role["errors"][0]["field"], "role", "{bad_role}");
     }
 }

@@ -15,6 +15,7 @@ mod directory;
 mod errors;
 mod guides;
 mod health;
+mod input;
 mod mail;
 mod pipeline;
 mod sessions;

@@ -1,5 +1,6 @@
 //! `/guides`: browse and read published guides, write drafts, and the review workflow.
 
+use academy_kernel::extract::{Query, Json};
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
 use actix_web::http::header;
@@ -340,8 +341,10 @@ pub struct GuideListQuery {
     /// changed first) or `title`.
     pub sort: Option<GuideSort>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip.
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -414,7 +417,7 @@ pub struct GuideSummary {
 pub async fn list_guides(
     db: web::Data<Db>,
     caller: MaybePrincipal,
-    query: web::Query<GuideListQuery>,
+    query: Query<GuideListQuery>,
 ) -> Result<web::Json<Page<GuideSummary>>, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
@@ -491,7 +494,7 @@ pub async fn list_guides(
 pub async fn create_guide(
     db: web::Data<Db>,
     caller: Principal,
-    body: web::Json<CreateGuideRequest>,
+    body: Json<CreateGuideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let content = domain::validate(body.content.into())?;
@@ -547,7 +550,7 @@ pub async fn get_guide(
     db: web::Data<Db>,
     caller: MaybePrincipal,
     path: web::Path<String>,
-    query: web::Query<GuideReadQuery>,
+    query: Query<GuideReadQuery>,
 ) -> Result<HttpResponse, AppError> {
     let which = match query.revision {
         Some(RevisionChoice::Working) => Which::Working,
@@ -596,7 +599,7 @@ pub async fn update_guide(
     db: web::Data<Db>,
     caller: Principal,
     path: web::Path<String>,
-    body: web::Json<GuideContentRequest>,
+    body: Json<GuideContentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let content = domain::validate(body.into_inner().into())?;
     let view = service::update(&db, &caller, &path, content, required_if_match(&req)).await?;
@@ -720,7 +723,7 @@ pub async fn patch_guide(
     db: web::Data<Db>,
     caller: Principal,
     path: web::Path<String>,
-    body: web::Json<PatchGuideRequest>,
+    body: Json<PatchGuideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let view = service::patch(
@@ -814,7 +817,7 @@ pub async fn return_guide(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     path: web::Path<String>,
-    body: web::Json<ReturnGuideRequest>,
+    body: Json<ReturnGuideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let comment = domain::review_comment(&body.comment)?;
     let view =
@@ -851,7 +854,7 @@ pub async fn publish_guide(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     path: web::Path<String>,
-    body: web::Json<PublishGuideRequest>,
+    body: Json<PublishGuideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let view = service::publish(

@@ -20,6 +20,15 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Prefix of the `type` URI of every problem; the stable code follows it.
 const TYPE_PREFIX: &str = "urn:academy:problem:";
 
+/// Most field errors a problem document lists; the rest are counted in `errorsOmitted`.
+/// A request with thousands of faults gets a short answer, not a larger one than it sent.
+pub const MAX_FIELD_ERRORS: usize = 20;
+/// Longest `field` or `message` of a field error, in characters: whatever of the request
+/// they repeat (an unknown key, say) is cut there, ending in "…".
+pub const MAX_ECHO_CHARS: usize = 200;
+/// Longest `detail`, in characters.
+pub const MAX_DETAIL_CHARS: usize = 500;
+
 /// A problem document (RFC 9457): what went wrong, in a form both people and programs read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -46,8 +55,12 @@ pub struct Problem {
     pub detail: Cow<'static, str>,
     /// Stable snake_case identifier of the kind of problem, for programs to switch on.
     pub code: Cow<'static, str>,
-    /// Field-level problems, for validation failures; empty otherwise.
+    /// Field-level problems, for validation failures; empty otherwise. At most
+    /// 20 are listed, each `field` and `message` at most 200 characters long.
     pub errors: Vec<FieldError>,
+    /// How many further field-level problems were found but not listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_omitted: Option<usize>,
 }
 
 /// One invalid field of a request.
@@ -272,15 +285,49 @@ impl AppError {
         &self.code
     }
 
-    /// The problem document this error renders as.
+    /// The problem document this error renders as: at most [`MAX_FIELD_ERRORS`] field
+    /// errors, and no text longer than [`MAX_ECHO_CHARS`] (field errors) or
+    /// [`MAX_DETAIL_CHARS`] (`detail`), whatever the request held.
     pub fn problem(&self) -> Problem {
+        let shown = self.errors.len().min(MAX_FIELD_ERRORS);
+        let omitted = self.errors.len() - shown;
+        let errors = self.errors[..shown]
+            .iter()
+            .map(|e| FieldError {
+                field: shorten(&e.field, MAX_ECHO_CHARS),
+                code: shorten(&e.code, MAX_ECHO_CHARS),
+                message: shorten(&e.message, MAX_ECHO_CHARS),
+            })
+            .collect();
+        let detail = shorten(&self.detail, MAX_DETAIL_CHARS);
+        let detail = if omitted > 0 {
+            Cow::Owned(format!(
+                "{detail} The first {shown} of {} problems are listed.",
+                self.errors.len()
+            ))
+        } else {
+            detail
+        };
         Problem {
-            problem_type: format!("{TYPE_PREFIX}{}", self.code),
+            problem_type: format!("{TYPE_PREFIX}{}", shorten(&self.code, MAX_ECHO_CHARS)),
             title: Cow::Borrowed(title_for(self.status)),
             status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            code: self.code.clone(),
-            errors: self.errors.clone(),
+            detail,
+            code: shorten(&self.code, MAX_ECHO_CHARS),
+            errors,
+            errors_omitted: (omitted > 0).then_some(omitted),
+        }
+    }
+}
+
+/// `text`, cut to at most `max` characters (the last being "…").
+fn shorten(text: &Cow<'static, str>, max: usize) -> Cow<'static, str> {
+    match text.char_indices().nth(max) {
+        None => text.clone(),
+        Some(_) => {
+            let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+            short.push('…');
+            Cow::Owned(short)
         }
     }
 }
@@ -440,6 +487,49 @@ mod tests {
                 "code": "validation_failed",
                 "errors": [{"field": "title", "code": "required", "message": "must not be empty"}]
             })
+        );
+    }
+
+    #[tokio::test]
+    async fn thousands_of_field_errors_render_as_a_short_list() {
+        let errors = (0..60_000)
+            .map(|i| FieldError::new(format!("answers.q{i}"), "unknown", "is not a question"))
+            .collect();
+        let (status, _, body) = body_of(AppError::validation(errors)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"].as_array().map(Vec::len), Some(MAX_FIELD_ERRORS));
+        assert_eq!(body["errors"][0]["field"], "answers.q0");
+        assert_eq!(body["errorsOmitted"], 60_000 - MAX_FIELD_ERRORS);
+        assert!(
+            body["detail"].as_str().unwrap_or_default().contains("20 of 60000"),
+            "{body}"
+        );
+        assert!(body.to_string().len() < 4_000, "{}", body.to_string().len());
+    }
+
+    #[tokio::test]
+    async fn echoed_input_is_cut_short() {
+        let key = "k".repeat(900_000);
+        let (_, _, body) = body_of(
+            AppError::validation(vec![FieldError::new(
+                format!("answers.{key}"),
+                "unknown",
+                format!("{key} is not a question"),
+            )])
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
+        )
+        .await;
+        let field = body["errors"][0]["field"].as_str().unwrap_or_default();
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(field.chars().count(), MAX_ECHO_CHARS);
+        assert!(field.starts_with("answers.kkk") && field.ends_with('…'), "{field}");
+        assert_eq!(message.chars().count(), MAX_ECHO_CHARS);
+        assert!(body.get("errorsOmitted").is_none(), "{body}");
+
+        let (_, _, body) = body_of(AppError::bad_request("bad", "ü".repeat(10_000))).await;
+        assert_eq!(
+            body["detail"].as_str().unwrap_or_default().chars().count(),
+            MAX_DETAIL_CHARS
         );
     }
 

@@ -1,5 +1,6 @@
 //! `/taxonomy`: the whole taxonomy for anyone, single terms, and coordinators' edits.
 
+use academy_kernel::extract::Json;
 use academy_auth::{Coordinators, Require};
 use academy_kernel::{AppError, Db, etag};
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, put, web};
@@ -227,7 +228,7 @@ pub async fn put_term(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     path: web::Path<TermPath>,
-    body: web::Json<TermRequest>,
+    body: Json<TermRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let input = TermInput {

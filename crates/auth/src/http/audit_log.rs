@@ -1,5 +1,6 @@
 //! `/audit-log`: who changed what, when. Administrators.
 
+use academy_kernel::extract::Query;
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -62,8 +63,10 @@ pub struct AuditListQuery {
     /// Exact action, e.g. `user.disabled`.
     pub action: Option<String>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -78,7 +81,7 @@ pub struct AuditListQuery {
 pub async fn list_audit_log(
     db: web::Data<Db>,
     _caller: Require<Admins>,
-    query: web::Query<AuditListQuery>,
+    query: Query<AuditListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;

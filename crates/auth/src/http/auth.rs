@@ -1,6 +1,7 @@
 //! `/auth/…`: registration, verification, sign-in, refresh, sign-out, invitations and
 //! password reset.
 
+use academy_kernel::extract::Json;
 use academy_kernel::{AppError, Db};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
@@ -47,7 +48,7 @@ pub struct RegisterRequest {
 pub async fn register(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     accounts::register(
@@ -87,7 +88,7 @@ pub struct TokenRequest {
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     db: web::Data<Db>,
-    body: web::Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     accounts::verify_email(&db, &body.token).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -124,7 +125,7 @@ pub async fn login(
     req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let client = client_address(&req, auth.settings.trust_forwarded);
@@ -156,7 +157,7 @@ pub struct RefreshRequest {
 pub async fn refresh(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let pair = sessions::refresh(&db, &auth, &body.refresh_token).await?;
     Ok(no_store(HttpResponse::Ok()).json(TokenResponse::from(pair)))
@@ -172,7 +173,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     db: web::Data<Db>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     sessions::logout(&db, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -209,7 +210,7 @@ pub struct PasswordResetRequest {
 pub async fn request_password_reset(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<PasswordResetRequest>,
+    body: Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, AppError> {
     // The lookup and the mail run after the answer, so its timing cannot tell whether the
     // address has an account.
@@ -248,7 +249,7 @@ pub struct SetPasswordRequest {
 pub async fn confirm_password_reset(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<SetPasswordRequest>,
+    body: Json<SetPasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     accounts::confirm_password_reset(&db, &auth, &body.token, body.password).await?;
@@ -268,7 +269,7 @@ pub async fn confirm_password_reset(
 pub async fn accept_invitation(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
-    body: web::Json<SetPasswordRequest>,
+    body: Json<SetPasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let pair = accounts::accept_invitation(&db, &auth, &body.token, body.password).await?;

@@ -1,5 +1,6 @@
 //! `/organisations` and `/municipalities`: readable by anyone, managed by coordinators.
 
+use academy_kernel::extract::{Query, Json};
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
@@ -88,8 +89,10 @@ pub struct OrganisationListQuery {
     /// Only organisations of this kind.
     pub kind: Option<OrganisationKind>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -102,7 +105,7 @@ pub struct OrganisationListQuery {
 #[get("/organisations")]
 pub async fn list_organisations(
     db: web::Data<Db>,
-    query: web::Query<OrganisationListQuery>,
+    query: Query<OrganisationListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
@@ -126,7 +129,7 @@ pub async fn list_organisations(
 pub async fn create_organisation(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
-    body: web::Json<OrganisationRequest>,
+    body: Json<OrganisationRequest>,
 ) -> Result<HttpResponse, AppError> {
     let model = directory::create_organisation(&db, &caller, body.into_inner().into()).await?;
     let version = model.version;
@@ -178,7 +181,7 @@ pub async fn replace_organisation(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     id: web::Path<Uuid>,
-    body: web::Json<OrganisationRequest>,
+    body: Json<OrganisationRequest>,
 ) -> Result<HttpResponse, AppError> {
     let model = directory::update_organisation(
         &db,
@@ -303,8 +306,10 @@ pub struct MunicipalityListQuery {
     /// Only sites in this phase.
     pub phase: Option<Phase>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -317,7 +322,7 @@ pub struct MunicipalityListQuery {
 #[get("/municipalities")]
 pub async fn list_municipalities(
     db: web::Data<Db>,
-    query: web::Query<MunicipalityListQuery>,
+    query: Query<MunicipalityListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
@@ -347,7 +352,7 @@ pub async fn list_municipalities(
 pub async fn create_municipality(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
-    body: web::Json<MunicipalityRequest>,
+    body: Json<MunicipalityRequest>,
 ) -> Result<HttpResponse, AppError> {
     let model = directory::create_municipality(&db, &caller, body.into_inner().into()).await?;
     let version = model.version;
@@ -399,7 +404,7 @@ pub async fn replace_municipality(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     id: web::Path<Uuid>,
-    body: web::Json<MunicipalityRequest>,
+    body: Json<MunicipalityRequest>,
 ) -> Result<HttpResponse, AppError> {
     let model = directory::update_municipality(
         &db,

@@ -1,5 +1,6 @@
 //! `/me`: the signed-in user's own account.
 
+use academy_kernel::extract::Json;
 use academy_kernel::{AppError, Db};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ pub async fn update_me(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Principal,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let account = accounts::update_me(&db, &caller, body.display_name, if_match(&req)).await?;
@@ -92,7 +93,7 @@ pub async fn change_password(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     caller: Principal,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     accounts::change_password(
@@ -132,7 +133,7 @@ pub async fn delete_me(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     caller: Principal,
-    body: web::Json<DeleteMeRequest>,
+    body: Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, AppError> {
     accounts::delete_me(&db, &auth, &caller, body.into_inner().password).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,5 +1,6 @@
 //! `/users`: account administration.
 
+use academy_kernel::extract::{Query, Json};
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
@@ -29,8 +30,10 @@ pub struct UserListQuery {
     /// Only accounts of this municipality.
     pub municipality_id: Option<Uuid>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -45,7 +48,7 @@ pub struct UserListQuery {
 pub async fn list_users(
     db: web::Data<Db>,
     _caller: Require<Coordinators>,
-    query: web::Query<UserListQuery>,
+    query: Query<UserListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
@@ -99,7 +102,7 @@ pub async fn invite_user(
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     caller: Require<Coordinators>,
-    body: web::Json<InviteRequest>,
+    body: Json<InviteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let account = accounts::invite(
@@ -193,7 +196,7 @@ pub async fn update_user(
     db: web::Data<Db>,
     caller: Require<Admins>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let account = accounts::update_user(

@@ -1,5 +1,6 @@
 //! `/consultation-slots/{id}/bookings`, `/consultation-bookings` and the waitlist.
 
+use academy_kernel::extract::{Query, Json};
 use std::collections::BTreeMap;
 
 use academy_auth::Principal;
@@ -128,7 +129,7 @@ pub async fn book_slot(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: web::Json<BookingInput>,
+    body: Json<BookingInput>,
 ) -> Result<HttpResponse, AppError> {
     let key = match req.headers().get("idempotency-key") {
         Some(value) => Some(value.to_str().map_err(|_| {
@@ -186,8 +187,10 @@ pub struct BookingListQuery {
     /// Only appointments starting before this time (RFC 3339).
     pub to: Option<DateTime<FixedOffset>>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip.
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -208,7 +211,7 @@ pub struct BookingListQuery {
 pub async fn list_bookings(
     db: web::Data<Db>,
     caller: Principal,
-    query: web::Query<BookingListQuery>,
+    query: Query<BookingListQuery>,
 ) -> Result<web::Json<Page<BookingResponse>>, AppError> {
     let q = query.into_inner();
     let bounds = Bounds::new(q.limit, q.offset)?;
@@ -263,7 +266,7 @@ pub struct ExportQuery {
 pub async fn export_bookings(
     db: web::Data<Db>,
     caller: Principal,
-    query: web::Query<ExportQuery>,
+    query: Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let from = q.from.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
@@ -317,7 +320,7 @@ async fn apply(
     caller: &Principal,
     id: Uuid,
     change: Change,
-    body: Option<web::Json<ReasonRequest>>,
+    body: Option<Json<ReasonRequest>>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let view = bookings::change(db, settings, caller, id, change, reason, Utc::now()).await?;
@@ -378,7 +381,7 @@ pub async fn decline_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonRequest>>,
+    body: Option<Json<ReasonRequest>>,
 ) -> Result<HttpResponse, AppError> {
     apply(
         &db,
@@ -413,7 +416,7 @@ pub async fn cancel_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonRequest>>,
+    body: Option<Json<ReasonRequest>>,
 ) -> Result<HttpResponse, AppError> {
     apply(
         &db,
@@ -522,7 +525,7 @@ pub async fn reschedule_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: web::Json<RescheduleRequest>,
+    body: Json<RescheduleRequest>,
 ) -> Result<HttpResponse, AppError> {
     let view = bookings::reschedule(
         &db,
@@ -592,7 +595,7 @@ pub async fn join_waitlist(
     db: web::Data<Db>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: web::Json<BookingInput>,
+    body: Json<BookingInput>,
 ) -> Result<HttpResponse, AppError> {
     let place = bookings::join_waitlist(
         &db,

@@ -1,5 +1,6 @@
 //! `/me/calendar-feed`, `/calendar-feeds/{token}` and `/consultation-reports/bookings`.
 
+use academy_kernel::extract::Query;
 use academy_auth::{Coordinators, Principal, Require};
 use academy_kernel::{AppError, Db, FieldError};
 use actix_web::http::header;
@@ -202,7 +203,7 @@ fn counts(c: browse::Counts) -> CountsResponse {
 pub async fn booking_report(
     db: web::Data<Db>,
     _caller: Require<Coordinators>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> Result<web::Json<BookingReport>, AppError> {
     let q = query.into_inner();
     if q.from >= q.to {

@@ -1,5 +1,6 @@
 //! `/consultation-offers` and `/consultation-slots`.
 
+use academy_kernel::extract::{Query, Json};
 use academy_auth::{MaybePrincipal, Principal};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
 use actix_web::http::header;
@@ -120,8 +121,10 @@ pub struct OfferListQuery {
     /// `true`: also archived offers the caller manages.
     pub include_archived: Option<bool>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip.
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -139,7 +142,7 @@ pub struct OfferListQuery {
 pub async fn list_offers(
     db: web::Data<Db>,
     caller: MaybePrincipal,
-    query: web::Query<OfferListQuery>,
+    query: Query<OfferListQuery>,
 ) -> Result<web::Json<Page<OfferResponse>>, AppError> {
     let q = query.into_inner();
     let bounds = Bounds::new(q.limit, q.offset)?;
@@ -180,7 +183,7 @@ pub async fn list_offers(
 pub async fn create_offer(
     db: web::Data<Db>,
     caller: Principal,
-    body: web::Json<OfferInput>,
+    body: Json<OfferInput>,
 ) -> Result<HttpResponse, AppError> {
     let view = offers::create_offer(&db, &caller, body.into_inner(), Utc::now()).await?;
     Ok(HttpResponse::Created()
@@ -251,7 +254,7 @@ pub async fn replace_offer(
     db: web::Data<Db>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: web::Json<OfferInput>,
+    body: Json<OfferInput>,
 ) -> Result<HttpResponse, AppError> {
     let check = |version: i32| etag::require_if_match(&req, &etag::of(version));
     let view = offers::replace_offer(
@@ -348,8 +351,10 @@ pub struct SlotListQuery {
     /// `true`: also full slots (to join their waitlist).
     pub include_full: Option<bool>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip.
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -366,7 +371,7 @@ pub struct SlotListQuery {
 #[get("/consultation-slots")]
 pub async fn list_slots(
     db: web::Data<Db>,
-    query: web::Query<SlotListQuery>,
+    query: Query<SlotListQuery>,
 ) -> Result<web::Json<Page<SlotResponse>>, AppError> {
     let q = query.into_inner();
     let bounds = Bounds::new(q.limit, q.offset)?;
