@@ -79,3 +79,85 @@ async fn ready_is_503_while_postgres_is_unreachable_and_recovers_without_restart
     })
     .await;
 }
+
+/// PostgreSQL only, as above: while the database is cut off, requests that need it answer
+/// 503 `database_unavailable` with `Retry-After`, like readiness, instead of 500; writes
+/// and reads alike. Cutting every open connection while requests run never yields a 500.
+#[tokio::test]
+async fn requests_while_postgres_is_unreachable_are_503_with_retry_after() {
+    let settings: Settings = &[("ACADEMY_DB_ACQUIRE_TIMEOUT", "1s")];
+    run_test(Backend::Postgres, settings, |app| async move {
+        let admin = postgres_admin().await.unwrap();
+        let name = app.database_name.clone();
+        assert_eq!(app.get("/api/v1/organisations").await.status(), StatusCode::OK);
+
+        // Connections cut while requests are under way: each is answered, none with a 500.
+        let requests = (0..20).map(|i| {
+            let app = &app;
+            async move {
+                if i % 2 == 0 {
+                    app.get("/api/v1/municipalities").await.status()
+                } else {
+                    app.post_json(
+                        "/api/v1/auth/register",
+                        &json!({"email": format!("person-{i}@example.org"), "password": "Apfelbaum hinter der Scheune", "displayName": "Erika"}),
+                    )
+                    .await
+                    .status()
+                }
+            }
+        });
+        let cut = async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            admin
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .await
+                .unwrap();
+        };
+        let (statuses, ()) = tokio::join!(futures_util::future::join_all(requests), cut);
+        for status in statuses {
+            assert!(
+                [StatusCode::OK, StatusCode::ACCEPTED, StatusCode::SERVICE_UNAVAILABLE].contains(&status),
+                "{status}"
+            );
+        }
+
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+            ))
+            .await
+            .unwrap();
+        for response in [
+            app.get("/api/v1/organisations").await,
+            app.post_json(
+                "/api/v1/auth/register",
+                &json!({"email": "erika@example.org", "password": "Apfelbaum hinter der Scheune", "displayName": "Erika"}),
+            )
+            .await,
+        ] {
+            assert_eq!(response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()).as_deref(), Some("5"));
+            let body = problem(response, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
+            assert!(!body.to_string().contains(name.as_str()), "no internals: {body}");
+        }
+
+        admin
+            .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+            .await
+            .unwrap();
+        let mut status = StatusCode::SERVICE_UNAVAILABLE;
+        for _ in 0..50 {
+            status = app.get("/api/v1/organisations").await.status();
+            if status == StatusCode::OK {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, StatusCode::OK, "recovered by itself");
+        let _ = admin.close().await;
+    })
+    .await;
+}

@@ -10,9 +10,14 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// `Retry-After` of a 503 while the database is unreachable, as readiness says it.
+pub const DATABASE_UNAVAILABLE_RETRY_SECS: u64 = 5;
+/// `Retry-After` of a 503 while the database is busy.
+pub const DATABASE_BUSY_RETRY_SECS: u64 = 1;
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -230,6 +235,31 @@ impl AppError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }
 
+    /// 503 `database_unavailable`: the database cannot be reached (restarting, connection
+    /// lost, pool exhausted). Nothing was changed that the client would not see when it
+    /// retries after `Retry-After`.
+    pub fn database_unavailable() -> Self {
+        Self::unavailable(
+            "database_unavailable",
+            "The database is not reachable right now; try again shortly.",
+        )
+        .with_header(
+            header::RETRY_AFTER,
+            HeaderValue::from(DATABASE_UNAVAILABLE_RETRY_SECS),
+        )
+    }
+
+    /// 503 `database_busy`: the database stayed locked by other writers for longer than
+    /// it waits (SQLite's busy timeout) or chose this request to break a deadlock. The
+    /// request changed nothing; retrying after `Retry-After` is safe.
+    pub fn database_busy() -> Self {
+        Self::unavailable(
+            "database_busy",
+            "The database is busy with other changes; try again in a moment.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(DATABASE_BUSY_RETRY_SECS))
+    }
+
     /// 500: something failed that the client cannot fix. The cause is logged, never sent.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut error = Self::new(
@@ -278,6 +308,12 @@ impl AppError {
     pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
         self.source = Some(source.into());
         self
+    }
+
+    /// Whether trying the same again later may succeed: the database was away or busy, or
+    /// the request ran out of time (every 503).
+    pub fn is_transient(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
     }
 
     /// The stable code.
@@ -399,6 +435,10 @@ impl ResponseError for AppError {
         // `{:#}` prints the whole cause chain on one line. Failures with a cause are ours
         // to fix; a bare 503 (database away, timeout) is an expected condition.
         match &self.source {
+            // The database away or busy: expected now and then, and retried by clients.
+            Some(source) if self.status == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(code = %self.code, error = format!("{source:#}"), "request failed");
+            }
             Some(source) if self.status.is_server_error() => {
                 tracing::error!(code = %self.code, error = format!("{source:#}"), "request failed");
             }
@@ -420,9 +460,15 @@ impl ResponseError for AppError {
 }
 
 impl From<DbErr> for AppError {
-    /// Constraint violations are conflicts the client caused; any other database failure
+    /// Constraint violations are conflicts the client caused; a database that cannot be
+    /// reached or stays locked is a 503 the client may retry; any other database failure
     /// is internal. Domains that know which constraint means what map it themselves first.
     fn from(err: DbErr) -> Self {
+        match classify(&err) {
+            DbFailure::Unavailable => return Self::database_unavailable().with_source(err),
+            DbFailure::Busy => return Self::database_busy().with_source(err),
+            DbFailure::Other => {}
+        }
         // SQLite reports a RESTRICT violation on delete with its own extended code (1811),
         // which `sql_err` does not classify; its message is fixed.
         let sqlite_restrict = err.to_string().contains("FOREIGN KEY constraint failed");
@@ -444,6 +490,57 @@ impl From<DbErr> for AppError {
             .with_source(err),
             _ => Self::internal(err),
         }
+    }
+}
+
+/// What kind of database failure an error is, as far as the client is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The connection is lost or cannot be had: the server restarts, the network broke,
+    /// the pool is exhausted.
+    Unavailable,
+    /// Locked by other writers beyond the busy timeout, or a deadlock victim.
+    Busy,
+    /// Anything else.
+    Other,
+}
+
+/// Sorts a database error into [`DbFailure`].
+pub fn classify(err: &DbErr) -> DbFailure {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DbFailure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::Protocol(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => DbFailure::Unavailable,
+                Sqlx::Database(db) => db
+                    .code()
+                    .map_or(DbFailure::Other, |code| classify_code(&code)),
+                _ => DbFailure::Other,
+            }
+        }
+        _ => DbFailure::Other,
+    }
+}
+
+/// PostgreSQL SQLSTATEs (five characters) and SQLite extended result codes (numbers).
+fn classify_code(code: &str) -> DbFailure {
+    match code {
+        // PostgreSQL: connection exceptions; the server shutting down, crashed or starting;
+        // too many connections.
+        c if c.starts_with("08") => DbFailure::Unavailable,
+        "57P01" | "57P02" | "57P03" | "53300" => DbFailure::Unavailable,
+        // PostgreSQL: serialization failure, deadlock detected.
+        "40001" | "40P01" => DbFailure::Busy,
+        // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes
+        // (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT, LOCKED_SHAREDCACHE, LOCKED_VTAB).
+        "5" | "261" | "517" | "773" | "6" | "262" | "518" => DbFailure::Busy,
+        _ => DbFailure::Other,
     }
 }
 
@@ -581,6 +678,50 @@ mod tests {
             AppError::from_status(StatusCode::NOT_FOUND).code(),
             "not_found"
         );
+    }
+
+    #[test]
+    fn a_lost_database_is_a_503_with_retry_after() {
+        use sea_orm::ConnAcquireErr;
+        let io = || {
+            sea_orm::sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ))
+        };
+        let lost = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::Internal("refused".into())),
+            DbErr::Exec(RuntimeErr::SqlxError(io().into())),
+            DbErr::Query(RuntimeErr::SqlxError(io().into())),
+            DbErr::Query(RuntimeErr::SqlxError(
+                sea_orm::sqlx::Error::PoolTimedOut.into(),
+            )),
+        ];
+        for err in lost {
+            let error = AppError::from(err);
+            assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(error.code(), "database_unavailable");
+            let response = error.error_response();
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER),
+                Some(&HeaderValue::from(DATABASE_UNAVAILABLE_RETRY_SECS))
+            );
+            assert!(!error.problem().detail.contains("reset"));
+        }
+    }
+
+    #[test]
+    fn database_codes_are_sorted_by_what_the_client_can_do() {
+        assert_eq!(classify_code("57P01"), DbFailure::Unavailable);
+        assert_eq!(classify_code("08006"), DbFailure::Unavailable);
+        assert_eq!(classify_code("40P01"), DbFailure::Busy);
+        assert_eq!(classify_code("5"), DbFailure::Busy);
+        assert_eq!(classify_code("517"), DbFailure::Busy);
+        assert_eq!(classify_code("23505"), DbFailure::Other);
+        assert_eq!(classify_code("2067"), DbFailure::Other);
+        assert_eq!(AppError::database_busy().code(), "database_busy");
     }
 
     #[test]

@@ -72,14 +72,7 @@ pub async fn readiness(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
             })),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            Err(AppError::unavailable(
-                "database_unavailable",
-                "The database is not reachable right now.",
-            )
-            .with_header(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from_static("5"),
-            ))
+            Err(AppError::database_unavailable())
         }
     }
 }
