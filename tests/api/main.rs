@@ -20,3 +20,4 @@ mod mail;
 mod pipeline;
 mod sessions;
 mod taxonomy;
+mod write_load;

@@ -3,6 +3,7 @@
 
 use academy_auth::entity::organisation;
 use academy_auth::{Principal, Role};
+use academy_kernel::db::begin_write;
 use academy_kernel::{AppError, Bounds, FieldError};
 use academy_taxonomy::TermKind;
 use chrono::{DateTime, Utc};
@@ -11,8 +12,7 @@ use sea_orm::sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
-};
+    };
 use serde_json::json;
 use uuid::Uuid;
 
@@ -312,7 +312,7 @@ pub async fn create(
     let now = Utc::now();
     let guide_id = Uuid::now_v7();
     let revision_id = Uuid::now_v7();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     guide::Entity::insert(guide::ActiveModel {
         id: Set(guide_id),
         slug: Set(slug),
@@ -387,7 +387,7 @@ async fn begin_change(
     now: DateTime<Utc>,
 ) -> Result<(sea_orm::DatabaseTransaction, guide::Model), AppError> {
     check_version(guide.version)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     if !repo::bump_version(&txn, guide.id, guide.version, now).await? {
         return Err(AppError::precondition_failed());
     }
@@ -746,7 +746,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
         .await?;
     let mut published = 0;
     for revision in due {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         // The guide's row first, as every other change does, so that locks are always
         // taken in the same order.
         let guide_claimed = guide::Entity::update_many()

@@ -9,6 +9,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 /// The pooled connection every repository and service works with.
 pub type Db = DatabaseConnection;
 
+/// How long a SQLite connection waits for another's write lock before it gives up with
+/// `database is locked` (answered 503 `database_busy`). Writers take the lock up front
+/// ([`begin_write`]), so they queue here instead of failing half-way.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How to open the pool.
 #[derive(Debug, Clone)]
 pub struct DbSettings {
@@ -67,7 +72,7 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
         });
     Database::connect(options).await
 }
@@ -182,6 +187,42 @@ mod tests {
             prepare_sqlite_url("sqlite://x.db?mode=ro").unwrap_or_default(),
             "sqlite://x.db?mode=ro"
         );
+    }
+
+    /// A writer that waits longer than the busy timeout gets `database_busy` (503, to be
+    /// retried), never an internal error.
+    #[tokio::test]
+    async fn a_write_lock_held_past_the_busy_timeout_is_busy_not_internal() {
+        use sea_orm::ConnectionTrait;
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!("academy-kernel-busy-{unique}.db"));
+        let settings = DbSettings {
+            url: format!("sqlite://{}", path.display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(2),
+        };
+        let first = connect(&settings).await.expect("opens");
+        let second = connect(&settings).await.expect("opens");
+        first
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .expect("table");
+        let holder = begin_write(&first).await.expect("first writer");
+        holder
+            .execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .expect("insert");
+        let started = Instant::now();
+        let refused = begin_write(&second).await.expect_err("second writer waits, then fails");
+        assert!(started.elapsed() >= SQLITE_BUSY_TIMEOUT - Duration::from_millis(500));
+        let error = crate::AppError::from(refused);
+        assert_eq!(error.code(), "database_busy");
+        drop(holder);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[tokio::test]

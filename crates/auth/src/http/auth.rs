@@ -200,6 +200,11 @@ pub struct PasswordResetRequest {
     pub email: String,
 }
 
+/// How often a password-reset request is tried before it is given up (and logged).
+const PASSWORD_RESET_ATTEMPTS: u32 = 5;
+/// Wait before the first retry; the n-th waits n times as long.
+const PASSWORD_RESET_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Mails a password-reset link, if the address belongs to an account. Always 202.
 #[utoipa::path(
     tag = "auth",
@@ -215,9 +220,21 @@ pub async fn request_password_reset(
     // The lookup and the mail run after the answer, so its timing cannot tell whether the
     // address has an account.
     let email = body.into_inner().email;
+    // The answer promises a mail, so a passing failure (the database busy or briefly
+    // away) is retried a few times, waiting longer each time.
     actix_web::rt::spawn(async move {
-        if let Err(error) = accounts::request_password_reset(&db, &auth, &email).await {
-            tracing::error!(error = ?error, "password reset request failed");
+        for attempt in 1..=PASSWORD_RESET_ATTEMPTS {
+            match accounts::request_password_reset(&db, &auth, &email).await {
+                Ok(()) => return,
+                Err(error) if error.is_transient() && attempt < PASSWORD_RESET_ATTEMPTS => {
+                    tracing::warn!(attempt, error = ?error, "password reset request failed; retrying");
+                    actix_web::rt::time::sleep(PASSWORD_RESET_RETRY_DELAY * attempt).await;
+                }
+                Err(error) => {
+                    tracing::error!(attempt, error = ?error, "password reset request failed");
+                    return;
+                }
+            }
         }
     });
     Ok(HttpResponse::Accepted().json(AcceptedResponse {
