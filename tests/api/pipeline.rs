@@ -66,7 +66,9 @@ on_both_backends! {
         assert_eq!(simple.status(), StatusCode::OK);
         assert_eq!(simple.headers()["access-control-allow-origin"], "https://portal.example.org");
         let exposed = simple.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
-        assert!(exposed.contains("x-request-id") && exposed.contains("etag"), "{exposed}");
+        for header in ["x-request-id", "etag", "content-disposition", "content-range", "idempotent-replayed", "retry-after"] {
+            assert!(exposed.contains(header), "{header} not in {exposed}");
+        }
     }
 }
 
@@ -97,5 +99,37 @@ on_both_backends! {
         assert!(has(r#"http_request_duration_seconds_bucket{method="GET",route="/api/v1/version",status="200",le="#), "{text}");
         assert!(has(r#"db_pool_connections{state="idle"}"#), "{text}");
         assert!(has("db_pool_max_connections 5"), "{text}");
+    }
+}
+
+on_both_backends! {
+    async fn head_works_wherever_get_does(app: TestApp) {
+        let taxonomy = app.get("/api/v1/taxonomy").await;
+        let etag = taxonomy.headers()["etag"].clone();
+        for path in ["/health/live", "/health/ready", "/api/v1/version", "/api/v1/taxonomy", "/api/v1/guides?limit=5", "/api/v1/organisations", "/openapi.json", "/metrics"] {
+            let get = app.get(path).await;
+            let head = app.request(Method::HEAD, path).send().await.unwrap();
+            assert_eq!(head.status(), get.status(), "{path}");
+            for name in ["content-type", "etag", "cache-control"] {
+                assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
+            }
+            // Readiness and metrics carry measurements, which differ from call to call.
+            if !["/health/ready", "/metrics"].contains(&path) {
+                assert_eq!(head.headers().get("content-length"), get.headers().get("content-length"), "{path}");
+            }
+            assert!(head.headers().contains_key("x-request-id"), "{path}");
+            assert!(head.bytes().await.unwrap().is_empty(), "{path}: HEAD has no body");
+        }
+        let conditional = app.request(Method::HEAD, "/api/v1/taxonomy").header("if-none-match", etag).send().await.unwrap();
+        assert_eq!(conditional.status(), StatusCode::NOT_MODIFIED);
+
+        // Where GET answers an error, so does HEAD; where there is no GET, HEAD is refused.
+        let missing = app.request(Method::HEAD, "/api/v1/nope").send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let post_only = app.request(Method::HEAD, "/api/v1/auth/login").send().await.unwrap();
+        assert_eq!(post_only.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(!post_only.headers()["allow"].to_str().unwrap().contains("HEAD"));
+        let get_allowed = app.request(Method::DELETE, "/api/v1/taxonomy").send().await.unwrap();
+        assert_eq!(get_allowed.headers()["allow"], "GET, HEAD");
     }
 }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use academy_kernel::{AppError, PROBLEM_JSON};
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::Method;
@@ -105,6 +105,42 @@ fn record(method: &Method, route: &str, status: u16, started: Instant) {
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
+}
+
+/// HEAD wherever GET: a HEAD request is routed as GET, and its answer keeps the status and
+/// headers (`Content-Length`, `ETag`, `Content-Disposition`, …) but loses the body, which is
+/// never read — a download answers HEAD without touching the file's contents.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_head = req.method() == Method::HEAD;
+    if is_head {
+        req.head_mut().method = Method::GET;
+    }
+    let response = next.call(req).await?.map_into_boxed_body();
+    if !is_head {
+        return Ok(response);
+    }
+    Ok(response.map_body(|_, body| BoxBody::new(HeadBody(body.size()))))
+}
+
+/// The body of a HEAD answer: the size of the GET answer's body, and no bytes.
+struct HeadBody(BodySize);
+
+impl MessageBody for HeadBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        self.0
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
 }
 
 /// Bounds the time a request may take. A request that runs over is abandoned — its future

@@ -93,6 +93,7 @@ impl Application {
                 .app_data(extract::path_config())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .default_service(web::to(fallback::not_routed))
+                .wrap(from_fn(middleware::head_as_get))
                 .wrap(from_fn(middleware::limit_time))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
@@ -176,12 +177,14 @@ fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
+            header::IF_RANGE,
+            header::RANGE,
             header::HeaderName::from_static("idempotency-key"),
             middleware::REQUEST_ID,
         ])
@@ -189,6 +192,10 @@ fn cors(origins: &[String]) -> Cors {
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::HeaderName::from_static("idempotent-replayed"),
             middleware::REQUEST_ID,
         ])
         .max_age(3600)

@@ -43,7 +43,8 @@ impl RouteTable {
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),
                     ("DELETE", item.delete.is_some()),
-                    ("HEAD", item.head.is_some()),
+                    // HEAD is served as GET wherever GET is (see `middleware::head_as_get`).
+                    ("HEAD", item.head.is_some() || item.get.is_some()),
                     ("OPTIONS", item.options.is_some()),
                 ]
                 .into_iter()
@@ -124,10 +125,16 @@ mod tests {
     fn a_known_path_reports_its_methods() {
         assert_eq!(
             table().allowed_methods("/api/v1/guides/0192f5d2"),
-            Some(vec!["GET", "PATCH"])
+            Some(vec!["GET", "HEAD", "PATCH"])
         );
-        assert_eq!(table().allowed_methods("/health/live"), Some(vec!["GET"]));
-        assert_eq!(table().allowed_methods("/health/live/"), Some(vec!["GET"]));
+        assert_eq!(
+            table().allowed_methods("/health/live"),
+            Some(vec!["GET", "HEAD"])
+        );
+        assert_eq!(
+            table().allowed_methods("/health/live/"),
+            Some(vec!["GET", "HEAD"])
+        );
     }
 
     #[test]
