@@ -15,6 +15,7 @@ mod directory;
 mod errors;
 mod guides;
 mod health;
+mod identity_hardening;
 mod mail;
 mod pipeline;
 mod sessions;

@@ -63,7 +63,8 @@ pub async fn login(
 ) -> Result<TokenPair, AppError> {
     let normalized = normalize_email(email);
     let keys = LoginKeys::new(&normalized, client);
-    if let Err(throttled) = throttle::check(db, &auth.settings.throttle, &keys).await {
+    // Reserved before the password is checked: the decision and the count are one step.
+    if let Err(throttled) = throttle::reserve(db, &auth.settings.throttle, &keys).await {
         count_login("throttled");
         return Err(throttled);
     }
@@ -82,11 +83,12 @@ pub async fn login(
             account
         }
         _ => {
-            throttle::record_failure(db, &auth.settings.throttle, &keys).await?;
+            throttle::failed(db, &auth.settings.throttle).await?;
             count_login("invalid_credentials");
             return Err(invalid_credentials());
         }
     };
+    throttle::succeeded(db, &keys).await?;
     if account.email_verified_at.is_none()
         || UserStatus::parse(&account.status) != Some(UserStatus::Active)
     {
@@ -98,7 +100,6 @@ pub async fn login(
             "Confirm your email address with the link we sent you first; registering again sends a new link.",
         ));
     }
-    throttle::clear_account(db, &keys).await?;
 
     let txn = db.begin().await?;
     let mut update = user::Entity::update_many()

@@ -5,12 +5,12 @@ use std::time::Duration;
 use crate::jwt::JwtKeys;
 use crate::password::PasswordHasherPool;
 
-/// Login throttling: failures tolerated per window before answering 429.
+/// Login throttling: attempts granted per window before answering 429.
 #[derive(Debug, Clone)]
 pub struct ThrottleSettings {
-    /// Failed logins per account (email address) within `window`.
+    /// Login attempts per account (email address) within `window`.
     pub per_account: u32,
-    /// Failed logins per client address within `window`.
+    /// Login attempts per client address within `window`.
     pub per_client: u32,
     pub window: Duration,
 }

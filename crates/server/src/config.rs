@@ -108,17 +108,17 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "ACADEMY_LOGIN_MAX_FAILURES",
         "5",
-        "failed logins per account within the window before 429",
+        "login attempts per account within the window before 429 (a right password clears the count)",
     ),
     (
         "ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT",
         "50",
-        "failed logins per client address within the window before 429",
+        "login attempts per client address within the window before 429 (a right password gives its attempt back)",
     ),
     (
         "ACADEMY_LOGIN_WINDOW",
         "15m",
-        "sliding window of the login throttle",
+        "window of the login throttle, from the first attempt",
     ),
     (
         "ACADEMY_TRUST_FORWARDED",

