@@ -83,3 +83,47 @@ on_both_backends! {
         problem(after, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
     }
 }
+
+on_both_backends! {
+    async fn expired_and_forged_access_tokens_get_an_invalid_token_challenge(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let keys = test_keys();
+        let valid = keys.verify(&user.access).unwrap();
+        let forge = |change: &dyn Fn(&mut academy_auth::jwt::Claims)| {
+            let mut claims = valid.clone();
+            change(&mut claims);
+            keys.sign(&claims).unwrap()
+        };
+        let now = valid.iat;
+        // Ten seconds past its expiry: beyond a few seconds of clock skew.
+        let expired_recently = forge(&|c| {
+            c.iat = now - 910;
+            c.exp = now - 10;
+        });
+        let unknown_session = forge(&|c| c.sid = uuid::Uuid::now_v7());
+        let mut tampered = user.access.clone();
+        tampered.push('x');
+        for (name, token) in [
+            ("expired 10 s ago", expired_recently),
+            ("unknown session", unknown_session),
+            ("bad signature", tampered),
+            ("garbage", "kein.gueltiges.token".to_owned()),
+        ] {
+            let response = app.authed(Method::GET, "/api/v1/me", &token).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                r#"Bearer error="invalid_token""#,
+                "{name}"
+            );
+            problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        }
+        // No token at all: the plain challenge, no error.
+        let missing = app.get("/api/v1/me").await;
+        assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+        problem(missing, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        // The real token still works.
+        let me = app.authed(Method::GET, "/api/v1/me", &user.access).send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+    }
+}
