@@ -127,3 +127,79 @@ on_both_backends! {
         assert_eq!(me.status(), StatusCode::OK);
     }
 }
+
+async fn refresh(app: &TestApp, token: &str) -> Response {
+    app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token})).await
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_WORKERS", "4")];
+    async fn tabs_refreshing_at_once_get_the_same_new_pair(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let attempts = (0..8).map(|_| refresh(&app, &user.refresh));
+        let mut pairs = Vec::new();
+        for response in join_all(attempts).await {
+            pairs.push(json_body(response, StatusCode::OK).await);
+        }
+        let first = &pairs[0];
+        for pair in &pairs {
+            assert_eq!(pair["refreshToken"], first["refreshToken"]);
+            assert_eq!(pair["accessToken"], first["accessToken"]);
+        }
+        let new_refresh = first["refreshToken"].as_str().unwrap();
+        assert_ne!(new_refresh, user.refresh);
+        // A tab that comes a moment later still gets the same pair, and the session lives.
+        let late = json_body(refresh(&app, &user.refresh).await, StatusCode::OK).await;
+        assert_eq!(late["refreshToken"], first["refreshToken"]);
+        let me = app
+            .authed(Method::GET, "/api/v1/me", first["accessToken"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+        // The shared successor rotates on as usual.
+        json_body(refresh(&app, new_refresh).await, StatusCode::OK).await;
+        // The stored successor is a hash, never the token itself.
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let rows = academy_auth::entity::refresh_token::Entity::find()
+            .filter(academy_auth::entity::refresh_token::Column::UserId.eq(user.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        for row in rows {
+            assert_ne!(row.token_hash, new_refresh);
+            assert_ne!(row.successor_hash.as_deref(), Some(new_refresh));
+        }
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_REFRESH_GRACE", "1s")];
+    async fn a_replay_after_the_grace_ends_the_session(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let next = json_body(refresh(&app, &user.refresh).await, StatusCode::OK).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+        let successor = next["refreshToken"].as_str().unwrap();
+        problem(refresh(&app, successor).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+        let me = app
+            .authed(Method::GET, "/api/v1/me", next["accessToken"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn only_the_immediately_previous_token_has_a_grace(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let second = json_body(refresh(&app, &user.refresh).await, StatusCode::OK).await;
+        let second = second["refreshToken"].as_str().unwrap().to_owned();
+        let third = json_body(refresh(&app, &second).await, StatusCode::OK).await;
+        // The first token is two rotations old: reuse, even within the grace seconds.
+        problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+        let third = third["refreshToken"].as_str().unwrap();
+        problem(refresh(&app, third).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    }
+}

@@ -85,7 +85,19 @@ impl JwtKeys {
 
     /// A signed access token for `user` in session `sid`.
     pub fn issue(&self, user: Uuid, sid: Uuid, roles: &Roles) -> Result<String, anyhow::Error> {
-        let now = jsonwebtoken::get_current_timestamp();
+        self.issue_at(user, sid, roles, jsonwebtoken::get_current_timestamp())
+    }
+
+    /// A signed access token issued at `now` (seconds since the epoch). Signing is
+    /// deterministic: the same claims give the same token, which lets a refresh replayed
+    /// within its grace period answer with the pair it answered first.
+    pub fn issue_at(
+        &self,
+        user: Uuid,
+        sid: Uuid,
+        roles: &Roles,
+        now: u64,
+    ) -> Result<String, anyhow::Error> {
         let claims = Claims {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),

@@ -24,4 +24,4 @@ pub use accounts::{CreateAdminOutcome, create_admin};
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure};
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
-pub use settings::{Auth, AuthSettings, ThrottleSettings};
+pub use settings::{Auth, AuthSettings, DEFAULT_REFRESH_GRACE, ThrottleSettings};

@@ -24,6 +24,9 @@ pub struct AuthSettings {
     pub jwt_previous_secrets: Vec<String>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long a just-exchanged refresh token may be presented again and get the same
+    /// new pair (two tabs refreshing at once); later it ends the session as reuse.
+    pub refresh_grace: Duration,
     /// Base address of the web frontend; links in mails point there.
     pub app_url: String,
     /// Password hashes computed at once, at most.
@@ -41,6 +44,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("jwt_previous_secrets", &self.jwt_previous_secrets.len())
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .field("app_url", &self.app_url)
             .field("hash_concurrency", &self.hash_concurrency)
             .field("throttle", &self.throttle)
@@ -48,6 +52,9 @@ impl std::fmt::Debug for AuthSettings {
             .finish()
     }
 }
+
+/// Default of `refresh_grace`.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a mailed email-verification link stays valid.
 pub const VERIFY_EMAIL_TTL: Duration = Duration::from_secs(48 * 3600);
@@ -60,6 +67,8 @@ pub const PASSWORD_RESET_TTL: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Auth {
     pub(crate) keys: JwtKeys,
+    /// Derives a refresh token's successor (see [`crate::tokens::successor`]).
+    pub(crate) successor_key: crate::tokens::SuccessorKey,
     pub(crate) hasher: PasswordHasherPool,
     pub(crate) settings: AuthSettings,
 }
@@ -72,6 +81,7 @@ impl Auth {
                 &settings.jwt_previous_secrets,
                 settings.access_token_ttl,
             ),
+            successor_key: crate::tokens::SuccessorKey::from_secret(&settings.jwt_secret),
             hasher: PasswordHasherPool::new(settings.hash_concurrency),
             settings,
         }

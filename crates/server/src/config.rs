@@ -96,6 +96,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "lifetime of a session without use",
     ),
     (
+        "ACADEMY_REFRESH_GRACE",
+        "10s",
+        "how long a just-exchanged refresh token still gets the same new pair (tabs refreshing at once); later it ends the session",
+    ),
+    (
         "ACADEMY_APP_URL",
         "http://localhost:8080",
         "base address of the web frontend; links in mails point there",
@@ -391,6 +396,20 @@ impl Config {
             "ACADEMY_REFRESH_TOKEN_TTL",
             Duration::from_secs(30 * 24 * 3600),
         )?;
+        // `0s` turns the grace off: every repeated refresh token is reuse.
+        let refresh_grace = match var("ACADEMY_REFRESH_GRACE").as_deref() {
+            Some("0" | "0s") => Duration::ZERO,
+            _ => duration(
+                "ACADEMY_REFRESH_GRACE",
+                academy_auth::DEFAULT_REFRESH_GRACE,
+            )?,
+        };
+        if refresh_grace > Duration::from_secs(300) {
+            return Err(fail(
+                "ACADEMY_REFRESH_GRACE",
+                "must be at most 5m: a replayed refresh token is accepted for that long".into(),
+            ));
+        }
         let app_url = var("ACADEMY_APP_URL").unwrap_or_else(|| "http://localhost:8080".into());
         parse_origins(app_url.trim_end_matches('/')).map_err(|_| {
             fail(
@@ -429,6 +448,7 @@ impl Config {
             jwt_previous_secrets,
             access_token_ttl,
             refresh_token_ttl,
+            refresh_grace,
             app_url,
             hash_concurrency,
             throttle: ThrottleSettings {

@@ -142,8 +142,10 @@ pub struct RefreshRequest {
 
 /// Exchanges a refresh token for a new pair.
 ///
-/// The presented token dies. Presenting it again later revokes the whole session: a
-/// replayed refresh token means it was stolen.
+/// The presented token dies. For a few seconds (`ACADEMY_REFRESH_GRACE`, default 10 s)
+/// presenting it again answers with the same new pair, so two tabs refreshing at once
+/// both stay signed in; presenting it later, or an older token, revokes the whole
+/// session: a replayed refresh token means it was stolen.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
