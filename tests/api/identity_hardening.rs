@@ -203,3 +203,83 @@ on_both_backends! {
         problem(refresh(&app, third).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
     }
 }
+
+on_both_backends! {
+    async fn a_lookalike_address_is_the_same_account(app: TestApp) {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let password = "Sonnenblumen am Rathausplatz";
+        // Registered with a Kelvin sign (U+212A) where the K belongs.
+        let kelvin = "\u{212A}arl.neu@example.org";
+        let response = app
+            .post_json("/api/v1/auth/register", &json!({"email": kelvin, "password": password, "displayName": "Karl Neu"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        // The link goes to the mailbox the address stands for, not to a lookalike.
+        let mail = app.mail.wait_for("Karl.neu@example.org").await;
+        let token = token_in(&mail.text);
+        let verified = app.post_json("/api/v1/auth/verify-email", &json!({"token": token})).await;
+        assert_eq!(verified.status(), StatusCode::NO_CONTENT);
+
+        let tokens = app.login("karl.neu@example.org", password).await;
+        app.login(kelvin, password).await;
+        app.login("\u{FF4B}arl.neu@EXAMPLE.org", password).await;
+        let me = json_body(
+            app.authed(Method::GET, "/api/v1/me", tokens["accessToken"].as_str().unwrap()).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(me["email"], "Karl.neu@example.org");
+
+        // Registering the plain form finds the same account: no second one.
+        let again = app
+            .post_json("/api/v1/auth/register", &json!({"email": "karl.neu@example.org", "password": password, "displayName": "Jemand"}))
+            .await;
+        assert_eq!(again.status(), StatusCode::ACCEPTED);
+        let notice = app.mail.wait_for("Karl.neu@example.org").await;
+        assert!(notice.text.contains("Karl Neu"), "{}", notice.text);
+        let accounts = academy_auth::entity::user::Entity::find().count(&app.db).await.unwrap();
+        assert_eq!(accounts, 1);
+
+        // An invitation of either form is the existing account.
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        for address in ["karl.neu@example.org", kelvin] {
+            let invite = app
+                .authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
+                .json(&json!({"email": address, "displayName": "Karl", "roles": ["learner"]}))
+                .send()
+                .await
+                .unwrap();
+            problem(invite, StatusCode::CONFLICT, "email_taken").await;
+        }
+
+        // A reset requested for the lookalike reaches the real mailbox.
+        let reset = app.post_json("/api/v1/auth/password-reset", &json!({"email": kelvin})).await;
+        assert_eq!(reset.status(), StatusCode::ACCEPTED);
+        let reset_mail = app.mail.wait_for("Karl.neu@example.org").await;
+        assert!(reset_mail.text.contains("token="), "{}", reset_mail.text);
+    }
+}
+
+on_both_backends! {
+    async fn an_internationalised_domain_is_stored_in_its_ascii_form(app: TestApp) {
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let invited = json_body(
+            app.authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
+                .json(&json!({"email": "Info@B\u{00FC}cherei-Musterstadt.example", "displayName": "Bücherei", "roles": ["learner"]}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(invited["email"], "Info@xn--bcherei-musterstadt-59b.example");
+        app.mail.wait_for("Info@xn--bcherei-musterstadt-59b.example").await;
+        let same = app
+            .authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
+            .json(&json!({"email": "info@xn--BCHEREI-musterstadt-59b.example", "displayName": "X", "roles": ["learner"]}))
+            .send()
+            .await
+            .unwrap();
+        problem(same, StatusCode::CONFLICT, "email_taken").await;
+    }
+}

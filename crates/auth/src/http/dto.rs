@@ -15,7 +15,8 @@ use crate::sessions::TokenPair;
 pub struct UserResponse {
     /// The account's id.
     pub id: Uuid,
-    /// The sign-in address, as entered.
+    /// The sign-in address in its canonical form (Unicode NFKC, the domain in lower-case
+    /// ASCII/IDNA form); lookalike spellings are the same address.
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
     /// The name shown to others.
