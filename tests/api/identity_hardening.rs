@@ -283,3 +283,76 @@ on_both_backends! {
         problem(same, StatusCode::CONFLICT, "email_taken").await;
     }
 }
+
+/// Mails received so far addressed to `to`.
+fn mails_to(app: &TestApp, to: &str) -> usize {
+    app.mail.received().iter().filter(|m| m.to.iter().any(|r| r == to)).count()
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_WORKERS", "4")];
+    async fn password_resets_to_one_address_are_limited_quietly(app: TestApp) {
+        let user = app.user(&[Role::Learner]).await;
+        let requests = (0..40).map(|_| async {
+            let response = app
+                .post_json("/api/v1/auth/password-reset", &json!({"email": user.email}))
+                .await;
+            (response.status(), response.text().await.unwrap())
+        });
+        let answers = join_all(requests).await;
+        // Every answer is the same: nothing tells the caller that mails stopped.
+        for answer in &answers {
+            assert_eq!(answer, &answers[0]);
+        }
+        assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+        app.mail.wait_for_count(5).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(mails_to(&app, &user.email), 5, "the default limit is 5 per address");
+        // An address that was not asked for is not affected.
+        let other = app.user(&[Role::Learner]).await;
+        app.post_json("/api/v1/auth/password-reset", &json!({"email": other.email})).await;
+        app.mail.wait_for(&other.email).await;
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_MAIL_MAX_PER_RECIPIENT", "2")];
+    async fn registrations_for_a_third_party_address_mail_it_only_within_the_limit(app: TestApp) {
+        let victim = "dritte.person@example.org";
+        let mut answers = Vec::new();
+        for n in 0..6 {
+            let response = app
+                .post_json(
+                    "/api/v1/auth/register",
+                    &json!({"email": victim, "password": "Sonnenblumen am Rathausplatz", "displayName": format!("Werbung {n}")}),
+                )
+                .await;
+            answers.push((response.status(), response.text().await.unwrap()));
+        }
+        for answer in &answers {
+            assert_eq!(answer, &answers[0]);
+        }
+        app.mail.wait_for_count(2).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(mails_to(&app, victim), 2);
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_MAIL_MAX_PER_CLIENT", "3")];
+    async fn one_client_can_cause_only_so_many_mails(app: TestApp) {
+        let mut users = Vec::new();
+        for _ in 0..6 {
+            users.push(app.user(&[Role::Learner]).await);
+        }
+        for user in &users {
+            let response = app
+                .post_json("/api/v1/auth/password-reset", &json!({"email": user.email}))
+                .await;
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
+        }
+        app.mail.wait_for_count(3).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(app.mail.received().len(), 3);
+    }
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -118,6 +118,38 @@ async fn organisation_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool
     Ok(organisation::Entity::find_by_id(id).count(db).await? > 0)
 }
 
+/// Takes one mail from the quiet limits of mails to an address a caller chose: per
+/// recipient and, for anonymous requests, per client. `false` means: answer as usual but
+/// send nothing. Counted in the caller's transaction, atomically (see
+/// [`academy_kernel::throttle`]).
+async fn may_mail(
+    conn: &impl ConnectionTrait,
+    auth: &Auth,
+    recipient: &str,
+    client: Option<&str>,
+) -> Result<bool, AppError> {
+    use academy_kernel::throttle::{self, Quota};
+    let limits = &auth.settings.mail_limit;
+    let mut quotas = vec![Quota::new(
+        format!("mail:recipient:{recipient}"),
+        limits.per_recipient,
+        limits.window,
+    )];
+    if let Some(client) = client {
+        quotas.push(Quota::new(
+            format!("mail:client:{client}"),
+            limits.per_client,
+            limits.window,
+        ));
+    }
+    let granted = throttle::take_in(conn, &quotas).await?.is_granted();
+    if !granted {
+        metrics::counter!("mails_withheld_total").increment(1);
+        tracing::info!("mail limit reached; the mail is not sent");
+    }
+    Ok(granted)
+}
+
 fn unknown(field: &'static str) -> FieldError {
     FieldError::new(field, "unknown", "does not exist")
 }
@@ -136,6 +168,7 @@ pub async fn register(
     db: &DatabaseConnection,
     auth: &Auth,
     input: Registration,
+    client: &str,
 ) -> Result<(), AppError> {
     let mut checks = Checks::default();
     let email = checks.check(Email::parse("email", &input.email));
@@ -159,8 +192,8 @@ pub async fn register(
     // Hashed whether or not the address is taken, so both take the same time.
     let hash = auth.hasher.hash(input.password).await?;
 
-    let txn = db.begin().await?;
-    match register_in(&txn, auth, &email, &name, hash, input.municipality_id).await {
+    let txn = academy_kernel::db::begin_write(db).await?;
+    match register_in(&txn, auth, &email, &name, hash, input.municipality_id, client).await {
         Ok(()) => Ok(txn.commit().await?),
         // Two registrations of one new address raced; the other one created the account.
         Err(error) if error.code() == "already_exists" => Ok(()),
@@ -175,6 +208,7 @@ async fn register_in(
     name: &str,
     hash: String,
     municipality_id: Option<Uuid>,
+    client: &str,
 ) -> Result<(), AppError> {
     match find_by_email(txn, email).await? {
         None => {
@@ -198,14 +232,18 @@ async fn register_in(
             })
             .exec_without_returning(txn)
             .await?;
-            let token = create_token(txn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
-            academy_notifications::enqueue(
-                txn,
-                mails::verify_email(auth, email.as_str(), name, &token),
-            )
-            .await?;
+            if may_mail(txn, auth, email.normalized(), Some(client)).await? {
+                let token = create_token(txn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
+                academy_notifications::enqueue(
+                    txn,
+                    mails::verify_email(auth, email.as_str(), name, &token),
+                )
+                .await?;
+            }
         }
         Some(existing) => match UserStatus::parse(&existing.status) {
+            Some(UserStatus::Disabled) => {}
+            _ if !may_mail(txn, auth, email.normalized(), Some(client)).await? => {}
             Some(UserStatus::Active) if existing.email_verified_at.is_none() => {
                 let token =
                     create_token(txn, existing.id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
@@ -215,7 +253,6 @@ async fn register_in(
                 )
                 .await?;
             }
-            Some(UserStatus::Disabled) => {}
             _ => {
                 academy_notifications::enqueue(
                     txn,
@@ -230,7 +267,7 @@ async fn register_in(
 
 /// Confirms the address of a self-registered account.
 pub async fn verify_email(db: &DatabaseConnection, secret: &str) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::VerifyEmail).await?;
     user::Entity::update_many()
         .col_expr(user::Column::EmailVerifiedAt, Expr::value(Utc::now()))
@@ -247,13 +284,15 @@ pub async fn request_password_reset(
     db: &DatabaseConnection,
     auth: &Auth,
     email: &str,
+    client: &str,
 ) -> Result<(), AppError> {
     let Ok(email) = Email::parse("email", email) else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     if let Some(account) = find_by_email(&txn, &email).await?
         && UserStatus::parse(&account.status) == Some(UserStatus::Active)
+        && may_mail(&txn, auth, email.normalized(), Some(client)).await?
     {
         // Only the newest link works.
         user_token::Entity::delete_many()
@@ -283,7 +322,7 @@ pub async fn confirm_password_reset(
 ) -> Result<(), AppError> {
     check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
     let hash = auth.hasher.hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::PasswordReset).await?;
     let now = Utc::now();
     user::Entity::update_many()
@@ -336,7 +375,7 @@ pub async fn change_password(
         )]));
     }
     let hash = auth.hasher.hash(new).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -453,7 +492,7 @@ pub async fn invite(
         )));
     };
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     if find_by_email(&txn, &email).await?.is_some() {
         return Err(AppError::conflict(
             "email_taken",
@@ -481,17 +520,19 @@ pub async fn invite(
     .exec_with_returning(&txn)
     .await?;
     let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    academy_notifications::enqueue(
-        &txn,
-        mails::invitation(
-            auth,
-            &account.email,
-            &account.display_name,
-            &inviter.display_name,
-            &token,
-        ),
-    )
-    .await?;
+    if may_mail(&txn, auth, &account.email_normalized, None).await? {
+        academy_notifications::enqueue(
+            &txn,
+            mails::invitation(
+                auth,
+                &account.email,
+                &account.display_name,
+                &inviter.display_name,
+                &token,
+            ),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         Some(caller.user_id),
@@ -513,7 +554,7 @@ pub async fn resend_invitation(
     caller: &Principal,
     id: Uuid,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let account = load(&txn, id).await?;
     if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
         return Err(AppError::conflict(
@@ -536,17 +577,19 @@ pub async fn resend_invitation(
         .await?;
     let inviter = load(&txn, caller.user_id).await?;
     let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    academy_notifications::enqueue(
-        &txn,
-        mails::invitation(
-            auth,
-            &account.email,
-            &account.display_name,
-            &inviter.display_name,
-            &token,
-        ),
-    )
-    .await?;
+    if may_mail(&txn, auth, &account.email_normalized, None).await? {
+        academy_notifications::enqueue(
+            &txn,
+            mails::invitation(
+                auth,
+                &account.email,
+                &account.display_name,
+                &inviter.display_name,
+                &token,
+            ),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         Some(caller.user_id),
@@ -569,7 +612,7 @@ pub async fn accept_invitation(
 ) -> Result<TokenPair, AppError> {
     check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
     let hash = auth.hasher.hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::Invitation).await?;
     let account = load(&txn, user_id).await?;
     if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
@@ -713,7 +756,7 @@ pub async fn update_user(
     change: AccountChange,
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<user::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let account = load(&txn, id).await?;
     expected_version(account.version)?;
     let old_roles = Roles::from_stored(&account.roles);
@@ -856,7 +899,7 @@ pub async fn delete_me(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let placeholder = format!("deleted-{}@deleted.invalid", account.id.simple());
     let (email, name) = (account.email.clone(), account.display_name.clone());
     let mut active = account.into_active_model();
@@ -929,7 +972,7 @@ pub async fn create_admin(
         .hash(password)
         .await?;
     let now: DateTime<Utc> = Utc::now();
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let outcome = match find_by_email(&txn, &email).await? {
         Some(existing) => {
             let mut roles = Roles::from_stored(&existing.roles);

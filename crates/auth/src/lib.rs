@@ -24,4 +24,7 @@ pub use accounts::{CreateAdminOutcome, create_admin};
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure};
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
-pub use settings::{Auth, AuthSettings, DEFAULT_REFRESH_GRACE, ThrottleSettings};
+pub use settings::{
+    Auth, AuthSettings, DEFAULT_MAIL_LIMIT_WINDOW, DEFAULT_MAILS_PER_CLIENT,
+    DEFAULT_MAILS_PER_RECIPIENT, DEFAULT_REFRESH_GRACE, MailLimitSettings, ThrottleSettings,
+};

@@ -10,7 +10,7 @@ use actix_web::http::{StatusCode, header};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -101,7 +101,7 @@ pub async fn login(
         ));
     }
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(account.id));

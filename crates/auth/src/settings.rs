@@ -15,6 +15,35 @@ pub struct ThrottleSettings {
     pub window: Duration,
 }
 
+/// Quiet limits of mails to addresses a caller chooses (registration, password reset,
+/// invitations): beyond them the request is answered as usual and the mail is not sent.
+#[derive(Debug, Clone)]
+pub struct MailLimitSettings {
+    /// Such mails to one address within `window`.
+    pub per_recipient: u32,
+    /// Such mails asked for by one client address within `window` (registration and
+    /// password reset; invitations come from signed-in coordinators and are audited).
+    pub per_client: u32,
+    pub window: Duration,
+}
+
+impl Default for MailLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_recipient: DEFAULT_MAILS_PER_RECIPIENT,
+            per_client: DEFAULT_MAILS_PER_CLIENT,
+            window: DEFAULT_MAIL_LIMIT_WINDOW,
+        }
+    }
+}
+
+/// Default of [`MailLimitSettings::per_recipient`].
+pub const DEFAULT_MAILS_PER_RECIPIENT: u32 = 5;
+/// Default of [`MailLimitSettings::per_client`].
+pub const DEFAULT_MAILS_PER_CLIENT: u32 = 20;
+/// Default of [`MailLimitSettings::window`].
+pub const DEFAULT_MAIL_LIMIT_WINDOW: Duration = Duration::from_secs(3600);
+
 /// Everything the identity capability is configured with. `Debug` leaves the secrets out.
 #[derive(Clone)]
 pub struct AuthSettings {
@@ -32,6 +61,7 @@ pub struct AuthSettings {
     /// Password hashes computed at once, at most.
     pub hash_concurrency: usize,
     pub throttle: ThrottleSettings,
+    pub mail_limit: MailLimitSettings,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a proxy
     /// that sets them).
     pub trust_forwarded: bool,
@@ -48,6 +78,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("app_url", &self.app_url)
             .field("hash_concurrency", &self.hash_concurrency)
             .field("throttle", &self.throttle)
+            .field("mail_limit", &self.mail_limit)
             .field("trust_forwarded", &self.trust_forwarded)
             .finish()
     }

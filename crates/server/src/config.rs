@@ -126,6 +126,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "window of the login throttle, from the first attempt",
     ),
     (
+        "ACADEMY_MAIL_MAX_PER_RECIPIENT",
+        "5",
+        "mails to one address a caller chooses (registration, password reset, invitation) within the window; more are quietly not sent",
+    ),
+    (
+        "ACADEMY_MAIL_MAX_PER_CLIENT",
+        "20",
+        "registration and password-reset mails one client address may cause within the window; more are quietly not sent",
+    ),
+    (
+        "ACADEMY_MAIL_LIMIT_WINDOW",
+        "1h",
+        "window of the two mail limits",
+    ),
+    (
         "ACADEMY_TRUST_FORWARDED",
         "false",
         "take the client address from Forwarded/X-Forwarded-For (only behind a proxy that sets them)",
@@ -421,6 +436,20 @@ impl Config {
         let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
         let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
         let window = duration("ACADEMY_LOGIN_WINDOW", Duration::from_secs(15 * 60))?;
+        let mail_limit = academy_auth::MailLimitSettings {
+            per_recipient: positive(
+                "ACADEMY_MAIL_MAX_PER_RECIPIENT",
+                academy_auth::DEFAULT_MAILS_PER_RECIPIENT as usize,
+            )? as u32,
+            per_client: positive(
+                "ACADEMY_MAIL_MAX_PER_CLIENT",
+                academy_auth::DEFAULT_MAILS_PER_CLIENT as usize,
+            )? as u32,
+            window: duration(
+                "ACADEMY_MAIL_LIMIT_WINDOW",
+                academy_auth::DEFAULT_MAIL_LIMIT_WINDOW,
+            )?,
+        };
         let trust_forwarded = flag("ACADEMY_TRUST_FORWARDED", false)?;
         let retention_days = match var("ACADEMY_BOOKING_RETENTION_DAYS") {
             None => 365,
@@ -456,6 +485,7 @@ impl Config {
                 per_client,
                 window,
             },
+            mail_limit,
             trust_forwarded,
         };
 

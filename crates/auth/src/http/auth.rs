@@ -35,6 +35,7 @@ pub struct RegisterRequest {
 /// The account can sign in once the address is confirmed with the mailed token
 /// (`POST /api/v1/auth/verify-email`). The answer is the same whether or not the address
 /// was registered before — the owner of an existing account gets a notice by mail instead.
+/// Mails to one address, and those one client causes, are quietly limited per hour.
 #[utoipa::path(
     tag = "auth",
     request_body = RegisterRequest,
@@ -45,11 +46,13 @@ pub struct RegisterRequest {
 )]
 #[post("/auth/register")]
 pub async fn register(
+    req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
+    let client = client_address(&req, auth.settings.trust_forwarded);
     accounts::register(
         &db,
         &auth,
@@ -59,6 +62,7 @@ pub async fn register(
             display_name: body.display_name,
             municipality_id: body.municipality_id,
         },
+        &client,
     )
     .await?;
     Ok(HttpResponse::Accepted().json(AcceptedResponse {
@@ -202,6 +206,10 @@ pub struct PasswordResetRequest {
 }
 
 /// Mails a password-reset link, if the address belongs to an account. Always 202.
+///
+/// Mails to one address, and those one client causes, are limited per hour
+/// (`ACADEMY_MAIL_MAX_PER_RECIPIENT`, `ACADEMY_MAIL_MAX_PER_CLIENT`); beyond that the
+/// answer is the same and no mail is sent.
 #[utoipa::path(
     tag = "auth",
     request_body = PasswordResetRequest,
@@ -209,15 +217,17 @@ pub struct PasswordResetRequest {
 )]
 #[post("/auth/password-reset")]
 pub async fn request_password_reset(
+    req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     body: web::Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_address(&req, auth.settings.trust_forwarded);
     // The lookup and the mail run after the answer, so its timing cannot tell whether the
     // address has an account.
     let email = body.into_inner().email;
     actix_web::rt::spawn(async move {
-        if let Err(error) = accounts::request_password_reset(&db, &auth, &email).await {
+        if let Err(error) = accounts::request_password_reset(&db, &auth, &email, &client).await {
             tracing::error!(error = ?error, "password reset request failed");
         }
     });
