@@ -13,6 +13,7 @@ mod m20261121_000006_guide_search;
 mod m20261121_000007_consultation_hours;
 mod m20261130_000010_rate_limits;
 mod m20261130_000011_refresh_successor;
+mod m20261130_000012_municipality_membership;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_consultation_hours::Migration),
             Box::new(m20261130_000010_rate_limits::Migration),
             Box::new(m20261130_000011_refresh_successor::Migration),
+            Box::new(m20261130_000012_municipality_membership::Migration),
         ]
     }
 }

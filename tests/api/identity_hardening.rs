@@ -356,3 +356,167 @@ on_both_backends! {
         assert_eq!(app.mail.received().len(), 3);
     }
 }
+
+/// Registers, verifies and signs in a learner; returns the access token.
+async fn registered_learner(app: &TestApp, email: &str, municipality: Option<uuid::Uuid>) -> String {
+    let password = "Sonnenblumen am Rathausplatz";
+    let mut body = json!({"email": email, "password": password, "displayName": "Lena Lernend"});
+    if let Some(id) = municipality {
+        body["municipalityId"] = json!(id);
+    }
+    let response = app.post_json("/api/v1/auth/register", &body).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let token = token_in(&app.mail.wait_for(email).await.text);
+    let verified = app.post_json("/api/v1/auth/verify-email", &json!({"token": token})).await;
+    assert_eq!(verified.status(), StatusCode::NO_CONTENT);
+    app.login(email, password).await["accessToken"].as_str().unwrap().to_owned()
+}
+
+async fn me(app: &TestApp, token: &str) -> Value {
+    json_body(app.authed(Method::GET, "/api/v1/me", token).send().await.unwrap(), StatusCode::OK).await
+}
+
+on_both_backends! {
+    async fn a_claimed_municipality_must_be_confirmed_before_booking(app: TestApp) {
+        let musterstadt = app.municipality("Musterstadt", "06411000").await;
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let slot = slots[0]["id"].as_str().unwrap();
+
+        // Claimed at registration: pending, reads work, booking does not.
+        let token = registered_learner(&app, "lena@example.org", Some(musterstadt)).await;
+        let profile = me(&app, &token).await;
+        assert_eq!(profile["municipalityStatus"], "pending");
+        assert_eq!(profile["municipalityId"], musterstadt.to_string());
+        let learner = TestUser { id: profile["id"].as_str().unwrap().parse().unwrap(), email: "lena@example.org".into(), access: token.clone(), refresh: String::new() };
+        problem(app.book(&learner, slot, None).await, StatusCode::FORBIDDEN, "municipality_unconfirmed").await;
+        assert_eq!(app.get(&format!("/api/v1/consultation-offers/{}", offer["id"].as_str().unwrap())).await.status(), StatusCode::OK);
+
+        // Coordinators see the request; others may not.
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let other_learner = app.user(&[Role::Learner]).await;
+        let denied = app.authed(Method::GET, "/api/v1/municipality-memberships", &other_learner.access).send().await.unwrap();
+        problem(denied, StatusCode::FORBIDDEN, "forbidden").await;
+        let pending = json_body(
+            app.authed(Method::GET, "/api/v1/municipality-memberships", &coordinator.access).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(pending["total"], 1);
+        assert_eq!(pending["items"][0]["userId"], learner.id.to_string());
+        assert_eq!(pending["items"][0]["municipalityName"], "Musterstadt");
+
+        let confirm_path = format!("/api/v1/users/{}/municipality-membership/confirm", learner.id);
+        let not_allowed = app.authed(Method::POST, &confirm_path, &other_learner.access).send().await.unwrap();
+        problem(not_allowed, StatusCode::FORBIDDEN, "forbidden").await;
+        let unknown = app
+            .authed(Method::POST, &format!("/api/v1/users/{}/municipality-membership/confirm", uuid::Uuid::now_v7()), &coordinator.access)
+            .send()
+            .await
+            .unwrap();
+        problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
+        let confirmed = json_body(app.authed(Method::POST, &confirm_path, &coordinator.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(confirmed["municipalityStatus"], "confirmed");
+        let twice = app.authed(Method::POST, &confirm_path, &coordinator.access).send().await.unwrap();
+        problem(twice, StatusCode::CONFLICT, "no_membership_request").await;
+
+        // Confirmed: the same token books now (roles and membership are read per request).
+        json_body(app.book(&learner, slot, None).await, StatusCode::CREATED).await;
+    }
+}
+
+on_both_backends! {
+    async fn a_learner_without_a_municipality_can_ask_for_one_later(app: TestApp) {
+        let musterstadt = app.municipality("Musterstadt", "06411000").await;
+        let token = registered_learner(&app, "ohne.gemeinde@example.org", None).await;
+        assert_eq!(me(&app, &token).await["municipalityStatus"], "none");
+
+        let unknown = app
+            .authed(Method::PATCH, "/api/v1/me", &token)
+            .json(&json!({"municipalityId": uuid::Uuid::now_v7()}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "municipalityId");
+
+        let asked = json_body(
+            app.authed(Method::PATCH, "/api/v1/me", &token)
+                .json(&json!({"municipalityId": musterstadt}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(asked["municipalityStatus"], "pending");
+        assert_eq!(asked["municipalityId"], musterstadt.to_string());
+
+        // Declined: the claim is gone, and the learner may ask again.
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let id = asked["id"].as_str().unwrap();
+        let declined = json_body(
+            app.authed(Method::POST, &format!("/api/v1/users/{id}/municipality-membership/decline"), &coordinator.access)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(declined["municipalityStatus"], "none");
+        assert!(declined["municipalityId"].is_null());
+    }
+}
+
+on_both_backends! {
+    async fn an_address_at_a_registered_domain_is_confirmed_at_once(app: TestApp) {
+        let hanau = app.municipality("Hanau", "06435014").await;
+        let elsewhere = app.municipality("Musterstadt", "06411000").await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let path = format!("/api/v1/municipalities/{hanau}/email-domains");
+
+        let denied = app.authed(Method::PUT, &path, &learner.access).json(&json!({"domains": ["hanau.de"]})).send().await.unwrap();
+        problem(denied, StatusCode::FORBIDDEN, "forbidden").await;
+        let invalid = app.authed(Method::PUT, &path, &coordinator.access).json(&json!({"domains": ["hanau"]})).send().await.unwrap();
+        let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "domains[0]");
+        let unknown = app
+            .authed(Method::PUT, &format!("/api/v1/municipalities/{}/email-domains", uuid::Uuid::now_v7()), &coordinator.access)
+            .json(&json!({"domains": ["hanau.de"]}))
+            .send()
+            .await
+            .unwrap();
+        problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
+        let saved = json_body(
+            app.authed(Method::PUT, &path, &coordinator.access).json(&json!({"domains": ["@Hanau.DE", "stadt-hanau.example"]})).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(saved["domains"], json!(["hanau.de", "stadt-hanau.example"]));
+        let read = json_body(app.authed(Method::GET, &path, &coordinator.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(read, saved);
+        let taken = app
+            .authed(Method::PUT, &format!("/api/v1/municipalities/{elsewhere}/email-domains"), &coordinator.access)
+            .json(&json!({"domains": ["hanau.de"]}))
+            .send()
+            .await
+            .unwrap();
+        problem(taken, StatusCode::CONFLICT, "domain_taken").await;
+
+        // At the registered domain: confirmed at registration …
+        let token = registered_learner(&app, "lena.lernend@hanau.de", Some(hanau)).await;
+        assert_eq!(me(&app, &token).await["municipalityStatus"], "confirmed");
+        // … but not for another municipality.
+        let token = registered_learner(&app, "max.muster@hanau.de", Some(elsewhere)).await;
+        assert_eq!(me(&app, &token).await["municipalityStatus"], "pending");
+        // Asking later through PATCH /me is confirmed by the domain as well.
+        let asked = json_body(
+            app.authed(Method::PATCH, "/api/v1/me", &token).json(&json!({"municipalityId": hanau})).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(asked["municipalityStatus"], "confirmed");
+    }
+}

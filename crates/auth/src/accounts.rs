@@ -214,6 +214,14 @@ async fn register_in(
         None => {
             let now = Utc::now();
             let id = Uuid::now_v7();
+            // A claimed municipality counts at once only for an address at one of its
+            // registered domains; otherwise a coordinator confirms it.
+            let confirmed = match municipality_id {
+                Some(m) => crate::membership::confirmed_by_domain(txn, m, email.normalized())
+                    .await?
+                    .then_some(now),
+                None => None,
+            };
             user::Entity::insert(user::ActiveModel {
                 id: Set(id),
                 email: Set(email.as_str().to_owned()),
@@ -223,6 +231,7 @@ async fn register_in(
                 roles: Set(Roles::new([Role::Learner]).to_stored()),
                 organisation_id: Set(None),
                 municipality_id: Set(municipality_id),
+                municipality_confirmed_at: Set(confirmed),
                 status: Set(UserStatus::Active.as_str().to_owned()),
                 email_verified_at: Set(None),
                 last_login_at: Set(None),
@@ -510,6 +519,8 @@ pub async fn invite(
         roles: Set(roles.to_stored()),
         organisation_id: Set(input.organisation_id),
         municipality_id: Set(input.municipality_id),
+        // The coordinator who invites grants the membership.
+        municipality_confirmed_at: Set(input.municipality_id.map(|_| now)),
         status: Set(UserStatus::Invited.as_str().to_owned()),
         email_verified_at: Set(None),
         last_login_at: Set(None),
@@ -640,11 +651,14 @@ pub async fn accept_invitation(
     Ok(pair)
 }
 
-/// Changes the caller's own profile: only what is theirs to change.
+/// Changes the caller's own profile: only what is theirs to change. Naming a
+/// municipality asks to belong to it: pending until a coordinator confirms it, unless the
+/// address is at one of the municipality's registered domains.
 pub async fn update_me(
     db: &DatabaseConnection,
     caller: &Principal,
     display_name: Option<String>,
+    municipality_id: Option<Uuid>,
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<user::Model, AppError> {
     let account = load(db, caller.user_id).await?;
@@ -653,10 +667,37 @@ pub async fn update_me(
     let name =
         display_name.and_then(|n| checks.check(check_text("displayName", &n, DISPLAY_NAME_MAX)));
     checks.finish()?;
-    let Some(name) = name else {
-        return Ok(account);
+    let membership = match municipality_id {
+        Some(id) => Some((id, crate::membership::request(db, &account, id).await?)),
+        None => None,
     };
-    save_versioned(db, account, |active| active.display_name = Set(name)).await
+    if name.is_none() && membership.is_none() {
+        return Ok(account);
+    }
+    let txn = academy_kernel::db::begin_write(db).await?;
+    let updated = save_versioned(&txn, account, |active| {
+        if let Some(name) = name {
+            active.display_name = Set(name);
+        }
+        if let Some((id, confirmed_at)) = membership {
+            active.municipality_id = Set(Some(id));
+            active.municipality_confirmed_at = Set(confirmed_at);
+        }
+    })
+    .await?;
+    if let Some((id, confirmed_at)) = membership {
+        audit::record(
+            &txn,
+            Some(caller.user_id),
+            "user.municipality_requested",
+            "user",
+            Some(caller.user_id),
+            json!({"municipalityId": id, "confirmed": confirmed_at.is_some()}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Writes a change if the row is still at the version it was read at; 412 otherwise.
@@ -811,6 +852,10 @@ pub async fn update_user(
         }
         active.roles = Set(new_roles.to_stored());
         active.organisation_id = Set(organisation_id);
+        // An administrator's assignment is a confirmation.
+        if change.municipality_id.is_some() {
+            active.municipality_confirmed_at = Set(municipality_id.map(|_| Utc::now()));
+        }
         active.municipality_id = Set(municipality_id);
         if let Some(status) = new_status {
             active.status = Set(status.as_str().to_owned());
@@ -909,6 +954,7 @@ pub async fn delete_me(
     active.password_hash = Set(None);
     active.organisation_id = Set(None);
     active.municipality_id = Set(None);
+    active.municipality_confirmed_at = Set(None);
     active.status = Set(UserStatus::Disabled.as_str().to_owned());
     active.email_verified_at = Set(None);
     active.updated_at = Set(Utc::now());
@@ -999,6 +1045,7 @@ pub async fn create_admin(
                 roles: Set(Roles::new([Role::Admin]).to_stored()),
                 organisation_id: Set(None),
                 municipality_id: Set(None),
+                municipality_confirmed_at: Set(None),
                 status: Set(UserStatus::Active.as_str().to_owned()),
                 email_verified_at: Set(Some(now)),
                 last_login_at: Set(None),

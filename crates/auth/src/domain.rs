@@ -198,6 +198,23 @@ pub fn normalize_email(text: &str) -> String {
     }
 }
 
+/// Checks an address domain a municipality registers (`hanau.de`): its lower-case ASCII
+/// (IDNA) form, with at least one dot. `index` names the list entry in the error.
+pub fn check_email_domain(index: usize, text: &str) -> Result<String, FieldError> {
+    let field = format!("domains[{index}]");
+    let trimmed = text.trim().trim_start_matches('@');
+    idna::domain_to_ascii_strict(trimmed)
+        .ok()
+        .filter(|d| d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "invalid_domain",
+                "must be an address domain such as hanau.de",
+            )
+        })
+}
+
 /// Shortest accepted password, in characters.
 pub const PASSWORD_MIN: usize = 12;
 /// Longest accepted password, in characters.
@@ -421,6 +438,19 @@ mod tests {
         assert_eq!(normalize_email("INFO@b\u{00FC}cherei-musterstadt.EXAMPLE"), idn.normalized());
         assert_eq!(normalize_email(" \u{212A}ARL.NEU@EXAMPLE.ORG "), "karl.neu@example.org");
         assert!(Email::parse("email", "karl@exa_mple.org").is_err());
+    }
+
+    #[test]
+    fn email_domains_are_checked_and_made_ascii() {
+        assert_eq!(check_email_domain(0, " @Hanau.DE ").unwrap(), "hanau.de");
+        assert_eq!(
+            check_email_domain(0, "b\u{00FC}cherei.example").unwrap(),
+            "xn--bcherei-9xa.example"
+        );
+        for bad in ["", "hanau", "hanau..de", "ha nau.de", ".de"] {
+            assert!(check_email_domain(1, bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(check_email_domain(3, "x").unwrap_err().field, "domains[3]");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod entity;
 mod http;
 pub mod jwt;
 mod mails;
+mod membership;
 pub mod password;
 mod principal;
 mod sessions;
@@ -21,6 +22,7 @@ mod throttle;
 pub mod tokens;
 
 pub use accounts::{CreateAdminOutcome, create_admin};
+pub use membership::MembershipStatus;
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure};
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};

@@ -28,6 +28,9 @@ pub struct Principal {
     pub roles: Roles,
     pub organisation_id: Option<Uuid>,
     pub municipality_id: Option<Uuid>,
+    /// Whether the membership in `municipality_id` is confirmed; only then may the caller
+    /// act for the municipality (e.g. book consultation hours).
+    pub municipality_confirmed: bool,
 }
 
 impl Principal {
@@ -80,6 +83,8 @@ impl Principal {
             roles: Roles::from_stored(&account.roles),
             organisation_id: account.organisation_id,
             municipality_id: account.municipality_id,
+            municipality_confirmed: account.municipality_id.is_some()
+                && account.municipality_confirmed_at.is_some(),
         })
     }
 }

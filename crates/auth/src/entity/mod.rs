@@ -3,6 +3,7 @@
 
 pub mod audit_entry;
 pub mod municipality;
+pub mod municipality_email_domain;
 pub mod organisation;
 pub mod refresh_token;
 pub mod user;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::{Role, Roles, UserStatus};
 use crate::entity::user;
+use crate::membership::MembershipStatus;
 use crate::sessions::TokenPair;
 
 /// An account as its owner and administrators see it.
@@ -28,8 +29,11 @@ pub struct UserResponse {
     pub status: UserStatus,
     /// The member organisation (authors, consultants).
     pub organisation_id: Option<Uuid>,
-    /// The municipality (learners).
+    /// The municipality (learners): claimed, or confirmed — see `municipalityStatus`.
     pub municipality_id: Option<Uuid>,
+    /// `none`, `pending` (waiting for a coordinator; reading works, booking does not) or
+    /// `confirmed`.
+    pub municipality_status: MembershipStatus,
     /// Whether the email address has been confirmed.
     pub email_verified: bool,
     /// When the account was created.
@@ -41,6 +45,7 @@ pub struct UserResponse {
 impl From<user::Model> for UserResponse {
     fn from(model: user::Model) -> Self {
         Self {
+            municipality_status: crate::membership::status_of(&model),
             id: model.id,
             email: model.email,
             display_name: model.display_name,
