@@ -11,6 +11,9 @@ mod m20261121_000004_guides;
 mod m20261121_000005_guide_attachments;
 mod m20261121_000006_guide_search;
 mod m20261121_000007_consultation_hours;
+mod m20261130_000010_rate_limits;
+mod m20261130_000011_refresh_successor;
+mod m20261130_000012_municipality_membership;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -30,6 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_guide_attachments::Migration),
             Box::new(m20261121_000006_guide_search::Migration),
             Box::new(m20261121_000007_consultation_hours::Migration),
+            Box::new(m20261130_000010_rate_limits::Migration),
+            Box::new(m20261130_000011_refresh_successor::Migration),
+            Box::new(m20261130_000012_municipality_membership::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Respon
 }
 
 on_both_backends! {
+    settings = [("ACADEMY_REFRESH_GRACE", "0s")];
     async fn registration_verification_login_refresh_reuse_logout(app: TestApp) {
         let email = "jana.beispiel@example.org";
         let password = "Sonnenblumen am Rathausplatz";

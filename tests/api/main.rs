@@ -16,6 +16,7 @@ mod errors;
 mod guides;
 mod health;
 mod input;
+mod identity_hardening;
 mod mail;
 mod pipeline;
 mod sessions;

@@ -195,6 +195,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = [("ACADEMY_REFRESH_GRACE", "0s")];
     async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let first = json_body(
@@ -226,7 +227,8 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn racing_refreshes_with_one_token_yield_one_new_pair(app: TestApp) {
+    settings = [("ACADEMY_REFRESH_GRACE", "0s")];
+    async fn racing_refreshes_without_grace_yield_one_new_pair(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let body = json!({"refreshToken": user.refresh});
         let attempts = (0..8).map(|_| app.post_json("/api/v1/auth/refresh", &body));
@@ -308,7 +310,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_LOGIN_MAX_FAILURES", "3")];
+    settings = [("ACADEMY_LOGIN_MAX_FAILURES", "3"), ("ACADEMY_REFRESH_GRACE", "0s")];
     async fn throttling_and_reuse_detection_hold_across_instances(app: TestApp) {
         let other = app.another_instance().await;
         let user = app.user(&[Role::Learner]).await;

@@ -96,6 +96,8 @@ impl TestApp {
             roles: Set(Roles::new(roles.iter().copied()).to_stored()),
             organisation_id: Set(organisation_id),
             municipality_id: Set(municipality_id),
+            // Accounts made for tests belong to their municipality, confirmed.
+            municipality_confirmed_at: Set(municipality_id.map(|_| now)),
             status: Set(status.to_owned()),
             email_verified_at: Set(Some(now)),
             last_login_at: Set(None),

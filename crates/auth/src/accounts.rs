@@ -119,6 +119,38 @@ async fn organisation_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool
     Ok(organisation::Entity::find_by_id(id).count(db).await? > 0)
 }
 
+/// Takes one mail from the quiet limits of mails to an address a caller chose: per
+/// recipient and, for anonymous requests, per client. `false` means: answer as usual but
+/// send nothing. Counted in the caller's transaction, atomically (see
+/// [`academy_kernel::throttle`]).
+async fn may_mail(
+    conn: &impl ConnectionTrait,
+    auth: &Auth,
+    recipient: &str,
+    client: Option<&str>,
+) -> Result<bool, AppError> {
+    use academy_kernel::throttle::{self, Quota};
+    let limits = &auth.settings.mail_limit;
+    let mut quotas = vec![Quota::new(
+        format!("mail:recipient:{recipient}"),
+        limits.per_recipient,
+        limits.window,
+    )];
+    if let Some(client) = client {
+        quotas.push(Quota::new(
+            format!("mail:client:{client}"),
+            limits.per_client,
+            limits.window,
+        ));
+    }
+    let granted = throttle::take_in(conn, &quotas).await?.is_granted();
+    if !granted {
+        metrics::counter!("mails_withheld_total").increment(1);
+        tracing::info!("mail limit reached; the mail is not sent");
+    }
+    Ok(granted)
+}
+
 fn unknown(field: &'static str) -> FieldError {
     FieldError::new(field, "unknown", "does not exist")
 }
@@ -137,6 +169,7 @@ pub async fn register(
     db: &DatabaseConnection,
     auth: &Auth,
     input: Registration,
+    client: &str,
 ) -> Result<(), AppError> {
     let mut checks = Checks::default();
     let email = checks.check(Email::parse("email", &input.email));
@@ -161,7 +194,7 @@ pub async fn register(
     let hash = auth.hasher.hash(input.password).await?;
 
     let txn = begin_write(db).await?;
-    match register_in(&txn, auth, &email, &name, hash, input.municipality_id).await {
+    match register_in(&txn, auth, &email, &name, hash, input.municipality_id, client).await {
         Ok(()) => Ok(txn.commit().await?),
         // Two registrations of one new address raced; the other one created the account.
         Err(error) if error.code() == "already_exists" => Ok(()),
@@ -176,11 +209,20 @@ async fn register_in(
     name: &str,
     hash: String,
     municipality_id: Option<Uuid>,
+    client: &str,
 ) -> Result<(), AppError> {
     match find_by_email(txn, email).await? {
         None => {
             let now = Utc::now();
             let id = Uuid::now_v7();
+            // A claimed municipality counts at once only for an address at one of its
+            // registered domains; otherwise a coordinator confirms it.
+            let confirmed = match municipality_id {
+                Some(m) => crate::membership::confirmed_by_domain(txn, m, email.normalized())
+                    .await?
+                    .then_some(now),
+                None => None,
+            };
             user::Entity::insert(user::ActiveModel {
                 id: Set(id),
                 email: Set(email.as_str().to_owned()),
@@ -190,6 +232,7 @@ async fn register_in(
                 roles: Set(Roles::new([Role::Learner]).to_stored()),
                 organisation_id: Set(None),
                 municipality_id: Set(municipality_id),
+                municipality_confirmed_at: Set(confirmed),
                 status: Set(UserStatus::Active.as_str().to_owned()),
                 email_verified_at: Set(None),
                 last_login_at: Set(None),
@@ -199,14 +242,18 @@ async fn register_in(
             })
             .exec_without_returning(txn)
             .await?;
-            let token = create_token(txn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
-            academy_notifications::enqueue(
-                txn,
-                mails::verify_email(auth, email.as_str(), name, &token),
-            )
-            .await?;
+            if may_mail(txn, auth, email.normalized(), Some(client)).await? {
+                let token = create_token(txn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
+                academy_notifications::enqueue(
+                    txn,
+                    mails::verify_email(auth, email.as_str(), name, &token),
+                )
+                .await?;
+            }
         }
         Some(existing) => match UserStatus::parse(&existing.status) {
+            Some(UserStatus::Disabled) => {}
+            _ if !may_mail(txn, auth, email.normalized(), Some(client)).await? => {}
             Some(UserStatus::Active) if existing.email_verified_at.is_none() => {
                 let token =
                     create_token(txn, existing.id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL).await?;
@@ -216,7 +263,6 @@ async fn register_in(
                 )
                 .await?;
             }
-            Some(UserStatus::Disabled) => {}
             _ => {
                 academy_notifications::enqueue(
                     txn,
@@ -248,6 +294,7 @@ pub async fn request_password_reset(
     db: &DatabaseConnection,
     auth: &Auth,
     email: &str,
+    client: &str,
 ) -> Result<(), AppError> {
     let Ok(email) = Email::parse("email", email) else {
         return Ok(());
@@ -255,6 +302,7 @@ pub async fn request_password_reset(
     let txn = begin_write(db).await?;
     if let Some(account) = find_by_email(&txn, &email).await?
         && UserStatus::parse(&account.status) == Some(UserStatus::Active)
+        && may_mail(&txn, auth, email.normalized(), Some(client)).await?
     {
         // Only the newest link works.
         user_token::Entity::delete_many()
@@ -472,6 +520,8 @@ pub async fn invite(
         roles: Set(roles.to_stored()),
         organisation_id: Set(input.organisation_id),
         municipality_id: Set(input.municipality_id),
+        // The coordinator who invites grants the membership.
+        municipality_confirmed_at: Set(input.municipality_id.map(|_| now)),
         status: Set(UserStatus::Invited.as_str().to_owned()),
         email_verified_at: Set(None),
         last_login_at: Set(None),
@@ -482,17 +532,19 @@ pub async fn invite(
     .exec_with_returning(&txn)
     .await?;
     let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    academy_notifications::enqueue(
-        &txn,
-        mails::invitation(
-            auth,
-            &account.email,
-            &account.display_name,
-            &inviter.display_name,
-            &token,
-        ),
-    )
-    .await?;
+    if may_mail(&txn, auth, &account.email_normalized, None).await? {
+        academy_notifications::enqueue(
+            &txn,
+            mails::invitation(
+                auth,
+                &account.email,
+                &account.display_name,
+                &inviter.display_name,
+                &token,
+            ),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         Some(caller.user_id),
@@ -537,17 +589,19 @@ pub async fn resend_invitation(
         .await?;
     let inviter = load(&txn, caller.user_id).await?;
     let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    academy_notifications::enqueue(
-        &txn,
-        mails::invitation(
-            auth,
-            &account.email,
-            &account.display_name,
-            &inviter.display_name,
-            &token,
-        ),
-    )
-    .await?;
+    if may_mail(&txn, auth, &account.email_normalized, None).await? {
+        academy_notifications::enqueue(
+            &txn,
+            mails::invitation(
+                auth,
+                &account.email,
+                &account.display_name,
+                &inviter.display_name,
+                &token,
+            ),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         Some(caller.user_id),
@@ -598,11 +652,14 @@ pub async fn accept_invitation(
     Ok(pair)
 }
 
-/// Changes the caller's own profile: only what is theirs to change.
+/// Changes the caller's own profile: only what is theirs to change. Naming a
+/// municipality asks to belong to it: pending until a coordinator confirms it, unless the
+/// address is at one of the municipality's registered domains.
 pub async fn update_me(
     db: &DatabaseConnection,
     caller: &Principal,
     display_name: Option<String>,
+    municipality_id: Option<Uuid>,
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<user::Model, AppError> {
     let account = load(db, caller.user_id).await?;
@@ -611,10 +668,37 @@ pub async fn update_me(
     let name =
         display_name.and_then(|n| checks.check(check_text("displayName", &n, DISPLAY_NAME_MAX)));
     checks.finish()?;
-    let Some(name) = name else {
-        return Ok(account);
+    let membership = match municipality_id {
+        Some(id) => Some((id, crate::membership::request(db, &account, id).await?)),
+        None => None,
     };
-    save_versioned(db, account, |active| active.display_name = Set(name)).await
+    if name.is_none() && membership.is_none() {
+        return Ok(account);
+    }
+    let txn = begin_write(db).await?;
+    let updated = save_versioned(&txn, account, |active| {
+        if let Some(name) = name {
+            active.display_name = Set(name);
+        }
+        if let Some((id, confirmed_at)) = membership {
+            active.municipality_id = Set(Some(id));
+            active.municipality_confirmed_at = Set(confirmed_at);
+        }
+    })
+    .await?;
+    if let Some((id, confirmed_at)) = membership {
+        audit::record(
+            &txn,
+            Some(caller.user_id),
+            "user.municipality_requested",
+            "user",
+            Some(caller.user_id),
+            json!({"municipalityId": id, "confirmed": confirmed_at.is_some()}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Writes a change if the row is still at the version it was read at; 412 otherwise.
@@ -769,6 +853,10 @@ pub async fn update_user(
         }
         active.roles = Set(new_roles.to_stored());
         active.organisation_id = Set(organisation_id);
+        // An administrator's assignment is a confirmation.
+        if change.municipality_id.is_some() {
+            active.municipality_confirmed_at = Set(municipality_id.map(|_| Utc::now()));
+        }
         active.municipality_id = Set(municipality_id);
         if let Some(status) = new_status {
             active.status = Set(status.as_str().to_owned());
@@ -867,6 +955,7 @@ pub async fn delete_me(
     active.password_hash = Set(None);
     active.organisation_id = Set(None);
     active.municipality_id = Set(None);
+    active.municipality_confirmed_at = Set(None);
     active.status = Set(UserStatus::Disabled.as_str().to_owned());
     active.email_verified_at = Set(None);
     active.updated_at = Set(Utc::now());
@@ -957,6 +1046,7 @@ pub async fn create_admin(
                 roles: Set(Roles::new([Role::Admin]).to_stored()),
                 organisation_id: Set(None),
                 municipality_id: Set(None),
+                municipality_confirmed_at: Set(None),
                 status: Set(UserStatus::Active.as_str().to_owned()),
                 email_verified_at: Set(Some(now)),
                 last_login_at: Set(None),

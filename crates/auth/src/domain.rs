@@ -127,8 +127,14 @@ impl UserStatus {
     }
 }
 
-/// An email address that passed a plausibility check, with its normalized (lower-case)
-/// form used for uniqueness and lookups.
+/// An email address that passed a plausibility check, in its canonical form, with the
+/// key used for uniqueness and lookups.
+///
+/// Addresses are normalised before they are compared or stored, so that lookalikes are
+/// one address: Unicode compatibility characters become the letters they stand for (NFKC:
+/// the Kelvin sign `\u{212A}` is a `K`, fullwidth letters are ASCII), and the domain is
+/// converted to its ASCII (IDNA) form, which also lower-cases it. The local part keeps its
+/// case for display and mail; the lookup key lower-cases it too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     display: String,
@@ -137,16 +143,17 @@ pub struct Email {
 
 impl Email {
     pub fn parse(field: &'static str, text: &str) -> Result<Self, FieldError> {
-        let trimmed = text.trim();
+        use unicode_normalization::UnicodeNormalization;
         let invalid = || FieldError::new(field, "invalid_email", "must be an email address");
-        if trimmed.chars().count() > 254 {
+        let canonical: String = text.trim().nfkc().collect();
+        if canonical.chars().count() > 254 {
             return Err(FieldError::new(
                 field,
                 "too_long",
                 "must be at most 254 characters",
             ));
         }
-        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
+        let (local, domain) = canonical.rsplit_once('@').ok_or_else(invalid)?;
         let plausible = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
@@ -154,31 +161,58 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && trimmed
+            && canonical
                 .chars()
                 .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[]\\,;:\"".contains(c));
         if !plausible {
             return Err(invalid());
         }
+        let domain = idna::domain_to_ascii_strict(domain).map_err(|_| invalid())?;
+        if !domain.contains('.') || domain.len() > 253 {
+            return Err(invalid());
+        }
         Ok(Self {
-            display: trimmed.to_owned(),
-            normalized: trimmed.to_lowercase(),
+            display: format!("{local}@{domain}"),
+            normalized: format!("{}@{domain}", local.to_lowercase()),
         })
     }
 
+    /// The canonical address, to store and to mail.
     pub fn as_str(&self) -> &str {
         &self.display
     }
 
+    /// The lookup key: the canonical address, lower-cased.
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
 }
 
-/// The lower-cased form used to look an address up; total, so that lookups of malformed
-/// input simply find nothing.
+/// The lookup key of an address, as [`Email::normalized`]; total, so that lookups of
+/// malformed input simply find nothing.
 pub fn normalize_email(text: &str) -> String {
-    text.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    match Email::parse("email", text) {
+        Ok(email) => email.normalized,
+        Err(_) => text.trim().nfkc().collect::<String>().to_lowercase(),
+    }
+}
+
+/// Checks an address domain a municipality registers (`hanau.de`): its lower-case ASCII
+/// (IDNA) form, with at least one dot. `index` names the list entry in the error.
+pub fn check_email_domain(index: usize, text: &str) -> Result<String, FieldError> {
+    let field = format!("domains[{index}]");
+    let trimmed = text.trim().trim_start_matches('@');
+    idna::domain_to_ascii_strict(trimmed)
+        .ok()
+        .filter(|d| d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "invalid_domain",
+                "must be an address domain such as hanau.de",
+            )
+        })
 }
 
 /// Shortest accepted password, in characters.
@@ -372,7 +406,7 @@ mod tests {
     #[test]
     fn emails_are_normalized_and_checked() {
         let email = Email::parse("email", "  Erika.Muster@Example.ORG ").unwrap();
-        assert_eq!(email.as_str(), "Erika.Muster@Example.ORG");
+        assert_eq!(email.as_str(), "Erika.Muster@example.org");
         assert_eq!(email.normalized(), "erika.muster@example.org");
         for bad in [
             "",
@@ -387,6 +421,36 @@ mod tests {
         ] {
             assert!(Email::parse("email", bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn lookalike_addresses_are_one_address() {
+        let kelvin = Email::parse("email", "\u{212A}arl.neu@example.org").unwrap();
+        let plain = Email::parse("email", "karl.neu@example.org").unwrap();
+        assert_eq!(kelvin.normalized(), plain.normalized());
+        assert_eq!(kelvin.as_str(), "Karl.neu@example.org");
+        // Fullwidth letters and a fullwidth at sign.
+        let fullwidth = Email::parse("email", "\u{FF4B}arl.neu\u{FF20}example.org").unwrap();
+        assert_eq!(fullwidth.normalized(), plain.normalized());
+        // Internationalised domains in their ASCII form, whatever their case.
+        let idn = Email::parse("email", "info@B\u{00FC}cherei-Musterstadt.example").unwrap();
+        assert_eq!(idn.as_str(), "info@xn--bcherei-musterstadt-59b.example");
+        assert_eq!(normalize_email("INFO@b\u{00FC}cherei-musterstadt.EXAMPLE"), idn.normalized());
+        assert_eq!(normalize_email(" \u{212A}ARL.NEU@EXAMPLE.ORG "), "karl.neu@example.org");
+        assert!(Email::parse("email", "karl@exa_mple.org").is_err());
+    }
+
+    #[test]
+    fn email_domains_are_checked_and_made_ascii() {
+        assert_eq!(check_email_domain(0, " @Hanau.DE ").unwrap(), "hanau.de");
+        assert_eq!(
+            check_email_domain(0, "b\u{00FC}cherei.example").unwrap(),
+            "xn--bcherei-9xa.example"
+        );
+        for bad in ["", "hanau", "hanau..de", "ha nau.de", ".de"] {
+            assert!(check_email_domain(1, bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(check_email_domain(3, "x").unwrap_err().field, "domains[3]");
     }
 
     #[test]

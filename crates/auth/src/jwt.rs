@@ -21,8 +21,9 @@ pub const AUDIENCE: &str = "urn:academy:api";
 pub const ACCESS_TYPE: &str = "access";
 /// Shortest accepted signing secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
-/// Clock skew tolerated between instances, in seconds.
-const LEEWAY_SECS: u64 = 30;
+/// Clock skew tolerated between instances, in seconds: a few, so an expired token stops
+/// working almost at once (the library's default would accept it for another minute).
+pub const LEEWAY_SECS: u64 = 5;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -84,7 +85,19 @@ impl JwtKeys {
 
     /// A signed access token for `user` in session `sid`.
     pub fn issue(&self, user: Uuid, sid: Uuid, roles: &Roles) -> Result<String, anyhow::Error> {
-        let now = jsonwebtoken::get_current_timestamp();
+        self.issue_at(user, sid, roles, jsonwebtoken::get_current_timestamp())
+    }
+
+    /// A signed access token issued at `now` (seconds since the epoch). Signing is
+    /// deterministic: the same claims give the same token, which lets a refresh replayed
+    /// within its grace period answer with the pair it answered first.
+    pub fn issue_at(
+        &self,
+        user: Uuid,
+        sid: Uuid,
+        roles: &Roles,
+        now: u64,
+    ) -> Result<String, anyhow::Error> {
         let claims = Claims {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
@@ -181,13 +194,17 @@ mod tests {
         let mut expired = claims();
         expired.iat -= 7200;
         expired.exp -= 7200;
+        // Expired a little longer ago than the leeway allows.
+        let mut just_expired = claims();
+        just_expired.iat -= 900;
+        just_expired.exp = just_expired.iat + 900 - LEEWAY_SECS - 3;
         let mut wrong_aud = claims();
         wrong_aud.aud = "urn:other".into();
         let mut wrong_iss = claims();
         wrong_iss.iss = "urn:other".into();
         let mut wrong_typ = claims();
         wrong_typ.typ = "refresh".into();
-        for claims in [expired, wrong_aud, wrong_iss, wrong_typ] {
+        for claims in [expired, just_expired, wrong_aud, wrong_iss, wrong_typ] {
             let token = keys.sign(&claims).unwrap();
             assert_eq!(keys.verify(&token), Err(InvalidToken), "{claims:?}");
         }

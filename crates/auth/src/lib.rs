@@ -13,6 +13,7 @@ pub mod entity;
 mod http;
 pub mod jwt;
 mod mails;
+mod membership;
 pub mod password;
 mod principal;
 mod sessions;
@@ -21,7 +22,11 @@ mod throttle;
 pub mod tokens;
 
 pub use accounts::{CreateAdminOutcome, create_admin};
+pub use membership::MembershipStatus;
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure};
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
-pub use settings::{Auth, AuthSettings, ThrottleSettings};
+pub use settings::{
+    Auth, AuthSettings, DEFAULT_MAIL_LIMIT_WINDOW, DEFAULT_MAILS_PER_CLIENT,
+    DEFAULT_MAILS_PER_RECIPIENT, DEFAULT_REFRESH_GRACE, MailLimitSettings, ThrottleSettings,
+};

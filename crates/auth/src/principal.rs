@@ -28,6 +28,9 @@ pub struct Principal {
     pub roles: Roles,
     pub organisation_id: Option<Uuid>,
     pub municipality_id: Option<Uuid>,
+    /// Whether the membership in `municipality_id` is confirmed; only then may the caller
+    /// act for the municipality (e.g. book consultation hours).
+    pub municipality_confirmed: bool,
 }
 
 impl Principal {
@@ -56,17 +59,14 @@ impl Principal {
         let db = req
             .app_data::<web::Data<Db>>()
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("Db is not registered")))?;
-        let claims = auth
-            .keys
-            .verify(token)
-            .map_err(|_| AppError::unauthorized())?;
+        let claims = auth.keys.verify(token).map_err(|_| invalid_token())?;
 
         let account = user::Entity::find_by_id(claims.sub)
             .one(db.get_ref())
             .await?
-            .ok_or_else(AppError::unauthorized)?;
+            .ok_or_else(invalid_token)?;
         if UserStatus::parse(&account.status) != Some(UserStatus::Active) {
-            return Err(AppError::unauthorized());
+            return Err(invalid_token());
         }
         let live_session = refresh_token::Entity::find()
             .filter(refresh_token::Column::FamilyId.eq(claims.sid))
@@ -75,7 +75,7 @@ impl Principal {
             .count(db.get_ref())
             .await?;
         if live_session == 0 {
-            return Err(AppError::unauthorized());
+            return Err(invalid_token());
         }
         Ok(Self {
             user_id: account.id,
@@ -83,8 +83,26 @@ impl Principal {
             roles: Roles::from_stored(&account.roles),
             organisation_id: account.organisation_id,
             municipality_id: account.municipality_id,
+            municipality_confirmed: account.municipality_id.is_some()
+                && account.municipality_confirmed_at.is_some(),
         })
     }
+}
+
+/// 401 for a token that was sent but cannot be used (forged, expired, of a revoked
+/// session or a disabled account), with `WWW-Authenticate: Bearer error="invalid_token"`
+/// (RFC 6750 §3.1) so clients know to refresh or sign in again. A request without any
+/// token gets the plain `Bearer` challenge of [`AppError::unauthorized`].
+fn invalid_token() -> AppError {
+    AppError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "The access token is invalid or expired; refresh it or sign in again.",
+    )
+    .with_header(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+    )
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {

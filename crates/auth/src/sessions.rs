@@ -8,7 +8,7 @@
 use academy_kernel::db::begin_write;
 use academy_kernel::AppError;
 use actix_web::http::{StatusCode, header};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     sea_query::Expr,
@@ -64,7 +64,8 @@ pub async fn login(
 ) -> Result<TokenPair, AppError> {
     let normalized = normalize_email(email);
     let keys = LoginKeys::new(&normalized, client);
-    if let Err(throttled) = throttle::check(db, &auth.settings.throttle, &keys).await {
+    // Reserved before the password is checked: the decision and the count are one step.
+    if let Err(throttled) = throttle::reserve(db, &auth.settings.throttle, &keys).await {
         count_login("throttled");
         return Err(throttled);
     }
@@ -83,11 +84,12 @@ pub async fn login(
             account
         }
         _ => {
-            throttle::record_failure(db, &auth.settings.throttle, &keys).await?;
+            throttle::failed(db, &auth.settings.throttle).await?;
             count_login("invalid_credentials");
             return Err(invalid_credentials());
         }
     };
+    throttle::succeeded(db, &keys).await?;
     if account.email_verified_at.is_none()
         || UserStatus::parse(&account.status) != Some(UserStatus::Active)
     {
@@ -99,7 +101,6 @@ pub async fn login(
             "Confirm your email address with the link we sent you first; registering again sends a new link.",
         ));
     }
-    throttle::clear_account(db, &keys).await?;
 
     let txn = begin_write(db).await?;
     let mut update = user::Entity::update_many()
@@ -136,24 +137,53 @@ async fn issue(
     family: Uuid,
 ) -> Result<TokenPair, AppError> {
     let refresh = tokens::generate();
-    let now = Utc::now();
+    store(db, auth, account, family, &refresh, Utc::now()).await?;
+    pair(auth, account, family, refresh, Utc::now())
+}
+
+/// Stores a new refresh token of `family` (its hash only).
+async fn store(
+    db: &impl ConnectionTrait,
+    auth: &Auth,
+    account: &user::Model,
+    family: Uuid,
+    refresh: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let ttl = chrono::Duration::from_std(auth.settings.refresh_token_ttl)
         .unwrap_or(chrono::Duration::days(30));
     refresh_token::Entity::insert(refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(account.id),
         family_id: Set(family),
-        token_hash: Set(tokens::digest(&refresh)),
+        token_hash: Set(tokens::digest(refresh)),
         expires_at: Set(now + ttl),
         used_at: Set(None),
+        successor_hash: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
     })
     .exec_without_returning(db)
     .await?;
+    Ok(())
+}
+
+/// The pair handed out: `refresh` with an access token issued at `issued_at`.
+fn pair(
+    auth: &Auth,
+    account: &user::Model,
+    family: Uuid,
+    refresh: String,
+    issued_at: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
     let access = auth
         .keys
-        .issue(account.id, family, &Roles::from_stored(&account.roles))
+        .issue_at(
+            account.id,
+            family,
+            &Roles::from_stored(&account.roles),
+            u64::try_from(issued_at.timestamp()).unwrap_or(0),
+        )
         .map_err(AppError::internal)?;
     Ok(TokenPair {
         access_token: access,
@@ -162,8 +192,14 @@ async fn issue(
     })
 }
 
-/// Exchanges a refresh token for a new pair. A token that was already exchanged revokes
-/// its whole family.
+/// Exchanges a refresh token for a new pair.
+///
+/// The new refresh token is derived from the presented one with a server key
+/// ([`tokens::successor`]) and only its hash is kept beside the exchanged token. For
+/// `refresh_grace` after the exchange, presenting the exchanged token again — a second
+/// tab that refreshed at the same moment — answers with the same new pair, as long as
+/// that successor is still the session's current token (RFC 9700 §4.14.2 allows such a
+/// grace). Any other repeated use, or one after the grace, revokes the whole family.
 pub async fn refresh(
     db: &DatabaseConnection,
     auth: &Auth,
@@ -179,14 +215,19 @@ pub async fn refresh(
         return Err(invalid_refresh_token());
     }
     if found.used_at.is_some() {
-        return Err(reuse_detected(db, &found).await);
+        return replayed(db, auth, presented, &found).await;
     }
 
+    let successor = tokens::successor(&auth.successor_key, presented);
     let txn = begin_write(db).await?;
     // The conditional update is the claim: of two requests racing with the same token,
-    // exactly one sees a row change; the other is treated as reuse.
+    // exactly one sees a row change; the other one is a replay within the grace.
     let claimed = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .col_expr(
+            refresh_token::Column::SuccessorHash,
+            Expr::value(tokens::digest(&successor)),
+        )
         .filter(refresh_token::Column::Id.eq(found.id))
         .filter(refresh_token::Column::UsedAt.is_null())
         .filter(refresh_token::Column::RevokedAt.is_null())
@@ -194,16 +235,62 @@ pub async fn refresh(
         .await?;
     if claimed.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(reuse_detected(db, &found).await);
+        let current = refresh_token::Entity::find_by_id(found.id)
+            .one(db)
+            .await?
+            .ok_or_else(invalid_refresh_token)?;
+        return replayed(db, auth, presented, &current).await;
     }
     let account = user::Entity::find_by_id(found.user_id)
         .one(&txn)
         .await?
         .filter(|a| UserStatus::parse(&a.status) == Some(UserStatus::Active))
         .ok_or_else(invalid_refresh_token)?;
-    let pair = issue(&txn, auth, &account, found.family_id).await?;
+    store(&txn, auth, &account, found.family_id, &successor, now).await?;
     txn.commit().await?;
-    Ok(pair)
+    pair(auth, &account, found.family_id, successor, now)
+}
+
+/// A token that was already exchanged: the same new pair within the grace period while
+/// its successor is the session's current token, otherwise reuse.
+async fn replayed(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    presented: &str,
+    token: &refresh_token::Model,
+) -> Result<TokenPair, AppError> {
+    // Read after the exchange committed, so a grace of zero means none.
+    let now = Utc::now();
+    let grace = chrono::Duration::from_std(auth.settings.refresh_grace)
+        .unwrap_or(chrono::Duration::zero());
+    let (Some(used_at), Some(successor_hash)) = (token.used_at, token.successor_hash.as_deref())
+    else {
+        return Err(reuse_detected(db, token).await);
+    };
+    if token.revoked_at.is_some() || now - used_at >= grace {
+        return Err(reuse_detected(db, token).await);
+    }
+    let successor = tokens::successor(&auth.successor_key, presented);
+    if tokens::digest(&successor) != successor_hash {
+        return Err(reuse_detected(db, token).await);
+    }
+    // Only the immediately previous token: its successor must not have been exchanged
+    // (or revoked) in turn.
+    let current = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(successor_hash))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?;
+    if current.is_none() {
+        return Err(reuse_detected(db, token).await);
+    }
+    let account = user::Entity::find_by_id(token.user_id)
+        .one(db)
+        .await?
+        .filter(|a| UserStatus::parse(&a.status) == Some(UserStatus::Active))
+        .ok_or_else(invalid_refresh_token)?;
+    pair(auth, &account, token.family_id, successor, used_at)
 }
 
 async fn reuse_detected(db: &DatabaseConnection, token: &refresh_token::Model) -> AppError {

@@ -5,15 +5,44 @@ use std::time::Duration;
 use crate::jwt::JwtKeys;
 use crate::password::PasswordHasherPool;
 
-/// Login throttling: failures tolerated per window before answering 429.
+/// Login throttling: attempts granted per window before answering 429.
 #[derive(Debug, Clone)]
 pub struct ThrottleSettings {
-    /// Failed logins per account (email address) within `window`.
+    /// Login attempts per account (email address) within `window`.
     pub per_account: u32,
-    /// Failed logins per client address within `window`.
+    /// Login attempts per client address within `window`.
     pub per_client: u32,
     pub window: Duration,
 }
+
+/// Quiet limits of mails to addresses a caller chooses (registration, password reset,
+/// invitations): beyond them the request is answered as usual and the mail is not sent.
+#[derive(Debug, Clone)]
+pub struct MailLimitSettings {
+    /// Such mails to one address within `window`.
+    pub per_recipient: u32,
+    /// Such mails asked for by one client address within `window` (registration and
+    /// password reset; invitations come from signed-in coordinators and are audited).
+    pub per_client: u32,
+    pub window: Duration,
+}
+
+impl Default for MailLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_recipient: DEFAULT_MAILS_PER_RECIPIENT,
+            per_client: DEFAULT_MAILS_PER_CLIENT,
+            window: DEFAULT_MAIL_LIMIT_WINDOW,
+        }
+    }
+}
+
+/// Default of [`MailLimitSettings::per_recipient`].
+pub const DEFAULT_MAILS_PER_RECIPIENT: u32 = 5;
+/// Default of [`MailLimitSettings::per_client`].
+pub const DEFAULT_MAILS_PER_CLIENT: u32 = 20;
+/// Default of [`MailLimitSettings::window`].
+pub const DEFAULT_MAIL_LIMIT_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Everything the identity capability is configured with. `Debug` leaves the secrets out.
 #[derive(Clone)]
@@ -24,11 +53,15 @@ pub struct AuthSettings {
     pub jwt_previous_secrets: Vec<String>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long a just-exchanged refresh token may be presented again and get the same
+    /// new pair (two tabs refreshing at once); later it ends the session as reuse.
+    pub refresh_grace: Duration,
     /// Base address of the web frontend; links in mails point there.
     pub app_url: String,
     /// Password hashes computed at once, at most.
     pub hash_concurrency: usize,
     pub throttle: ThrottleSettings,
+    pub mail_limit: MailLimitSettings,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a proxy
     /// that sets them).
     pub trust_forwarded: bool,
@@ -41,13 +74,18 @@ impl std::fmt::Debug for AuthSettings {
             .field("jwt_previous_secrets", &self.jwt_previous_secrets.len())
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .field("app_url", &self.app_url)
             .field("hash_concurrency", &self.hash_concurrency)
             .field("throttle", &self.throttle)
+            .field("mail_limit", &self.mail_limit)
             .field("trust_forwarded", &self.trust_forwarded)
             .finish()
     }
 }
+
+/// Default of `refresh_grace`.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a mailed email-verification link stays valid.
 pub const VERIFY_EMAIL_TTL: Duration = Duration::from_secs(48 * 3600);
@@ -60,6 +98,8 @@ pub const PASSWORD_RESET_TTL: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Auth {
     pub(crate) keys: JwtKeys,
+    /// Derives a refresh token's successor (see [`crate::tokens::successor`]).
+    pub(crate) successor_key: crate::tokens::SuccessorKey,
     pub(crate) hasher: PasswordHasherPool,
     pub(crate) settings: AuthSettings,
 }
@@ -72,6 +112,7 @@ impl Auth {
                 &settings.jwt_previous_secrets,
                 settings.access_token_ttl,
             ),
+            successor_key: crate::tokens::SuccessorKey::from_secret(&settings.jwt_secret),
             hasher: PasswordHasherPool::new(settings.hash_concurrency),
             settings,
         }

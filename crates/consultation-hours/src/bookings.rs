@@ -69,18 +69,27 @@ fn refusal(code: &'static str) -> AppError {
     }
 }
 
-/// The learner's municipality; bookings are always for one.
+/// The learner's municipality; bookings are always for one, and only for a confirmed
+/// membership (403 `municipality_unconfirmed` while a coordinator has yet to confirm it).
 fn booking_municipality(caller: &Principal) -> Result<Uuid, AppError> {
     if !caller.has(Role::Learner) {
         return Err(AppError::forbidden());
     }
-    caller.municipality_id.ok_or_else(|| {
+    let municipality = caller.municipality_id.ok_or_else(|| {
         AppError::new(
             StatusCode::FORBIDDEN,
             "no_municipality",
             "Only staff assigned to a municipality can book consultation hours.",
         )
-    })
+    })?;
+    if !caller.municipality_confirmed {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "municipality_unconfirmed",
+            "Your membership in the municipality is not confirmed yet; the coordinating office will confirm it.",
+        ));
+    }
+    Ok(municipality)
 }
 
 async fn bookable_slot(

@@ -1,6 +1,6 @@
 //! Shared building blocks of every academy crate: the problem+json error contract,
-//! actix extractor configuration that renders through it, pagination, entity tags and
-//! the database handle.
+//! actix extractor configuration that renders through it, pagination, entity tags,
+//! the database handle and rate limits kept in the database.
 
 pub mod db;
 pub mod error;
@@ -8,6 +8,7 @@ pub mod etag;
 pub mod extract;
 pub mod page;
 pub mod periodic;
+pub mod throttle;
 
 pub use db::Db;
 pub use error::{AppError, FieldError, PROBLEM_JSON, Problem};

@@ -96,6 +96,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "lifetime of a session without use",
     ),
     (
+        "ACADEMY_REFRESH_GRACE",
+        "10s",
+        "how long a just-exchanged refresh token still gets the same new pair (tabs refreshing at once); later it ends the session",
+    ),
+    (
         "ACADEMY_APP_URL",
         "http://localhost:8080",
         "base address of the web frontend; links in mails point there",
@@ -108,17 +113,32 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "ACADEMY_LOGIN_MAX_FAILURES",
         "5",
-        "failed logins per account within the window before 429",
+        "login attempts per account within the window before 429 (a right password clears the count)",
     ),
     (
         "ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT",
         "50",
-        "failed logins per client address within the window before 429",
+        "login attempts per client address within the window before 429 (a right password gives its attempt back)",
     ),
     (
         "ACADEMY_LOGIN_WINDOW",
         "15m",
-        "sliding window of the login throttle",
+        "window of the login throttle, from the first attempt",
+    ),
+    (
+        "ACADEMY_MAIL_MAX_PER_RECIPIENT",
+        "5",
+        "mails to one address a caller chooses (registration, password reset, invitation) within the window; more are quietly not sent",
+    ),
+    (
+        "ACADEMY_MAIL_MAX_PER_CLIENT",
+        "20",
+        "registration and password-reset mails one client address may cause within the window; more are quietly not sent",
+    ),
+    (
+        "ACADEMY_MAIL_LIMIT_WINDOW",
+        "1h",
+        "window of the two mail limits",
     ),
     (
         "ACADEMY_TRUST_FORWARDED",
@@ -391,6 +411,20 @@ impl Config {
             "ACADEMY_REFRESH_TOKEN_TTL",
             Duration::from_secs(30 * 24 * 3600),
         )?;
+        // `0s` turns the grace off: every repeated refresh token is reuse.
+        let refresh_grace = match var("ACADEMY_REFRESH_GRACE").as_deref() {
+            Some("0" | "0s") => Duration::ZERO,
+            _ => duration(
+                "ACADEMY_REFRESH_GRACE",
+                academy_auth::DEFAULT_REFRESH_GRACE,
+            )?,
+        };
+        if refresh_grace > Duration::from_secs(300) {
+            return Err(fail(
+                "ACADEMY_REFRESH_GRACE",
+                "must be at most 5m: a replayed refresh token is accepted for that long".into(),
+            ));
+        }
         let app_url = var("ACADEMY_APP_URL").unwrap_or_else(|| "http://localhost:8080".into());
         parse_origins(app_url.trim_end_matches('/')).map_err(|_| {
             fail(
@@ -402,6 +436,20 @@ impl Config {
         let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
         let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
         let window = duration("ACADEMY_LOGIN_WINDOW", Duration::from_secs(15 * 60))?;
+        let mail_limit = academy_auth::MailLimitSettings {
+            per_recipient: positive(
+                "ACADEMY_MAIL_MAX_PER_RECIPIENT",
+                academy_auth::DEFAULT_MAILS_PER_RECIPIENT as usize,
+            )? as u32,
+            per_client: positive(
+                "ACADEMY_MAIL_MAX_PER_CLIENT",
+                academy_auth::DEFAULT_MAILS_PER_CLIENT as usize,
+            )? as u32,
+            window: duration(
+                "ACADEMY_MAIL_LIMIT_WINDOW",
+                academy_auth::DEFAULT_MAIL_LIMIT_WINDOW,
+            )?,
+        };
         let trust_forwarded = flag("ACADEMY_TRUST_FORWARDED", false)?;
         let retention_days = match var("ACADEMY_BOOKING_RETENTION_DAYS") {
             None => 365,
@@ -429,6 +477,7 @@ impl Config {
             jwt_previous_secrets,
             access_token_ttl,
             refresh_token_ttl,
+            refresh_grace,
             app_url,
             hash_concurrency,
             throttle: ThrottleSettings {
@@ -436,6 +485,7 @@ impl Config {
                 per_client,
                 window,
             },
+            mail_limit,
             trust_forwarded,
         };
 

@@ -2,8 +2,8 @@
 //! response bodies; `http` maps them to DTOs.
 
 pub mod audit_entry;
-pub mod login_failure;
 pub mod municipality;
+pub mod municipality_email_domain;
 pub mod organisation;
 pub mod refresh_token;
 pub mod user;

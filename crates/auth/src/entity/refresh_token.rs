@@ -14,8 +14,13 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub expires_at: DateTimeUtc,
-    /// Set when the token was exchanged; presenting it again is reuse.
+    /// Set when the token was exchanged; presenting it again is reuse (but see
+    /// `successor_hash`).
     pub used_at: Option<DateTimeUtc>,
+    /// Once exchanged: the SHA-256 of the token it was exchanged for. Within the grace
+    /// period, presenting this token again answers with that same successor instead of
+    /// ending the session (two tabs refreshing at once).
+    pub successor_hash: Option<String>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }

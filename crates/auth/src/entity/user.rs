@@ -19,6 +19,9 @@ pub struct Model {
     pub roles: String,
     pub organisation_id: Option<Uuid>,
     pub municipality_id: Option<Uuid>,
+    /// When the membership in `municipality_id` was confirmed (by a coordinator, or by
+    /// the address's domain); until then the account cannot book for it.
+    pub municipality_confirmed_at: Option<DateTimeUtc>,
     /// `invited`, `active` or `disabled`.
     pub status: String,
     pub email_verified_at: Option<DateTimeUtc>,

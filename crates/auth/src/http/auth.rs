@@ -36,6 +36,7 @@ pub struct RegisterRequest {
 /// The account can sign in once the address is confirmed with the mailed token
 /// (`POST /api/v1/auth/verify-email`). The answer is the same whether or not the address
 /// was registered before — the owner of an existing account gets a notice by mail instead.
+/// Mails to one address, and those one client causes, are quietly limited per hour.
 #[utoipa::path(
     tag = "auth",
     request_body = RegisterRequest,
@@ -46,11 +47,13 @@ pub struct RegisterRequest {
 )]
 #[post("/auth/register")]
 pub async fn register(
+    req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
+    let client = client_address(&req, auth.settings.trust_forwarded);
     accounts::register(
         &db,
         &auth,
@@ -60,6 +63,7 @@ pub async fn register(
             display_name: body.display_name,
             municipality_id: body.municipality_id,
         },
+        &client,
     )
     .await?;
     Ok(HttpResponse::Accepted().json(AcceptedResponse {
@@ -143,8 +147,10 @@ pub struct RefreshRequest {
 
 /// Exchanges a refresh token for a new pair.
 ///
-/// The presented token dies. Presenting it again later revokes the whole session: a
-/// replayed refresh token means it was stolen.
+/// The presented token dies. For a few seconds (`ACADEMY_REFRESH_GRACE`, default 10 s)
+/// presenting it again answers with the same new pair, so two tabs refreshing at once
+/// both stay signed in; presenting it later, or an older token, revokes the whole
+/// session: a replayed refresh token means it was stolen.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -206,6 +212,10 @@ const PASSWORD_RESET_ATTEMPTS: u32 = 5;
 const PASSWORD_RESET_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Mails a password-reset link, if the address belongs to an account. Always 202.
+///
+/// Mails to one address, and those one client causes, are limited per hour
+/// (`ACADEMY_MAIL_MAX_PER_RECIPIENT`, `ACADEMY_MAIL_MAX_PER_CLIENT`); beyond that the
+/// answer is the same and no mail is sent.
 #[utoipa::path(
     tag = "auth",
     request_body = PasswordResetRequest,
@@ -213,10 +223,12 @@ const PASSWORD_RESET_RETRY_DELAY: std::time::Duration = std::time::Duration::fro
 )]
 #[post("/auth/password-reset")]
 pub async fn request_password_reset(
+    req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<Auth>,
     body: Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_address(&req, auth.settings.trust_forwarded);
     // The lookup and the mail run after the answer, so its timing cannot tell whether the
     // address has an account.
     let email = body.into_inner().email;
@@ -224,7 +236,7 @@ pub async fn request_password_reset(
     // away) is retried a few times, waiting longer each time.
     actix_web::rt::spawn(async move {
         for attempt in 1..=PASSWORD_RESET_ATTEMPTS {
-            match accounts::request_password_reset(&db, &auth, &email).await {
+            match accounts::request_password_reset(&db, &auth, &email, &client).await {
                 Ok(()) => return,
                 Err(error) if error.is_transient() && attempt < PASSWORD_RESET_ATTEMPTS => {
                     tracing::warn!(attempt, error = ?error, "password reset request failed; retrying");

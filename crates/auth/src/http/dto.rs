@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::{Role, Roles, UserStatus};
 use crate::entity::user;
+use crate::membership::MembershipStatus;
 use crate::sessions::TokenPair;
 
 /// An account as its owner and administrators see it.
@@ -15,7 +16,8 @@ use crate::sessions::TokenPair;
 pub struct UserResponse {
     /// The account's id.
     pub id: Uuid,
-    /// The sign-in address, as entered.
+    /// The sign-in address in its canonical form (Unicode NFKC, the domain in lower-case
+    /// ASCII/IDNA form); lookalike spellings are the same address.
     #[schema(example = "erika.mustermann@example.org")]
     pub email: String,
     /// The name shown to others.
@@ -27,8 +29,11 @@ pub struct UserResponse {
     pub status: UserStatus,
     /// The member organisation (authors, consultants).
     pub organisation_id: Option<Uuid>,
-    /// The municipality (learners).
+    /// The municipality (learners): claimed, or confirmed — see `municipalityStatus`.
     pub municipality_id: Option<Uuid>,
+    /// `none`, `pending` (waiting for a coordinator; reading works, booking does not) or
+    /// `confirmed`.
+    pub municipality_status: MembershipStatus,
     /// Whether the email address has been confirmed.
     pub email_verified: bool,
     /// When the account was created.
@@ -40,6 +45,7 @@ pub struct UserResponse {
 impl From<user::Model> for UserResponse {
     fn from(model: user::Model) -> Self {
         Self {
+            municipality_status: crate::membership::status_of(&model),
             id: model.id,
             email: model.email,
             display_name: model.display_name,

@@ -5,6 +5,7 @@ use academy_kernel::{AppError, Db};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::dto::UserResponse;
 use super::{if_match, tagged};
@@ -32,14 +33,18 @@ pub async fn get_me(
     Ok(tagged(&req, version, &UserResponse::from(account)))
 }
 
-/// What users may change about themselves. Roles, organisation, municipality and status
-/// are changed by administrators; sending them here is refused (422).
+/// What users may change about themselves. Roles, organisation and status are changed by
+/// administrators; sending them here is refused (422).
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// The name shown to others; 1–100 characters.
     #[schema(example = "Erika Mustermann")]
     pub display_name: Option<String>,
+    /// Asks to belong to this municipality (e.g. after registering without one). The
+    /// membership is `pending` until a coordinator confirms it, or `confirmed` at once
+    /// when the address is at a domain the municipality registered.
+    pub municipality_id: Option<Uuid>,
 }
 
 /// Changes the caller's own profile. Send `If-Match` with the `ETag` you read to avoid
@@ -52,6 +57,7 @@ pub struct UpdateMeRequest {
     responses(
         (status = OK, description = "The updated account.", body = UserResponse),
         (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is invalid, or `municipalityId` does not exist.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/me")]
@@ -62,7 +68,14 @@ pub async fn update_me(
     body: Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let account = accounts::update_me(&db, &caller, body.display_name, if_match(&req)).await?;
+    let account = accounts::update_me(
+        &db,
+        &caller,
+        body.display_name,
+        body.municipality_id,
+        if_match(&req),
+    )
+    .await?;
     let version = account.version;
     Ok(tagged(&req, version, &UserResponse::from(account)))
 }

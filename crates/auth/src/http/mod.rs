@@ -6,6 +6,7 @@ mod auth;
 mod directory;
 mod dto;
 mod me;
+mod memberships;
 mod users;
 
 use academy_kernel::etag;
@@ -60,6 +61,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(directory::get_municipality)
         .service(directory::replace_municipality)
         .service(directory::delete_municipality)
+        .service(memberships::get_email_domains)
+        .service(memberships::replace_email_domains)
+        .service(memberships::list_membership_requests)
+        .service(memberships::confirm_membership)
+        .service(memberships::decline_membership)
         .service(audit_log::list_audit_log);
 }
 
