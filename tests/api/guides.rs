@@ -610,3 +610,61 @@ on_both_backends! {
         assert_eq!(after["items"][0]["id"], in_text);
     }
 }
+
+/// Raw HTML written so that a hand-made check took it for an autolink.
+const HTML_BYPASS: &str = "<img\nsrc=x\nonerror=alert(1)//@x://>";
+
+on_both_backends! {
+    async fn raw_html_is_refused_however_it_is_written_and_prose_with_angle_brackets_passes(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+
+        for field in ["context", "successFactors", "pitfalls", "body"] {
+            let mut bad = content("Beteiligung im Quartier");
+            bad[field] = json!(HTML_BYPASS);
+            let body = problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
+            assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()), (Some(field), Some("raw_html")));
+        }
+        let mut in_step = content("Beteiligung im Quartier");
+        in_step["steps"][1]["body"] = json!(format!("Erst lesen, dann {HTML_BYPASS}"));
+        let body = problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(in_step)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "steps[1].body");
+        assert_eq!(body["errors"][0]["code"], "raw_html");
+
+        // Comparisons in prose, autolinks and HTML inside code are Markdown.
+        let mut fine = content("Vergleiche a<b und 3 > 2");
+        fine["summary"] = json!("a<b und 3 > 2");
+        fine["body"] = json!("a<b und 3 > 2, siehe <https://example.org> und `<script>` im Code.");
+        let created = create(&app, &author.access, fine).await;
+        assert_eq!(created["revision"]["summary"], "a<b und 3 > 2");
+    }
+}
+
+on_both_backends! {
+    async fn guides_carry_a_sanitised_html_rendering_of_every_markdown_field(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let mut body = content("Links prüfen");
+        body["context"] = json!("## Hintergrund\n\n**Wichtig:** a<b");
+        body["body"] = json!("[klick](javascript:alert(1)) und [auch](JAVASCRIPT:alert(2)) und ![bild](javascript:x) und [gut](https://example.org/weg)");
+        body["pitfalls"] = json!("[daten](data:text/html;base64,PHNjcmlwdD4=)");
+        let id = published(&app, &author.access, &coordinator.access, body).await;
+
+        let guide = json_body(app.get(&format!("/api/v1/guides/{id}")).await, StatusCode::OK).await;
+        let revision = &guide["revision"];
+        assert_eq!(revision["contextHtml"], "<h2>Hintergrund</h2>\n<p><strong>Wichtig:</strong> a&lt;b</p>\n");
+        assert_eq!(revision["steps"][0]["bodyHtml"], "<p>Wer entscheidet worüber mit?</p>\n");
+        assert!(revision["steps"][1]["bodyHtml"].as_str().unwrap().contains("<a href=\"https://example.org/formate\" rel=\"noopener noreferrer nofollow\">"));
+        assert_eq!(revision["successFactorsHtml"], "<p>Verlässliche Ansprechpersonen.</p>\n");
+        let body_html = revision["bodyHtml"].as_str().unwrap();
+        assert!(body_html.contains("<a href=\"https://example.org/weg\" rel=\"noopener noreferrer nofollow\">gut</a>"), "{body_html}");
+        for html in [body_html, revision["pitfallsHtml"].as_str().unwrap()] {
+            let lower = html.to_lowercase();
+            for bad in ["javascript:", "data:", "<script", "onerror", "onclick", "style="] {
+                assert!(!lower.contains(bad), "{bad} in {html}");
+            }
+        }
+    }
+}

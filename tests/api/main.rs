@@ -16,6 +16,7 @@ mod errors;
 mod guides;
 mod health;
 mod mail;
+mod markdown;
 mod pipeline;
 mod sessions;
 mod taxonomy;

@@ -1,7 +1,7 @@
 //! `/guides`: browse and read published guides, write drafts, and the review workflow.
 
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
-use academy_kernel::{AppError, Bounds, Db, Page, etag};
+use academy_kernel::{AppError, Bounds, Db, Page, etag, markdown};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
@@ -54,14 +54,26 @@ pub struct RevisionResponse {
     pub summary: String,
     /// Background and context (Markdown).
     pub context: String,
+    /// `context` rendered as sanitised HTML (see `bodyHtml`).
+    pub context_html: String,
     /// The steps to take, in order.
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepResponse>,
     /// What made it work elsewhere (Markdown).
     pub success_factors: String,
+    /// `successFactors` rendered as sanitised HTML (see `bodyHtml`).
+    pub success_factors_html: String,
     /// Resistance and pitfalls to expect (Markdown).
     pub pitfalls: String,
+    /// `pitfalls` rendered as sanitised HTML (see `bodyHtml`).
+    pub pitfalls_html: String,
     /// Further content (Markdown).
     pub body: String,
+    /// `body` rendered as HTML from CommonMark (with tables and strikethrough) and
+    /// sanitised on the server: an allow-list of elements and attributes, no scripts,
+    /// styles or event handlers, links only to `http`, `https`, `mailto` and `tel` (or
+    /// relative), each with `rel="noopener noreferrer nofollow"`. Safe to insert as it is;
+    /// empty when the Markdown is empty. Every Markdown field has such a `…Html` twin.
+    pub body_html: String,
     /// Language tag, e.g. `de`.
     #[schema(example = "de")]
     pub language: String,
@@ -100,6 +112,18 @@ pub struct RevisionResponse {
     pub created_at: DateTime<Utc>,
     /// When its content last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// One step of a guide, as responses show it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResponse {
+    /// What to do, in a few words (plain text).
+    pub title: String,
+    /// How to do it (Markdown).
+    pub body: String,
+    /// `body` rendered as sanitised HTML (see `bodyHtml` of the revision).
+    pub body_html: String,
 }
 
 /// The working revision's number and state.
@@ -150,10 +174,22 @@ fn revision_response(view: &GuideView, editor: bool) -> RevisionResponse {
         title: r.title.clone(),
         summary: r.summary.clone(),
         context: r.context.clone(),
-        steps: serde_json::from_value(r.steps.clone()).unwrap_or_default(),
+        context_html: markdown::to_html(&r.context),
+        steps: serde_json::from_value::<Vec<Step>>(r.steps.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|step| StepResponse {
+                body_html: markdown::to_html(&step.body),
+                title: step.title,
+                body: step.body,
+            })
+            .collect(),
         success_factors: r.success_factors.clone(),
+        success_factors_html: markdown::to_html(&r.success_factors),
         pitfalls: r.pitfalls.clone(),
+        pitfalls_html: markdown::to_html(&r.pitfalls),
         body: r.body.clone(),
+        body_html: markdown::to_html(&r.body),
         language: r.language.clone(),
         easy_language_guide_id: r.easy_language_guide_id,
         fields_of_action: view.links.fields_of_action.clone(),
