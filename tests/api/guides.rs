@@ -283,7 +283,8 @@ on_both_backends! {
         assert_eq!(numbers, [2, 1]);
         assert_eq!(history[0]["live"], true);
         assert_eq!(history[0]["changeNote"], "Treffpunkte für Jugendliche ergänzt.");
-        assert_eq!(history[0]["publishedBy"], coordinator.id.to_string());
+        let staff_history = json_body(send(&app, Method::GET, &format!("{path}/revisions"), &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(staff_history[0]["publishedBy"], coordinator.id.to_string());
         assert_eq!(history[1]["live"], false);
         let first = json_body(app.get(&format!("{path}/revisions/1")).await, StatusCode::OK).await;
         assert_eq!(first["revision"]["title"], "Spielplätze gemeinsam planen");
@@ -666,5 +667,68 @@ on_both_backends! {
                 assert!(!lower.contains(bad), "{bad} in {html}");
             }
         }
+    }
+}
+
+on_both_backends! {
+    async fn public_views_reveal_neither_drafts_of_live_guides_nor_who_worked_on_them(app: TestApp) {
+        let ours = app.organisation("Stiftung Beispiel").await;
+        let theirs = app.organisation("Verein Musterstadt").await;
+        let author = app.user_in(&[Role::Author], Some(ours), None).await;
+        let other = app.user_in(&[Role::Author], Some(theirs), None).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let id = published(&app, &author.access, &coordinator.access, content("Quartiersbüro eröffnen")).await;
+        let review_due = (Utc::now() + Duration::days(30)).to_rfc3339();
+        json_body(edit(&app, &author.access, &id, content("Quartiersbüro eröffnen, neu")).await, StatusCode::OK).await;
+        json_body(action(&app, &author.access, &id, "submit", None).await, StatusCode::OK).await;
+        json_body(action(&app, &coordinator.access, &id, "publish", Some(json!({"reviewDueAt": review_due}))).await, StatusCode::OK).await;
+        // A third revision is being written.
+        json_body(edit(&app, &author.access, &id, content("Quartiersbüro eröffnen, Entwurf")).await, StatusCode::OK).await;
+
+        let app = &app;
+        let anonymous = |path: String| async move { json_body(app.get(&path).await, StatusCode::OK).await };
+        let as_user = |token: String, path: String| async move { json_body(send(app, Method::GET, &path, &token, None).await, StatusCode::OK).await };
+        for status in ["draft", "in_review", "scheduled"] {
+            let path = format!("/api/v1/guides?status={status}");
+            assert_eq!(anonymous(path.clone()).await["total"], 0, "anonymous {status}");
+            for token in [&learner.access, &other.access] {
+                assert_eq!(as_user(token.clone(), path.clone()).await["total"], 0, "{status}");
+            }
+        }
+        assert_eq!(as_user(author.access.clone(), "/api/v1/guides?status=draft".into()).await["total"], 1);
+        assert_eq!(as_user(coordinator.access.clone(), "/api/v1/guides?status=draft".into()).await["total"], 1);
+
+        // What the public reads: no user ids, no review dates, no workflow times.
+        let private = ["publishedBy", "createdBy", "submittedAt", "reviewDueAt", "reviewComment", "workingRevision"];
+        let guide = anonymous(format!("/api/v1/guides/{id}")).await;
+        let history = anonymous(format!("/api/v1/guides/{id}/revisions")).await;
+        let first = anonymous(format!("/api/v1/guides/{id}/revisions/1")).await;
+        let list = anonymous("/api/v1/guides".into()).await;
+        let learners = as_user(learner.access.clone(), format!("/api/v1/guides/{id}/revisions")).await;
+        assert_eq!(history.as_array().unwrap().len(), 2);
+        for (what, value) in [
+            ("guide", &guide),
+            ("guide.revision", &guide["revision"]),
+            ("revision 1", &first["revision"]),
+            ("history[0]", &history[0]),
+            ("history[1]", &history[1]),
+            ("learner's history[0]", &learners[0]),
+            ("list", &list["items"][0]),
+        ] {
+            for key in private {
+                assert!(value.get(key).is_none(), "{what} shows {key}: {value}");
+            }
+        }
+        assert_eq!(guide["status"], "published");
+        assert!(guide["revision"]["publishedAt"].is_string());
+
+        // The guide's editors still see all of it.
+        let staff = as_user(author.access.clone(), format!("/api/v1/guides/{id}/revisions")).await;
+        assert_eq!(staff[0]["createdBy"], author.id.to_string());
+        assert_eq!(staff[0]["publishedBy"], coordinator.id.to_string());
+        let staff_guide = as_user(coordinator.access.clone(), format!("/api/v1/guides/{id}")).await;
+        assert!(staff_guide["reviewDueAt"].is_string());
+        assert!(staff_guide["revision"]["publishedBy"].is_string());
     }
 }

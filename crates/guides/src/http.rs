@@ -104,9 +104,11 @@ pub struct RevisionResponse {
     pub publish_at: Option<DateTime<Utc>>,
     /// When it went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// Who approved it.
+    /// Who approved it; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Uuid>,
-    /// When it was submitted for review.
+    /// When it was submitted for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
     /// When the revision was started.
     pub created_at: DateTime<Utc>,
@@ -154,7 +156,8 @@ pub struct GuideResponse {
     /// The revision being written or reviewed; shown to the guide's editors only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_revision: Option<WorkingRevision>,
-    /// After this, coordinators see the guide as due for review.
+    /// After this, coordinators see the guide as due for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due_at: Option<DateTime<Utc>>,
     /// When it was archived.
     pub archived_at: Option<DateTime<Utc>>,
@@ -204,8 +207,8 @@ fn revision_response(view: &GuideView, editor: bool) -> RevisionResponse {
         review_comment: r.review_comment.clone().filter(|_| editor),
         publish_at: r.publish_at,
         published_at: r.published_at,
-        published_by: r.published_by,
-        submitted_at: r.submitted_at,
+        published_by: r.published_by.filter(|_| editor),
+        submitted_at: r.submitted_at.filter(|_| editor),
         created_at: r.created_at,
         updated_at: r.updated_at,
     }
@@ -222,7 +225,7 @@ fn guide_response(view: &GuideView, caller: Option<&Principal>) -> GuideResponse
         working_revision: view
             .working
             .map(|(number, state)| WorkingRevision { number, state }),
-        review_due_at: view.guide.review_due_at,
+        review_due_at: view.guide.review_due_at.filter(|_| editor),
         archived_at: view.guide.archived_at,
         created_at: view.guide.created_at,
         updated_at: view.guide.updated_at,
@@ -425,7 +428,8 @@ pub struct GuideSummary {
     pub reading_minutes: Option<i32>,
     /// When the shown revision went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// When the guide is due for review.
+    /// When the guide is due for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due_at: Option<DateTime<Utc>>,
     /// When anything about the guide last changed.
     pub updated_at: DateTime<Utc>,
@@ -502,7 +506,10 @@ pub async fn list_guides(
             co_publishers: view.links.co_publishers.clone(),
             reading_minutes: view.revision.reading_minutes,
             published_at: view.revision.published_at,
-            review_due_at: view.guide.review_due_at,
+            review_due_at: view
+                .guide
+                .review_due_at
+                .filter(|_| service::is_editor(caller.0.as_ref(), &view.guide)),
             updated_at: view.guide.updated_at,
             snippet: snippets.remove(&view.guide.id),
         })
@@ -936,10 +943,12 @@ pub struct RevisionSummary {
     pub live: bool,
     /// When it went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// The coordinator who approved it.
+    /// The coordinator who approved it; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Uuid>,
-    /// Who started the revision.
-    pub created_by: Uuid,
+    /// Who started the revision; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Uuid>,
     /// What changed, in the authors' words.
     pub change_note: Option<String>,
 }
@@ -950,8 +959,8 @@ fn summary(entry: &HistoryEntry) -> RevisionSummary {
         title: entry.revision.title.clone(),
         live: entry.live,
         published_at: entry.revision.published_at,
-        published_by: entry.revision.published_by,
-        created_by: entry.revision.created_by,
+        published_by: entry.revision.published_by.filter(|_| entry.editor),
+        created_by: Some(entry.revision.created_by).filter(|_| entry.editor),
         change_note: entry.revision.change_note.clone(),
     }
 }

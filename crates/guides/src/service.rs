@@ -803,6 +803,8 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
 pub struct HistoryEntry {
     pub revision: guide_revision::Model,
     pub live: bool,
+    /// Whether the caller edits the guide (and so sees who did what).
+    pub editor: bool,
 }
 
 /// Every revision of a guide that was ever published, newest first.
@@ -825,6 +827,7 @@ pub async fn history(
         .into_iter()
         .map(|revision| HistoryEntry {
             live: guide.live_revision_id == Some(revision.id),
+            editor: is_editor(caller, &guide),
             revision,
         })
         .collect())
@@ -918,13 +921,15 @@ pub async fn list(
     let public = Condition::all()
         .add(guide::Column::LiveRevisionId.is_not_null())
         .add(guide::Column::ArchivedAt.is_null());
-    let visibility = match caller {
+    // The guides the caller edits, in SQL: the same rule as `is_editor`.
+    let edited = match caller {
         Some(c) if is_staff(c) => Condition::all(),
-        Some(c) if c.has(Role::Author) && c.organisation_id.is_some() => Condition::any()
-            .add(public)
-            .add(guide::Column::OrganisationId.eq(c.organisation_id)),
-        _ => public,
+        Some(c) if c.has(Role::Author) && c.organisation_id.is_some() => {
+            Condition::all().add(guide::Column::OrganisationId.eq(c.organisation_id))
+        }
+        _ => Condition::all().add(Expr::cust("1 = 0")),
     };
+    let visibility = Condition::any().add(public).add(edited.clone());
     if filter.review_due && !caller.is_some_and(is_staff) {
         return Err(AppError::forbidden());
     }
@@ -995,9 +1000,11 @@ pub async fn list(
         };
         // `draft`, `in_review` and `scheduled` ask for the working revision's state, also
         // of published guides: the coordinators' review queue includes new revisions of
-        // live guides.
+        // live guides. Only of guides the caller edits: that a live guide has a draft is
+        // nobody else's business.
         let working = |state: RevisionState| {
             Condition::all()
+                .add(edited.clone())
                 .add(guide::Column::ArchivedAt.is_null())
                 .add(working_in(state))
         };
