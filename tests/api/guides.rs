@@ -732,3 +732,52 @@ on_both_backends! {
         assert!(staff_guide["revision"]["publishedBy"].is_string());
     }
 }
+
+on_both_backends! {
+    async fn a_former_author_or_coordinator_loses_access_with_the_role(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let admin = app.user(&[Role::Admin]).await;
+        let live = published(&app, &author.access, &coordinator.access, content("Bleibt öffentlich")).await;
+        let draft = create(&app, &author.access, content("Noch ein Entwurf")).await["id"].as_str().unwrap().to_owned();
+        let in_review = create(&app, &author.access, content("Wartet auf Prüfung")).await["id"].as_str().unwrap().to_owned();
+        json_body(action(&app, &author.access, &in_review, "submit", None).await, StatusCode::OK).await;
+        let live_etag = etag_of(&app, &author.access, &live).await;
+        let draft_etag = etag_of(&app, &author.access, &draft).await;
+
+        for user in [&author, &coordinator] {
+            let changed = app.authed(Method::PATCH, &format!("/api/v1/users/{}", user.id), &admin.access)
+                .json(&json!({"roles": ["learner"]})).send().await.unwrap();
+            json_body(changed, StatusCode::OK).await;
+        }
+
+        // The same tokens: drafts are hidden, the live guide is read-only.
+        let former = &author.access;
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{draft}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{live}?revision=working"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        let put = app.authed(Method::PUT, &format!("/api/v1/guides/{draft}"), former).header("if-match", &draft_etag).json(&content("Übernommen")).send().await.unwrap();
+        problem(put, StatusCode::NOT_FOUND, "not_found").await;
+        let put = app.authed(Method::PUT, &format!("/api/v1/guides/{live}"), former).header("if-match", &live_etag).json(&content("Übernommen")).send().await.unwrap();
+        problem(put, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &draft, "submit", None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::DELETE, &format!("/api/v1/guides/{draft}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::POST, "/api/v1/guides", former, Some(content("Neu"))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let upload = app.authed(Method::POST, &format!("/api/v1/guides/{live}/attachments"), former)
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nText\r\n--x--\r\n")
+            .send().await.unwrap();
+        problem(upload, StatusCode::FORBIDDEN, "forbidden").await;
+        let list = json_body(send(&app, Method::GET, "/api/v1/guides", former, None).await, StatusCode::OK).await;
+        assert_eq!(list["total"], 1, "only the public guide: {list}");
+
+        // The former coordinator neither publishes, returns nor sees the review queue.
+        let former = &coordinator.access;
+        problem(action(&app, former, &in_review, "publish", Some(json!({}))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &in_review, "return", Some(json!({"comment": "Nein"}))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &live, "archive", None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let queue = json_body(send(&app, Method::GET, "/api/v1/guides?status=in_review", former, None).await, StatusCode::OK).await;
+        assert_eq!(queue["total"], 0);
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{in_review}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
