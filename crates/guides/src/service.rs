@@ -178,6 +178,18 @@ pub async fn get(
     key: &str,
     which: Which,
 ) -> Result<GuideView, AppError> {
+    let (guide, revision_id) = shown(db, caller, key, which).await?;
+    view(db, caller, guide, revision_id).await
+}
+
+/// The guide and the id of the revision `which` names for the caller; 404 for what the
+/// caller may not see.
+pub(crate) async fn shown(
+    db: &impl ConnectionTrait,
+    caller: Option<&Principal>,
+    key: &str,
+    which: Which,
+) -> Result<(guide::Model, Uuid), AppError> {
     let guide = visible(db, caller, key).await?;
     let editor = is_editor(caller, &guide);
     let revision_id = match which {
@@ -188,7 +200,7 @@ pub async fn get(
         Which::Current => guide.live_revision_id.or(guide.working_revision_id),
     }
     .ok_or_else(AppError::not_found)?;
-    view(db, caller, guide, revision_id).await
+    Ok((guide, revision_id))
 }
 
 /// 422 `unknown` for every taxonomy slug, organisation or linked guide that does not exist.
@@ -492,6 +504,9 @@ async fn write_content(
             let revision_id = Uuid::now_v7();
             let number = repo::next_number(&txn, guide.id).await?;
             insert_revision(&txn, caller, guide.id, revision_id, number, &content, now).await?;
+            if let Some(live) = guide.live_revision_id {
+                repo::copy_attachments(&txn, live, revision_id).await?;
+            }
             guide::ActiveModel {
                 id: Set(guide.id),
                 working_revision_id: Set(Some(revision_id)),
@@ -503,6 +518,99 @@ async fn write_content(
     }
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
+}
+
+/// Begins a change of `guide` that does not depend on what the caller last read (a file
+/// added or removed): raises the version as the transaction's first write, so it
+/// serialises with every other change, and reads the guide as it is now.
+pub(crate) async fn begin_unconditional_change(
+    db: &DatabaseConnection,
+    guide_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(sea_orm::DatabaseTransaction, guide::Model), AppError> {
+    let txn = db.begin().await?;
+    guide::Entity::update_many()
+        .col_expr(
+            guide::Column::Version,
+            Expr::col(guide::Column::Version).add(1),
+        )
+        .col_expr(guide::Column::UpdatedAt, Expr::value(now))
+        .filter(guide::Column::Id.eq(guide_id))
+        .exec(&txn)
+        .await?;
+    let current = guide::Entity::find_by_id(guide_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((txn, current))
+}
+
+/// The revision a change of `guide` goes to: its draft, or — on a live guide without
+/// one — a new draft copied from the live revision (content, links and files), which the
+/// public does not see until it is approved. 409 while the guide is under review,
+/// scheduled or archived.
+pub(crate) async fn draft_for_change(
+    txn: &impl ConnectionTrait,
+    caller: &Principal,
+    guide: &guide::Model,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    domain::check(workflow(txn, guide).await?, Transition::Edit)?;
+    if let Some(id) = guide.working_revision_id {
+        return Ok(id);
+    }
+    let live_id = guide
+        .live_revision_id
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("guide {} has no revision", guide.id)))?;
+    let live = repo::find_revision(txn, live_id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("revision {live_id} is missing")))?;
+    let links = repo::load_links(txn, &[live_id])
+        .await?
+        .remove(&live_id)
+        .unwrap_or_default();
+    // Copied as stored, not validated again: the live text was accepted under the rules
+    // of its day.
+    let content = Content {
+        title: live.title,
+        summary: live.summary,
+        context: live.context,
+        steps: serde_json::from_value(live.steps).map_err(AppError::internal)?,
+        success_factors: live.success_factors,
+        pitfalls: live.pitfalls,
+        body: live.body,
+        language: live.language,
+        easy_language_guide_id: live.easy_language_guide_id,
+        contact_name: live.contact_name,
+        contact_email: live.contact_email,
+        reading_minutes: live.reading_minutes,
+        change_note: None,
+        fields_of_action: links.fields_of_action,
+        phases: links.phases,
+        audiences: links.audiences,
+        co_publishers: links.co_publishers,
+    };
+    let revision_id = Uuid::now_v7();
+    let number = repo::next_number(txn, guide.id).await?;
+    insert_revision(txn, caller, guide.id, revision_id, number, &content, now).await?;
+    repo::copy_attachments(txn, live_id, revision_id).await?;
+    guide::ActiveModel {
+        id: Set(guide.id),
+        working_revision_id: Set(Some(revision_id)),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    Ok(revision_id)
+}
+
+/// Whether the guide may be changed now (for checks before work that is costly to undo,
+/// such as receiving a file); the change itself checks again in its transaction.
+pub(crate) async fn check_editable_now(
+    db: &impl ConnectionTrait,
+    guide: &guide::Model,
+) -> Result<(), AppError> {
+    domain::check(workflow(db, guide).await?, Transition::Edit)
 }
 
 /// The working revision's id; the workflow check before it has ensured there is one.
