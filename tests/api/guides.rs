@@ -781,3 +781,44 @@ on_both_backends! {
         problem(send(&app, Method::GET, &format!("/api/v1/guides/{in_review}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn coordinators_hear_of_submissions_and_authors_of_returns_and_publication(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let colleague = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let other_coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let id = create(&app, &author.access, content("Quartiersfest organisieren")).await["id"].as_str().unwrap().to_owned();
+
+        json_body(action(&app, &author.access, &id, "submit", None).await, StatusCode::OK).await;
+        for to in [&coordinator.email, &other_coordinator.email] {
+            let mail = app.mail.wait_for(to).await;
+            assert_eq!(mail.subject, "Zur Prüfung eingereicht: Quartiersfest organisieren");
+            assert!(mail.text.contains("„Quartiersfest organisieren“ zur Prüfung eingereicht"), "{}", mail.text);
+        }
+
+        json_body(action(&app, &coordinator.access, &id, "return", Some(json!({"comment": "Bitte die Kosten ergänzen."}))).await, StatusCode::OK).await;
+        let returned = app.mail.wait_for(&author.email).await;
+        assert_eq!(returned.subject, "Zurückgegeben: Quartiersfest organisieren");
+        assert!(returned.text.contains("Bitte die Kosten ergänzen."), "{}", returned.text);
+
+        // The colleague resubmits; both authors of the revision hear of the publication.
+        json_body(action(&app, &colleague.access, &id, "submit", None).await, StatusCode::OK).await;
+        app.mail.wait_for(&coordinator.email).await;
+        app.mail.wait_for(&other_coordinator.email).await;
+        json_body(action(&app, &coordinator.access, &id, "publish", Some(json!({}))).await, StatusCode::OK).await;
+        for to in [&author.email, &colleague.email] {
+            let published = app.mail.wait_for(to).await;
+            assert_eq!(published.subject, "Veröffentlicht: Quartiersfest organisieren");
+        }
+
+        // Exactly these seven: nobody else, nothing twice.
+        let mails = app.mail.wait_for_count(7).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mails = if app.mail.received().len() > mails.len() { app.mail.received() } else { mails };
+        assert_eq!(mails.len(), 7, "{:?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+        assert!(mails.iter().all(|m| !m.to.contains(&learner.email)));
+    }
+}

@@ -20,6 +20,7 @@ use crate::domain::{
     self, Content, ContentInput, GuideStatus, RevisionState, Transition, Workflow,
 };
 use crate::entity::{guide, guide_revision};
+use crate::mails;
 use crate::repo::{self, Links};
 
 /// The subject type of audit entries about guides.
@@ -644,8 +645,50 @@ pub async fn submit(
     }
     .update(&txn)
     .await?;
+    let revision = revision_in(&txn, working_id(&guide)?).await?;
+    let by = academy_auth::entity::user::Entity::find_by_id(caller.user_id)
+        .one(&txn)
+        .await?
+        .map_or_else(String::new, |u| u.display_name);
+    for coordinator in mails::coordinators(&txn).await? {
+        if coordinator.id != caller.user_id {
+            let mail = mails::submitted(
+                &coordinator,
+                &revision.title,
+                revision.number,
+                &by,
+                guide.live_revision_id.is_some(),
+            );
+            academy_notifications::enqueue(&txn, mail).await?;
+        }
+    }
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
+}
+
+/// A revision read inside a transaction that has just changed it.
+async fn revision_in(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<guide_revision::Model, AppError> {
+    repo::find_revision(db, id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("revision {id} is missing")))
+}
+
+/// Mails every author of `revision` but the caller.
+async fn tell_authors(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    revision: &guide_revision::Model,
+    letter: impl Fn(&academy_auth::entity::user::Model) -> academy_notifications::Mail,
+) -> Result<(), AppError> {
+    for author in mails::authors_of(db, revision).await? {
+        if author.id != caller.user_id {
+            academy_notifications::enqueue(db, letter(&author)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Coordinator: sends the revision under review back to its authors with a comment.
@@ -679,6 +722,11 @@ pub async fn return_to_authors(
         Some(guide.id),
         json!({"slug": guide.slug, "comment": comment}),
     )
+    .await?;
+    let revision = revision_in(&txn, working_id(&guide)?).await?;
+    tell_authors(&txn, caller, &revision, |author| {
+        mails::returned(author, &revision.title, &comment)
+    })
     .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
@@ -765,6 +813,11 @@ pub async fn publish(
         Some(guide.id),
         json!({"slug": guide.slug, "revisionId": revision_id, "publishAt": scheduled}),
     )
+    .await?;
+    let revision = revision_in(&txn, revision_id).await?;
+    tell_authors(&txn, caller, &revision, |author| {
+        mails::published(author, &revision.title, scheduled)
+    })
     .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
