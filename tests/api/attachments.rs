@@ -162,13 +162,24 @@ on_both_backends! {
         let tail = app.request(Method::GET, &url).header("range", "bytes=149990-").send().await.unwrap();
         assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(tail.bytes().await.unwrap().len(), 10);
+        // If-Range: the part only for the same version, else the whole file (RFC 9110).
+        let resumed = app.request(Method::GET, &url).header("range", "bytes=5-9").header("if-range", &etag).send().await.unwrap();
+        assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(resumed.headers()["content-range"], "bytes 5-9/150000");
+        for stale in ["\"0123456789abcdef0123456789abcdef\"", "W/\"x\"", "Sat, 29 Oct 1994 19:43:31 GMT"] {
+            let whole = app.request(Method::GET, &url).header("range", "bytes=5-9").header("if-range", stale).send().await.unwrap();
+            assert_eq!(whole.status(), StatusCode::OK, "{stale}");
+            assert!(whole.headers().get("content-range").is_none());
+            assert_eq!(whole.bytes().await.unwrap().as_ref(), content.as_slice(), "{stale}");
+        }
         let outside = app.request(Method::GET, &url).header("range", "bytes=200000-").send().await.unwrap();
         assert_eq!(outside.headers()["content-range"], "bytes */150000");
         problem(outside, StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable").await;
 
-        // The full download and the range from the first byte count; the tail does not.
+        // The full downloads (three of them after a stale If-Range) and the range from the
+        // first byte count; the tail and the resumed part do not.
         let list = json_body(app.get(&format!("/api/v1/guides/{guide}/attachments")).await, StatusCode::OK).await;
-        assert_eq!(list[0]["downloadCount"], 2);
+        assert_eq!(list[0]["downloadCount"], 5);
     }
 }
 

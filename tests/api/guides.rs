@@ -822,3 +822,31 @@ on_both_backends! {
         assert!(mails.iter().all(|m| !m.to.contains(&learner.email)));
     }
 }
+
+on_both_backends! {
+    async fn a_title_taken_by_another_guide_gets_a_free_slug_an_explicit_slug_conflicts(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let slugs: Vec<String> = {
+            let mut slugs = Vec::new();
+            for _ in 0..3 {
+                slugs.push(create(&app, &author.access, content("Beteiligung im Quartier")).await["slug"].as_str().unwrap().to_owned());
+            }
+            slugs
+        };
+        assert_eq!(slugs, ["beteiligung-im-quartier", "beteiligung-im-quartier-2", "beteiligung-im-quartier-3"]);
+        let by_slug = json_body(send(&app, Method::GET, "/api/v1/guides/beteiligung-im-quartier-2", &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(by_slug["slug"], "beteiligung-im-quartier-2");
+
+        // A slug asked for is not changed behind the author's back.
+        let mut explicit = content("Ganz anders");
+        explicit["slug"] = json!("beteiligung-im-quartier-2");
+        problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(explicit)).await, StatusCode::CONFLICT, "slug_taken").await;
+
+        // Titles at the length limit keep valid slugs with their suffix.
+        let long = "Beteiligung ".repeat(10);
+        let first = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
+        let second = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
+        assert!(second.len() <= 64 && second.ends_with("-2") && second != first, "{first} {second}");
+    }
+}

@@ -305,6 +305,7 @@ pub async fn list_attachments(
         ("key" = String, Path, description = "The guide's id or slug."),
         ("id" = Uuid, Path, description = "The attachment's id."),
         ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`."),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` of the copy being completed: the range is served only when it still matches, else the whole file (200)."),
     ),
     responses(
         (status = OK, description = "The file.", content_type = "application/octet-stream"),

@@ -261,6 +261,19 @@ pub fn slugify(title: &str) -> String {
     collapsed
 }
 
+/// The `n`-th slug made from `base`: `base` itself, then `base-2`, `base-3`, …, the base
+/// shortened so that the whole stays within 64 characters.
+pub fn numbered_slug(base: &str, n: u32) -> String {
+    if n <= 1 {
+        return base.to_owned();
+    }
+    let suffix = format!("-{n}");
+    let keep = base.len().min(64usize.saturating_sub(suffix.len()));
+    // Slugs are ASCII, so any byte index is a character boundary.
+    let head = base.get(..keep).unwrap_or(base).trim_end_matches('-');
+    format!("{head}{suffix}")
+}
+
 fn trimmed(text: &str) -> String {
     text.trim().to_owned()
 }
@@ -627,6 +640,22 @@ mod tests {
         assert!(valid_slug(&slugify("Öffentliche Räume")));
         assert!(!valid_slug("Mit Leerzeichen"));
         assert!(!valid_slug("a"));
+    }
+
+    #[test]
+    fn numbered_slugs_stay_valid() {
+        assert_eq!(numbered_slug("quartier", 1), "quartier");
+        assert_eq!(numbered_slug("quartier", 2), "quartier-2");
+        let long = slugify(&"Beteiligung ".repeat(10));
+        for n in [2, 10, 1000] {
+            let slug = numbered_slug(&long, n);
+            assert!(slug.len() <= 64 && valid_slug(&slug), "{slug}");
+            assert!(slug.ends_with(&format!("-{n}")), "{slug}");
+        }
+        // A cut right after a hyphen does not leave two in a row.
+        let base = format!("{}-b", "a".repeat(61));
+        assert_eq!(numbered_slug(&base, 22), format!("{}-22", "a".repeat(61)));
+        assert!(valid_slug(&numbered_slug(&base, 22)));
     }
 
     #[test]

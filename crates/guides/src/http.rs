@@ -333,8 +333,10 @@ impl From<GuideContentRequest> for ContentInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateGuideRequest {
-    /// Stable slug: 2–64 characters of a–z, 0–9 and single inner hyphens. Made from the
-    /// title when left out (umlauts transcribed). Cannot be changed later.
+    /// Stable slug: 2–64 characters of a–z, 0–9 and single inner hyphens; 409
+    /// `slug_taken` when another guide has it. Made from the title when left out (umlauts
+    /// transcribed), with the first free suffix `-2`, `-3`, … when another guide has it.
+    /// Cannot be changed later.
     #[schema(example = "beteiligung-im-quartier-verstetigen")]
     pub slug: Option<String>,
     /// The publishing organisation. Authors may leave it out (their own is used);
@@ -526,7 +528,7 @@ pub async fn list_guides(
     responses(
         (status = CREATED, description = "Created; `Location` names it, `ETag` is its version.", body = GuideResponse),
         (status = FORBIDDEN, description = "Not an author or coordinator, or another organisation's author.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`slug_taken`: another guide has this slug.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`slug_taken`: another guide has the slug asked for.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`required`, `too_long`, `invalid_slug`, `raw_html`, `invalid_email`, `unknown`, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -299,6 +299,9 @@ pub async fn create(
     } else {
         return Err(AppError::forbidden());
     };
+    // A slug asked for is taken as it is (409 when taken); one made from the title gets
+    // the first free suffix (`-2`, `-3`, …).
+    let explicit = slug.is_some();
     let slug = slug
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| domain::slugify(&content.title));
@@ -322,6 +325,56 @@ pub async fn create(
     }
     check_references(db, &content).await?;
 
+    let mut attempt = 0;
+    let guide_id = loop {
+        let candidate = if explicit {
+            slug.clone()
+        } else {
+            free_slug(db, &slug).await?
+        };
+        match insert_guide(db, caller, organisation_id, candidate, &content).await {
+            // Another guide took the free slug in the meantime: look again.
+            Err(error) if !explicit && error.code() == "slug_taken" && attempt < 3 => {
+                attempt += 1;
+            }
+            other => break other?,
+        }
+    };
+    get(db, Some(caller), &guide_id.to_string(), Which::Working).await
+}
+
+/// The first of `base`, `base-2`, `base-3`, … that no guide has.
+async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String, AppError> {
+    const BATCH: u32 = 20;
+    let mut first = 1;
+    loop {
+        let candidates: Vec<String> = (first..first + BATCH)
+            .map(|n| domain::numbered_slug(base, n))
+            .collect();
+        let taken: std::collections::HashSet<String> = guide::Entity::find()
+            .select_only()
+            .column(guide::Column::Slug)
+            .filter(guide::Column::Slug.is_in(candidates.clone()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        if let Some(free) = candidates.into_iter().find(|c| !taken.contains(c)) {
+            return Ok(free);
+        }
+        first += BATCH;
+    }
+}
+
+/// Inserts the guide with its first draft; 409 `slug_taken` when the slug is taken.
+async fn insert_guide(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    organisation_id: Uuid,
+    slug: String,
+    content: &Content,
+) -> Result<Uuid, AppError> {
     let now = Utc::now();
     let guide_id = Uuid::now_v7();
     let revision_id = Uuid::now_v7();
@@ -343,7 +396,7 @@ pub async fn create(
     .exec_without_returning(&txn)
     .await
     .map_err(slug_taken)?;
-    insert_revision(&txn, caller, guide_id, revision_id, 1, &content, now).await?;
+    insert_revision(&txn, caller, guide_id, revision_id, 1, content, now).await?;
     guide::ActiveModel {
         id: Set(guide_id),
         working_revision_id: Set(Some(revision_id)),
@@ -352,7 +405,7 @@ pub async fn create(
     .update(&txn)
     .await?;
     txn.commit().await?;
-    get(db, Some(caller), &guide_id.to_string(), Which::Working).await
+    Ok(guide_id)
 }
 
 async fn insert_revision(
