@@ -162,13 +162,24 @@ on_both_backends! {
         let tail = app.request(Method::GET, &url).header("range", "bytes=149990-").send().await.unwrap();
         assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(tail.bytes().await.unwrap().len(), 10);
+        // If-Range: the part only for the same version, else the whole file (RFC 9110).
+        let resumed = app.request(Method::GET, &url).header("range", "bytes=5-9").header("if-range", &etag).send().await.unwrap();
+        assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(resumed.headers()["content-range"], "bytes 5-9/150000");
+        for stale in ["\"0123456789abcdef0123456789abcdef\"", "W/\"x\"", "Sat, 29 Oct 1994 19:43:31 GMT"] {
+            let whole = app.request(Method::GET, &url).header("range", "bytes=5-9").header("if-range", stale).send().await.unwrap();
+            assert_eq!(whole.status(), StatusCode::OK, "{stale}");
+            assert!(whole.headers().get("content-range").is_none());
+            assert_eq!(whole.bytes().await.unwrap().as_ref(), content.as_slice(), "{stale}");
+        }
         let outside = app.request(Method::GET, &url).header("range", "bytes=200000-").send().await.unwrap();
         assert_eq!(outside.headers()["content-range"], "bytes */150000");
         problem(outside, StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable").await;
 
-        // The full download and the range from the first byte count; the tail does not.
+        // The full downloads (three of them after a stale If-Range) and the range from the
+        // first byte count; the tail and the resumed part do not.
         let list = json_body(app.get(&format!("/api/v1/guides/{guide}/attachments")).await, StatusCode::OK).await;
-        assert_eq!(list[0]["downloadCount"], 2);
+        assert_eq!(list[0]["downloadCount"], 5);
     }
 }
 
@@ -248,5 +259,60 @@ on_both_backends! {
         let gone = app.authed(Method::DELETE, &format!("/api/v1/guides/{guide}"), &coordinator.access).send().await.unwrap();
         assert_eq!(gone.status(), StatusCode::NO_CONTENT);
         assert_eq!(stored_files(&app), 0);
+    }
+}
+
+async fn names(app: &TestApp, path: &str, token: Option<&str>) -> Vec<String> {
+    let response = match token {
+        Some(token) => app.authed(Method::GET, path, token).send().await.unwrap(),
+        None => app.get(path).await,
+    };
+    let list = json_body(response, StatusCode::OK).await;
+    list.as_array().unwrap().iter().map(|a| a["filename"].as_str().unwrap().to_owned()).collect()
+}
+
+on_both_backends! {
+    async fn files_of_a_live_guide_change_with_its_draft_and_go_public_when_it_is_approved(app: TestApp) {
+        let (guide, author, coordinator) = draft(&app).await;
+        let first = json_body(upload(&app, &author.access, &guide, "alt.pdf", &pdf(1_000)).await, StatusCode::CREATED).await;
+        publish(&app, &guide, &author, &coordinator).await;
+        let list = format!("/api/v1/guides/{guide}/attachments");
+        let working = format!("{list}?revision=working");
+        assert_eq!(names(&app, &list, None).await, ["alt.pdf"]);
+
+        // An upload to the live guide goes to a new draft; the public does not see it.
+        let second = json_body(upload(&app, &author.access, &guide, "neu.pdf", &pdf(2_000)).await, StatusCode::CREATED).await;
+        let seen = json_body(app.authed(Method::GET, &format!("/api/v1/guides/{guide}"), &author.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(seen["workingRevision"], json!({"number": 2, "state": "draft"}));
+        assert_eq!(names(&app, &list, None).await, ["alt.pdf"]);
+        problem(app.get(second["downloadUrl"].as_str().unwrap()).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_eq!(names(&app, &working, Some(&author.access)).await, ["alt.pdf", "neu.pdf"]);
+        problem(app.get(&working).await, StatusCode::NOT_FOUND, "not_found").await;
+
+        // Removing the live file takes it off the draft only.
+        let removed = app.authed(Method::DELETE, first["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+        assert_eq!(names(&app, &list, None).await, ["alt.pdf"]);
+        assert_eq!(app.get(first["downloadUrl"].as_str().unwrap()).await.status(), StatusCode::OK);
+        assert_eq!(names(&app, &working, Some(&author.access)).await, ["neu.pdf"]);
+        assert_eq!(stored_files(&app), 2);
+        let again = app.authed(Method::DELETE, first["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
+        problem(again, StatusCode::NOT_FOUND, "not_found").await;
+
+        // Under review, the files are as fixed as the text.
+        let submit = app.authed(Method::POST, &format!("/api/v1/guides/{guide}/submit"), &author.access).send().await.unwrap();
+        assert_eq!(submit.status(), StatusCode::OK);
+        problem(upload(&app, &author.access, &guide, "spaet.pdf", &pdf(500)).await, StatusCode::CONFLICT, "under_review").await;
+        let locked = app.authed(Method::DELETE, second["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
+        problem(locked, StatusCode::CONFLICT, "under_review").await;
+        assert_eq!(names(&app, &list, None).await, ["alt.pdf"]);
+
+        // Approved: the public sees the new set; the old file stays with revision 1.
+        let approve = app.authed(Method::POST, &format!("/api/v1/guides/{guide}/publish"), &coordinator.access).json(&json!({})).send().await.unwrap();
+        assert_eq!(approve.status(), StatusCode::OK);
+        assert_eq!(names(&app, &list, None).await, ["neu.pdf"]);
+        assert_eq!(app.get(second["downloadUrl"].as_str().unwrap()).await.status(), StatusCode::OK);
+        problem(app.get(first["downloadUrl"].as_str().unwrap()).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_eq!(stored_files(&app), 2, "revision 1 keeps its file");
     }
 }

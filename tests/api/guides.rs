@@ -283,7 +283,8 @@ on_both_backends! {
         assert_eq!(numbers, [2, 1]);
         assert_eq!(history[0]["live"], true);
         assert_eq!(history[0]["changeNote"], "Treffpunkte für Jugendliche ergänzt.");
-        assert_eq!(history[0]["publishedBy"], coordinator.id.to_string());
+        let staff_history = json_body(send(&app, Method::GET, &format!("{path}/revisions"), &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(staff_history[0]["publishedBy"], coordinator.id.to_string());
         assert_eq!(history[1]["live"], false);
         let first = json_body(app.get(&format!("{path}/revisions/1")).await, StatusCode::OK).await;
         assert_eq!(first["revision"]["title"], "Spielplätze gemeinsam planen");
@@ -608,5 +609,244 @@ on_both_backends! {
         let after = json_body(app.get("/api/v1/guides?q=beteiligen").await, StatusCode::OK).await;
         assert_eq!(after["total"], 1);
         assert_eq!(after["items"][0]["id"], in_text);
+    }
+}
+
+/// Raw HTML written so that a hand-made check took it for an autolink.
+const HTML_BYPASS: &str = "<img\nsrc=x\nonerror=alert(1)//@x://>";
+
+on_both_backends! {
+    async fn raw_html_is_refused_however_it_is_written_and_prose_with_angle_brackets_passes(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+
+        for field in ["context", "successFactors", "pitfalls", "body"] {
+            let mut bad = content("Beteiligung im Quartier");
+            bad[field] = json!(HTML_BYPASS);
+            let body = problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
+            assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()), (Some(field), Some("raw_html")));
+        }
+        let mut in_step = content("Beteiligung im Quartier");
+        in_step["steps"][1]["body"] = json!(format!("Erst lesen, dann {HTML_BYPASS}"));
+        let body = problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(in_step)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "steps[1].body");
+        assert_eq!(body["errors"][0]["code"], "raw_html");
+
+        // Comparisons in prose, autolinks and HTML inside code are Markdown.
+        let mut fine = content("Vergleiche a<b und 3 > 2");
+        fine["summary"] = json!("a<b und 3 > 2");
+        fine["body"] = json!("a<b und 3 > 2, siehe <https://example.org> und `<script>` im Code.");
+        let created = create(&app, &author.access, fine).await;
+        assert_eq!(created["revision"]["summary"], "a<b und 3 > 2");
+    }
+}
+
+on_both_backends! {
+    async fn guides_carry_a_sanitised_html_rendering_of_every_markdown_field(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let mut body = content("Links prüfen");
+        body["context"] = json!("## Hintergrund\n\n**Wichtig:** a<b");
+        body["body"] = json!("[klick](javascript:alert(1)) und [auch](JAVASCRIPT:alert(2)) und ![bild](javascript:x) und [gut](https://example.org/weg)");
+        body["pitfalls"] = json!("[daten](data:text/html;base64,PHNjcmlwdD4=)");
+        let id = published(&app, &author.access, &coordinator.access, body).await;
+
+        let guide = json_body(app.get(&format!("/api/v1/guides/{id}")).await, StatusCode::OK).await;
+        let revision = &guide["revision"];
+        assert_eq!(revision["contextHtml"], "<h2>Hintergrund</h2>\n<p><strong>Wichtig:</strong> a&lt;b</p>\n");
+        assert_eq!(revision["steps"][0]["bodyHtml"], "<p>Wer entscheidet worüber mit?</p>\n");
+        assert!(revision["steps"][1]["bodyHtml"].as_str().unwrap().contains("<a href=\"https://example.org/formate\" rel=\"noopener noreferrer nofollow\">"));
+        assert_eq!(revision["successFactorsHtml"], "<p>Verlässliche Ansprechpersonen.</p>\n");
+        let body_html = revision["bodyHtml"].as_str().unwrap();
+        assert!(body_html.contains("<a href=\"https://example.org/weg\" rel=\"noopener noreferrer nofollow\">gut</a>"), "{body_html}");
+        for html in [body_html, revision["pitfallsHtml"].as_str().unwrap()] {
+            let lower = html.to_lowercase();
+            for bad in ["javascript:", "data:", "<script", "onerror", "onclick", "style="] {
+                assert!(!lower.contains(bad), "{bad} in {html}");
+            }
+        }
+    }
+}
+
+on_both_backends! {
+    async fn public_views_reveal_neither_drafts_of_live_guides_nor_who_worked_on_them(app: TestApp) {
+        let ours = app.organisation("Stiftung Beispiel").await;
+        let theirs = app.organisation("Verein Musterstadt").await;
+        let author = app.user_in(&[Role::Author], Some(ours), None).await;
+        let other = app.user_in(&[Role::Author], Some(theirs), None).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let id = published(&app, &author.access, &coordinator.access, content("Quartiersbüro eröffnen")).await;
+        let review_due = (Utc::now() + Duration::days(30)).to_rfc3339();
+        json_body(edit(&app, &author.access, &id, content("Quartiersbüro eröffnen, neu")).await, StatusCode::OK).await;
+        json_body(action(&app, &author.access, &id, "submit", None).await, StatusCode::OK).await;
+        json_body(action(&app, &coordinator.access, &id, "publish", Some(json!({"reviewDueAt": review_due}))).await, StatusCode::OK).await;
+        // A third revision is being written.
+        json_body(edit(&app, &author.access, &id, content("Quartiersbüro eröffnen, Entwurf")).await, StatusCode::OK).await;
+
+        let app = &app;
+        let anonymous = |path: String| async move { json_body(app.get(&path).await, StatusCode::OK).await };
+        let as_user = |token: String, path: String| async move { json_body(send(app, Method::GET, &path, &token, None).await, StatusCode::OK).await };
+        for status in ["draft", "in_review", "scheduled"] {
+            let path = format!("/api/v1/guides?status={status}");
+            assert_eq!(anonymous(path.clone()).await["total"], 0, "anonymous {status}");
+            for token in [&learner.access, &other.access] {
+                assert_eq!(as_user(token.clone(), path.clone()).await["total"], 0, "{status}");
+            }
+        }
+        assert_eq!(as_user(author.access.clone(), "/api/v1/guides?status=draft".into()).await["total"], 1);
+        assert_eq!(as_user(coordinator.access.clone(), "/api/v1/guides?status=draft".into()).await["total"], 1);
+
+        // What the public reads: no user ids, no review dates, no workflow times.
+        let private = ["publishedBy", "createdBy", "submittedAt", "reviewDueAt", "reviewComment", "workingRevision"];
+        let guide = anonymous(format!("/api/v1/guides/{id}")).await;
+        let history = anonymous(format!("/api/v1/guides/{id}/revisions")).await;
+        let first = anonymous(format!("/api/v1/guides/{id}/revisions/1")).await;
+        let list = anonymous("/api/v1/guides".into()).await;
+        let learners = as_user(learner.access.clone(), format!("/api/v1/guides/{id}/revisions")).await;
+        assert_eq!(history.as_array().unwrap().len(), 2);
+        for (what, value) in [
+            ("guide", &guide),
+            ("guide.revision", &guide["revision"]),
+            ("revision 1", &first["revision"]),
+            ("history[0]", &history[0]),
+            ("history[1]", &history[1]),
+            ("learner's history[0]", &learners[0]),
+            ("list", &list["items"][0]),
+        ] {
+            for key in private {
+                assert!(value.get(key).is_none(), "{what} shows {key}: {value}");
+            }
+        }
+        assert_eq!(guide["status"], "published");
+        assert!(guide["revision"]["publishedAt"].is_string());
+
+        // The guide's editors still see all of it.
+        let staff = as_user(author.access.clone(), format!("/api/v1/guides/{id}/revisions")).await;
+        assert_eq!(staff[0]["createdBy"], author.id.to_string());
+        assert_eq!(staff[0]["publishedBy"], coordinator.id.to_string());
+        let staff_guide = as_user(coordinator.access.clone(), format!("/api/v1/guides/{id}")).await;
+        assert!(staff_guide["reviewDueAt"].is_string());
+        assert!(staff_guide["revision"]["publishedBy"].is_string());
+    }
+}
+
+on_both_backends! {
+    async fn a_former_author_or_coordinator_loses_access_with_the_role(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let admin = app.user(&[Role::Admin]).await;
+        let live = published(&app, &author.access, &coordinator.access, content("Bleibt öffentlich")).await;
+        let draft = create(&app, &author.access, content("Noch ein Entwurf")).await["id"].as_str().unwrap().to_owned();
+        let in_review = create(&app, &author.access, content("Wartet auf Prüfung")).await["id"].as_str().unwrap().to_owned();
+        json_body(action(&app, &author.access, &in_review, "submit", None).await, StatusCode::OK).await;
+        let live_etag = etag_of(&app, &author.access, &live).await;
+        let draft_etag = etag_of(&app, &author.access, &draft).await;
+
+        for user in [&author, &coordinator] {
+            let changed = app.authed(Method::PATCH, &format!("/api/v1/users/{}", user.id), &admin.access)
+                .json(&json!({"roles": ["learner"]})).send().await.unwrap();
+            json_body(changed, StatusCode::OK).await;
+        }
+
+        // The same tokens: drafts are hidden, the live guide is read-only.
+        let former = &author.access;
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{draft}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{live}?revision=working"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        let put = app.authed(Method::PUT, &format!("/api/v1/guides/{draft}"), former).header("if-match", &draft_etag).json(&content("Übernommen")).send().await.unwrap();
+        problem(put, StatusCode::NOT_FOUND, "not_found").await;
+        let put = app.authed(Method::PUT, &format!("/api/v1/guides/{live}"), former).header("if-match", &live_etag).json(&content("Übernommen")).send().await.unwrap();
+        problem(put, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &draft, "submit", None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::DELETE, &format!("/api/v1/guides/{draft}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::POST, "/api/v1/guides", former, Some(content("Neu"))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let upload = app.authed(Method::POST, &format!("/api/v1/guides/{live}/attachments"), former)
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nText\r\n--x--\r\n")
+            .send().await.unwrap();
+        problem(upload, StatusCode::FORBIDDEN, "forbidden").await;
+        let list = json_body(send(&app, Method::GET, "/api/v1/guides", former, None).await, StatusCode::OK).await;
+        assert_eq!(list["total"], 1, "only the public guide: {list}");
+
+        // The former coordinator neither publishes, returns nor sees the review queue.
+        let former = &coordinator.access;
+        problem(action(&app, former, &in_review, "publish", Some(json!({}))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &in_review, "return", Some(json!({"comment": "Nein"}))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem(action(&app, former, &live, "archive", None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let queue = json_body(send(&app, Method::GET, "/api/v1/guides?status=in_review", former, None).await, StatusCode::OK).await;
+        assert_eq!(queue["total"], 0);
+        problem(send(&app, Method::GET, &format!("/api/v1/guides/{in_review}"), former, None).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+on_both_backends! {
+    async fn coordinators_hear_of_submissions_and_authors_of_returns_and_publication(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let colleague = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let other_coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let id = create(&app, &author.access, content("Quartiersfest organisieren")).await["id"].as_str().unwrap().to_owned();
+
+        json_body(action(&app, &author.access, &id, "submit", None).await, StatusCode::OK).await;
+        for to in [&coordinator.email, &other_coordinator.email] {
+            let mail = app.mail.wait_for(to).await;
+            assert_eq!(mail.subject, "Zur Prüfung eingereicht: Quartiersfest organisieren");
+            assert!(mail.text.contains("„Quartiersfest organisieren“ zur Prüfung eingereicht"), "{}", mail.text);
+        }
+
+        json_body(action(&app, &coordinator.access, &id, "return", Some(json!({"comment": "Bitte die Kosten ergänzen."}))).await, StatusCode::OK).await;
+        let returned = app.mail.wait_for(&author.email).await;
+        assert_eq!(returned.subject, "Zurückgegeben: Quartiersfest organisieren");
+        assert!(returned.text.contains("Bitte die Kosten ergänzen."), "{}", returned.text);
+
+        // The colleague resubmits; both authors of the revision hear of the publication.
+        json_body(action(&app, &colleague.access, &id, "submit", None).await, StatusCode::OK).await;
+        app.mail.wait_for(&coordinator.email).await;
+        app.mail.wait_for(&other_coordinator.email).await;
+        json_body(action(&app, &coordinator.access, &id, "publish", Some(json!({}))).await, StatusCode::OK).await;
+        for to in [&author.email, &colleague.email] {
+            let published = app.mail.wait_for(to).await;
+            assert_eq!(published.subject, "Veröffentlicht: Quartiersfest organisieren");
+        }
+
+        // Exactly these seven: nobody else, nothing twice.
+        let mails = app.mail.wait_for_count(7).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mails = if app.mail.received().len() > mails.len() { app.mail.received() } else { mails };
+        assert_eq!(mails.len(), 7, "{:?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+        assert!(mails.iter().all(|m| !m.to.contains(&learner.email)));
+    }
+}
+
+on_both_backends! {
+    async fn a_title_taken_by_another_guide_gets_a_free_slug_an_explicit_slug_conflicts(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let slugs: Vec<String> = {
+            let mut slugs = Vec::new();
+            for _ in 0..3 {
+                slugs.push(create(&app, &author.access, content("Beteiligung im Quartier")).await["slug"].as_str().unwrap().to_owned());
+            }
+            slugs
+        };
+        assert_eq!(slugs, ["beteiligung-im-quartier", "beteiligung-im-quartier-2", "beteiligung-im-quartier-3"]);
+        let by_slug = json_body(send(&app, Method::GET, "/api/v1/guides/beteiligung-im-quartier-2", &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(by_slug["slug"], "beteiligung-im-quartier-2");
+
+        // A slug asked for is not changed behind the author's back.
+        let mut explicit = content("Ganz anders");
+        explicit["slug"] = json!("beteiligung-im-quartier-2");
+        problem(send(&app, Method::POST, "/api/v1/guides", &author.access, Some(explicit)).await, StatusCode::CONFLICT, "slug_taken").await;
+
+        // Titles at the length limit keep valid slugs with their suffix.
+        let long = "Beteiligung ".repeat(10);
+        let first = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
+        let second = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
+        assert!(second.len() <= 64 && second.ends_with("-2") && second != first, "{first} {second}");
     }
 }

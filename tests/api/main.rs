@@ -18,6 +18,7 @@ mod health;
 mod input;
 mod identity_hardening;
 mod mail;
+mod markdown;
 mod pipeline;
 mod sessions;
 mod taxonomy;

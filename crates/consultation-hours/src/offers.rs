@@ -41,7 +41,7 @@ pub struct OfferInput {
     /// Title, at most 200 characters.
     #[schema(example = "Sprechstunde Bürgerbeteiligung")]
     pub title: String,
-    /// What the consultation covers (plain text or Markdown, at most 5,000 characters).
+    /// What the consultation covers (Markdown without raw HTML, at most 5,000 characters).
     #[serde(default)]
     pub description: String,
     /// Slugs of the fields of action (Handlungsfelder); at least one.
@@ -180,6 +180,7 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
             "must be at most 5000 characters",
         ));
     }
+    academy_kernel::markdown::check("description", description, &mut errors);
     if input.fields_of_action.is_empty() {
         errors.push(FieldError::new(
             "fieldsOfAction",

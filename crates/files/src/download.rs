@@ -1,6 +1,6 @@
 //! The HTTP answer for a stored file: `Content-Disposition` with the original name, a
 //! strong `ETag` from the content hash, `If-None-Match` (304) and single byte ranges (206,
-//! or 416 when unsatisfiable).
+//! or 416 when unsatisfiable), honouring `If-Range` (the whole file when it does not match).
 
 use academy_kernel::AppError;
 use actix_web::http::StatusCode;
@@ -69,6 +69,19 @@ pub fn parse_range(value: Option<&str>, size: u64) -> RangeRequest {
     }
 }
 
+/// Whether a `Range` may be served under `If-Range` (RFC 9110, 13.1.5): without the
+/// header, yes; with an entity tag, only when it is strong and equals the current `ETag`.
+/// A date never matches, as no `Last-Modified` is sent. Otherwise the whole file is sent.
+pub fn if_range_matches(value: Option<&str>, etag: &str) -> bool {
+    match value {
+        None => true,
+        Some(value) => {
+            let value = value.trim();
+            value.starts_with('"') && value == etag
+        }
+    }
+}
+
 fn disposition(filename: &str) -> ContentDisposition {
     let ascii: String = filename
         .chars()
@@ -105,12 +118,18 @@ pub async fn respond(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let range = parse_range(
-        req.headers()
-            .get(header::RANGE)
-            .and_then(|v| v.to_str().ok()),
-        file.size,
-    );
+    let if_range = req.headers().get(header::IF_RANGE).map(|v| v.to_str().unwrap_or(""));
+    let range = if if_range_matches(if_range, &etag) {
+        parse_range(
+            req.headers()
+                .get(header::RANGE)
+                .and_then(|v| v.to_str().ok()),
+            file.size,
+        )
+    } else {
+        // The client's copy is another version: a part of this one would corrupt it.
+        RangeRequest::Whole
+    };
     let (status, bytes) = match range {
         RangeRequest::Unsatisfiable => {
             return Ok(HttpResponse::build(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -190,6 +209,18 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100), RangeRequest::Whole);
         assert_eq!(parse_range(Some("items=0-1"), 100), RangeRequest::Whole);
         assert_eq!(parse_range(Some("bytes=9-2"), 100), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn if_range_needs_the_same_strong_tag() {
+        let etag = "\"abc\"";
+        assert!(if_range_matches(None, etag));
+        assert!(if_range_matches(Some("\"abc\""), etag));
+        assert!(if_range_matches(Some(" \"abc\" "), etag));
+        assert!(!if_range_matches(Some("\"abd\""), etag));
+        assert!(!if_range_matches(Some("W/\"abc\""), etag));
+        assert!(!if_range_matches(Some("Sat, 29 Oct 1994 19:43:31 GMT"), etag));
+        assert!(!if_range_matches(Some(""), etag));
     }
 
     #[test]

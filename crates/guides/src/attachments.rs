@@ -1,9 +1,13 @@
 //! Templates (Vorlagen) and other files attached to a guide: uploaded by its editors,
 //! offered to everyone who may read the guide.
+//!
+//! Files belong to revisions, like the text: an upload or removal changes the guide's
+//! draft (on a live guide without one, a new draft copied from the live revision), and
+//! becomes public when that draft is approved. The public sees the files of the live
+//! revision; a file stays stored while any revision carries it.
 
 use academy_auth::{MaybePrincipal, Principal};
 use academy_files::{FileStore, StoredFileMeta};
-use academy_kernel::db::begin_write;
 use academy_kernel::{AppError, Db, FieldError};
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
@@ -11,7 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::{Expr, ExprTrait},
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use serde_json::json;
@@ -19,7 +24,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::entity::guide_attachment;
-use crate::service;
+use crate::http::{GuideReadQuery, RevisionChoice};
+use crate::repo;
+use crate::service::{self, Which};
 
 /// Most files one guide may carry.
 pub const MAX_ATTACHMENTS: u64 = 50;
@@ -147,17 +154,20 @@ async fn receive(
     Ok((file, filename, title.filter(|t| !t.is_empty())))
 }
 
-/// Attaches a file to a guide. Its editors (authors of the publishing organisation,
-/// coordinators). Send `multipart/form-data` with the part `file` and optionally `title`.
-/// Executables, unknown types and names that do not fit the content are refused (422), an
-/// upload over the limit gets 413; neither leaves anything behind.
+/// Attaches a file to the guide's draft. Its editors (authors of the publishing
+/// organisation, coordinators). On a live guide the file joins the draft (a new one copied
+/// from the live revision if there is none) and becomes public when the draft is approved.
+/// Send `multipart/form-data` with the part `file` and optionally `title`. Executables,
+/// unknown types and names that do not fit the content are refused (422), an upload over
+/// the limit gets 413; neither leaves anything behind.
 #[utoipa::path(
     tag = "guides",
     security(("bearer" = [])),
     params(("key" = String, Path, description = "The guide's id or slug.")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
-        (status = CREATED, description = "Attached.", body = AttachmentResponse),
+        (status = CREATED, description = "Attached to the draft.", body = AttachmentResponse),
+        (status = CONFLICT, description = "`too_many_attachments`, or the guide is `under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = PAYLOAD_TOO_LARGE, description = "Larger than the upload limit.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -170,15 +180,10 @@ pub async fn upload_attachment(
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let guide = service::editable(db.get_ref(), &caller, &key).await?;
-    let count = guide_attachment::Entity::find()
-        .filter(guide_attachment::Column::GuideId.eq(guide.id))
-        .count(db.get_ref())
-        .await?;
-    if count >= MAX_ATTACHMENTS {
-        return Err(AppError::conflict(
-            "too_many_attachments",
-            format!("A guide carries at most {MAX_ATTACHMENTS} files."),
-        ));
+    // Checked before the bytes are received, and again in the transaction.
+    service::check_editable_now(db.get_ref(), &guide).await?;
+    if let Some(base) = guide.working_revision_id.or(guide.live_revision_id) {
+        check_room(db.get_ref(), base).await?;
     }
     let (file, filename, title) = receive(&store, form).await?;
     let title = title.unwrap_or_else(|| filename.clone());
@@ -191,7 +196,10 @@ pub async fn upload_attachment(
         )]));
     }
     let saved = async {
-        let txn = begin_write(&db).await?;
+        let now = Utc::now();
+        let (txn, guide) = service::begin_unconditional_change(&db, guide.id, now).await?;
+        let revision_id = service::draft_for_change(&txn, &caller, &guide, now).await?;
+        check_room(&txn, revision_id).await?;
         let model = guide_attachment::Entity::insert(guide_attachment::ActiveModel {
             id: Set(Uuid::now_v7()),
             guide_id: Set(guide.id),
@@ -203,10 +211,11 @@ pub async fn upload_attachment(
             storage_key: Set(file.key.clone()),
             download_count: Set(0),
             uploaded_by: Set(caller.user_id),
-            created_at: Set(Utc::now()),
+            created_at: Set(now),
         })
         .exec_with_returning(&txn)
         .await?;
+        repo::link_attachment(&txn, revision_id, model.id).await?;
         academy_auth::audit::record(
             &txn,
             Some(caller.user_id),
@@ -235,21 +244,47 @@ pub async fn upload_attachment(
     }
 }
 
-/// The files of a guide, oldest first. Whoever may read the guide.
+/// 409 when the revision already carries [`MAX_ATTACHMENTS`] files.
+async fn check_room(db: &impl sea_orm::ConnectionTrait, revision_id: Uuid) -> Result<(), AppError> {
+    let count = guide_attachment::Entity::find()
+        .filter(guide_attachment::Column::Id.in_subquery(repo::attachments_of(revision_id)))
+        .count(db)
+        .await?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(AppError::conflict(
+            "too_many_attachments",
+            format!("A guide carries at most {MAX_ATTACHMENTS} files."),
+        ));
+    }
+    Ok(())
+}
+
+/// The files of one revision of a guide, oldest first: the live revision's for everyone
+/// (with `revision` as in `GET /guides/{guide}`: the draft's for its editors).
 #[utoipa::path(
     tag = "guides",
-    params(("key" = String, Path, description = "The guide's id or slug.")),
-    responses((status = OK, description = "The attachments.", body = Vec<AttachmentResponse>))
+    params(("key" = String, Path, description = "The guide's id or slug."), GuideReadQuery),
+    responses(
+        (status = OK, description = "The attachments.", body = Vec<AttachmentResponse>),
+        (status = NOT_FOUND, description = "No such guide or revision, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/guides/{key}/attachments")]
 pub async fn list_attachments(
     db: web::Data<Db>,
     caller: MaybePrincipal,
     key: web::Path<String>,
+    query: web::Query<GuideReadQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let guide = service::visible(db.get_ref(), caller.0.as_ref(), &key).await?;
+    let which = match query.revision {
+        Some(RevisionChoice::Working) => Which::Working,
+        Some(RevisionChoice::Live) => Which::Live,
+        None => Which::Current,
+    };
+    let (guide, revision_id) = service::shown(db.get_ref(), caller.0.as_ref(), &key, which).await?;
     let items: Vec<AttachmentResponse> = guide_attachment::Entity::find()
         .filter(guide_attachment::Column::GuideId.eq(guide.id))
+        .filter(guide_attachment::Column::Id.in_subquery(repo::attachments_of(revision_id)))
         .order_by_asc(guide_attachment::Column::CreatedAt)
         .order_by_asc(guide_attachment::Column::Id)
         .all(db.get_ref())
@@ -261,14 +296,16 @@ pub async fn list_attachments(
 }
 
 /// Downloads a file: `Content-Disposition` with its name, a strong `ETag`, `If-None-Match`
-/// (304) and single byte ranges (206). Whoever may read the guide. Each download that
-/// starts at the first byte is counted.
+/// (304) and single byte ranges (206). The files of the live revision for whoever may
+/// read the guide; any of the guide's files for its editors. Each download that starts
+/// at the first byte is counted.
 #[utoipa::path(
     tag = "guides",
     params(
         ("key" = String, Path, description = "The guide's id or slug."),
         ("id" = Uuid, Path, description = "The attachment's id."),
         ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`."),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` of the copy being completed: the range is served only when it still matches, else the whole file (200)."),
     ),
     responses(
         (status = OK, description = "The file.", content_type = "application/octet-stream"),
@@ -287,8 +324,13 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, AppError> {
     let (key, id) = path.into_inner();
     let guide = service::visible(db.get_ref(), caller.0.as_ref(), &key).await?;
-    let attachment = guide_attachment::Entity::find_by_id(id)
-        .filter(guide_attachment::Column::GuideId.eq(guide.id))
+    let mut find = guide_attachment::Entity::find_by_id(id)
+        .filter(guide_attachment::Column::GuideId.eq(guide.id));
+    if !service::is_editor(caller.0.as_ref(), &guide) {
+        let live = guide.live_revision_id.ok_or_else(AppError::not_found)?;
+        find = find.filter(guide_attachment::Column::Id.in_subquery(repo::attachments_of(live)));
+    }
+    let attachment = find
         .one(db.get_ref())
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -319,7 +361,9 @@ pub async fn download_attachment(
     Ok(answer)
 }
 
-/// Removes a file from a guide. Its editors.
+/// Removes a file from the guide's draft. Its editors. On a live guide the file leaves a
+/// draft (a new one copied from the live revision if there is none) and stays public until
+/// that draft is approved; a file no revision carries any more is deleted.
 #[utoipa::path(
     tag = "guides",
     security(("bearer" = [])),
@@ -327,7 +371,11 @@ pub async fn download_attachment(
         ("key" = String, Path, description = "The guide's id or slug."),
         ("id" = Uuid, Path, description = "The attachment's id."),
     ),
-    responses((status = NO_CONTENT, description = "Removed."))
+    responses(
+        (status = NO_CONTENT, description = "Removed from the draft."),
+        (status = NOT_FOUND, description = "No such file on the guide's draft.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "The guide is `under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[delete("/guides/{key}/attachments/{id}")]
 pub async fn delete_attachment(
@@ -338,15 +386,24 @@ pub async fn delete_attachment(
 ) -> Result<HttpResponse, AppError> {
     let (key, id) = path.into_inner();
     let guide = service::editable(db.get_ref(), &caller, &key).await?;
-    let txn = begin_write(&db).await?;
+    let now = Utc::now();
+    let (txn, guide) = service::begin_unconditional_change(&db, guide.id, now).await?;
     let attachment = guide_attachment::Entity::find_by_id(id)
         .filter(guide_attachment::Column::GuideId.eq(guide.id))
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    guide_attachment::Entity::delete_by_id(attachment.id)
-        .exec(&txn)
-        .await?;
+    let revision_id = service::draft_for_change(&txn, &caller, &guide, now).await?;
+    if !repo::unlink_attachment(&txn, revision_id, attachment.id).await? {
+        return Err(AppError::not_found());
+    }
+    // Published revisions keep their files; one that no revision carries goes.
+    let orphaned = !repo::attachment_in_use(&txn, attachment.id).await?;
+    if orphaned {
+        guide_attachment::Entity::delete_by_id(attachment.id)
+            .exec(&txn)
+            .await?;
+    }
     academy_auth::audit::record(
         &txn,
         Some(caller.user_id),
@@ -357,7 +414,7 @@ pub async fn delete_attachment(
     )
     .await?;
     txn.commit().await?;
-    if let Err(error) = store.delete(&attachment.storage_key).await {
+    if orphaned && let Err(error) = store.delete(&attachment.storage_key).await {
         tracing::warn!(%error, key = attachment.storage_key, "stored file left behind after removal");
     }
     Ok(HttpResponse::NoContent().finish())

@@ -1,5 +1,6 @@
 //! Validated guide content and the workflow's rules, free of I/O and unit-tested.
 
+use academy_kernel::markdown;
 use academy_kernel::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -217,42 +218,6 @@ fn too_long(field: impl Into<std::borrow::Cow<'static, str>>, max: usize) -> Fie
     )
 }
 
-fn raw_html(field: impl Into<std::borrow::Cow<'static, str>>) -> FieldError {
-    FieldError::new(
-        field,
-        "raw_html",
-        "must be Markdown without HTML tags; frontends render the Markdown",
-    )
-}
-
-/// Whether `text` contains something an HTML renderer would take for a tag, comment or
-/// declaration: `<` followed by a letter, `/`, `!` or `?`. Autolinks (`<https://…>`) are
-/// Markdown and pass; a lone `<` in prose ("a < b") passes too. Markdown is not parsed,
-/// so a tag inside a code span is refused as well.
-pub fn contains_html(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        if b != b'<' {
-            return false;
-        }
-        let rest = &text[i + 1..];
-        let Some(next) = rest.chars().next() else {
-            return false;
-        };
-        if matches!(next, '/' | '!' | '?') {
-            return true;
-        }
-        if !next.is_ascii_alphabetic() {
-            return false;
-        }
-        // `<https://example.org>` and `<mail@example.org>` are Markdown autolinks.
-        let inner: String = rest.chars().take_while(|&c| c != '>' && c != ' ').collect();
-        let autolink = rest.chars().nth(inner.chars().count()) == Some('>')
-            && (inner.contains("://") || inner.contains('@'));
-        !autolink
-    })
-}
-
 /// A plausible email address: one `@`, something before it, a dot in the domain, no
 /// spaces. Delivery is what proves an address; this catches typing mistakes.
 pub fn valid_email(email: &str) -> bool {
@@ -296,6 +261,19 @@ pub fn slugify(title: &str) -> String {
     collapsed
 }
 
+/// The `n`-th slug made from `base`: `base` itself, then `base-2`, `base-3`, …, the base
+/// shortened so that the whole stays within 64 characters.
+pub fn numbered_slug(base: &str, n: u32) -> String {
+    if n <= 1 {
+        return base.to_owned();
+    }
+    let suffix = format!("-{n}");
+    let keep = base.len().min(64usize.saturating_sub(suffix.len()));
+    // Slugs are ASCII, so any byte index is a character boundary.
+    let head = base.get(..keep).unwrap_or(base).trim_end_matches('-');
+    format!("{head}{suffix}")
+}
+
 fn trimmed(text: &str) -> String {
     text.trim().to_owned()
 }
@@ -329,11 +307,9 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     } else if summary.chars().count() > SUMMARY_MAX {
         errors.push(too_long("summary", SUMMARY_MAX));
     }
-    for (field, text) in [("title", &title), ("summary", &summary)] {
-        if contains_html(text) {
-            errors.push(raw_html(field));
-        }
-    }
+    // Plain-text fields are held to the same rule, so no stored text carries markup.
+    markdown::check("title", &title, &mut errors);
+    markdown::check("summary", &summary, &mut errors);
     let markdown = [
         ("context", trimmed(&input.context)),
         ("successFactors", trimmed(&input.success_factors)),
@@ -343,8 +319,8 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     for (field, text) in &markdown {
         if text.chars().count() > MARKDOWN_MAX {
             errors.push(too_long(*field, MARKDOWN_MAX));
-        } else if contains_html(text) {
-            errors.push(raw_html(*field));
+        } else {
+            markdown::check(*field, text, &mut errors);
         }
     }
     let [context, success_factors, pitfalls, body] = markdown.map(|(_, text)| text);
@@ -373,13 +349,13 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
             ));
         } else if step.title.chars().count() > STEP_TITLE_MAX {
             errors.push(too_long(format!("steps[{i}].title"), STEP_TITLE_MAX));
-        } else if contains_html(&step.title) {
-            errors.push(raw_html(format!("steps[{i}].title")));
+        } else {
+            markdown::check(format!("steps[{i}].title"), &step.title, &mut errors);
         }
         if step.body.chars().count() > MARKDOWN_MAX {
             errors.push(too_long(format!("steps[{i}].body"), MARKDOWN_MAX));
-        } else if contains_html(&step.body) {
-            errors.push(raw_html(format!("steps[{i}].body")));
+        } else {
+            markdown::check(format!("steps[{i}].body"), &step.body, &mut errors);
         }
     }
 
@@ -617,23 +593,39 @@ mod tests {
     }
 
     #[test]
-    fn markdown_passes_html_does_not() {
-        for fine in [
-            "a < b und b > c",
-            "Siehe <https://example.org/leitfaden>",
-            "Schreiben Sie an <kontakt@example.org>",
-            "**fett**, _kursiv_ und [ein Link](https://example.org)",
+    fn raw_html_is_refused_in_every_text_field_and_prose_passes() {
+        let mut fine = input();
+        fine.context = "a<b und 3 > 2, siehe <https://example.org>".into();
+        fine.steps[0].body = "Im Code: `<script>` bleibt Text.".into();
+        assert!(validate(fine).is_ok());
+
+        let bypass = "<img\nsrc=x\nonerror=alert(1)//@x://>";
+        let mut bad = input();
+        bad.title = "Titel <b>fett</b>".into();
+        bad.summary = bypass.into();
+        bad.context = bypass.into();
+        bad.success_factors = bypass.into();
+        bad.pitfalls = bypass.into();
+        bad.body = bypass.into();
+        bad.steps = vec![Step {
+            title: "<i>Schritt</i>".into(),
+            body: bypass.into(),
+        }];
+        let codes = field_codes(validate(bad).unwrap_err());
+        for field in [
+            "title",
+            "summary",
+            "context",
+            "successFactors",
+            "pitfalls",
+            "body",
+            "steps[0].title",
+            "steps[0].body",
         ] {
-            assert!(!contains_html(fine), "{fine}");
-        }
-        for html in [
-            "<b>x</b>",
-            "<!-- x -->",
-            "</div>",
-            "<img src=x onerror=y>",
-            "<?xml",
-        ] {
-            assert!(contains_html(html), "{html}");
+            assert!(
+                codes.contains(&(field.to_owned(), "raw_html".to_owned())),
+                "{field} in {codes:?}"
+            );
         }
     }
 
@@ -648,6 +640,22 @@ mod tests {
         assert!(valid_slug(&slugify("Öffentliche Räume")));
         assert!(!valid_slug("Mit Leerzeichen"));
         assert!(!valid_slug("a"));
+    }
+
+    #[test]
+    fn numbered_slugs_stay_valid() {
+        assert_eq!(numbered_slug("quartier", 1), "quartier");
+        assert_eq!(numbered_slug("quartier", 2), "quartier-2");
+        let long = slugify(&"Beteiligung ".repeat(10));
+        for n in [2, 10, 1000] {
+            let slug = numbered_slug(&long, n);
+            assert!(slug.len() <= 64 && valid_slug(&slug), "{slug}");
+            assert!(slug.ends_with(&format!("-{n}")), "{slug}");
+        }
+        // A cut right after a hyphen does not leave two in a row.
+        let base = format!("{}-b", "a".repeat(61));
+        assert_eq!(numbered_slug(&base, 22), format!("{}-22", "a".repeat(61)));
+        assert!(valid_slug(&numbered_slug(&base, 22)));
     }
 
     #[test]

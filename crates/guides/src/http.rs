@@ -2,7 +2,7 @@
 
 use academy_kernel::extract::{Query, Json};
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
-use academy_kernel::{AppError, Bounds, Db, Page, etag};
+use academy_kernel::{AppError, Bounds, Db, Page, etag, markdown};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
@@ -55,14 +55,26 @@ pub struct RevisionResponse {
     pub summary: String,
     /// Background and context (Markdown).
     pub context: String,
+    /// `context` rendered as sanitised HTML (see `bodyHtml`).
+    pub context_html: String,
     /// The steps to take, in order.
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepResponse>,
     /// What made it work elsewhere (Markdown).
     pub success_factors: String,
+    /// `successFactors` rendered as sanitised HTML (see `bodyHtml`).
+    pub success_factors_html: String,
     /// Resistance and pitfalls to expect (Markdown).
     pub pitfalls: String,
+    /// `pitfalls` rendered as sanitised HTML (see `bodyHtml`).
+    pub pitfalls_html: String,
     /// Further content (Markdown).
     pub body: String,
+    /// `body` rendered as HTML from CommonMark (with tables and strikethrough) and
+    /// sanitised on the server: an allow-list of elements and attributes, no scripts,
+    /// styles or event handlers, links only to `http`, `https`, `mailto` and `tel` (or
+    /// relative), each with `rel="noopener noreferrer nofollow"`. Safe to insert as it is;
+    /// empty when the Markdown is empty. Every Markdown field has such a `…Html` twin.
+    pub body_html: String,
     /// Language tag, e.g. `de`.
     #[schema(example = "de")]
     pub language: String,
@@ -93,14 +105,28 @@ pub struct RevisionResponse {
     pub publish_at: Option<DateTime<Utc>>,
     /// When it went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// Who approved it.
+    /// Who approved it; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Uuid>,
-    /// When it was submitted for review.
+    /// When it was submitted for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
     /// When the revision was started.
     pub created_at: DateTime<Utc>,
     /// When its content last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// One step of a guide, as responses show it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResponse {
+    /// What to do, in a few words (plain text).
+    pub title: String,
+    /// How to do it (Markdown).
+    pub body: String,
+    /// `body` rendered as sanitised HTML (see `bodyHtml` of the revision).
+    pub body_html: String,
 }
 
 /// The working revision's number and state.
@@ -131,7 +157,8 @@ pub struct GuideResponse {
     /// The revision being written or reviewed; shown to the guide's editors only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_revision: Option<WorkingRevision>,
-    /// After this, coordinators see the guide as due for review.
+    /// After this, coordinators see the guide as due for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due_at: Option<DateTime<Utc>>,
     /// When it was archived.
     pub archived_at: Option<DateTime<Utc>>,
@@ -151,10 +178,22 @@ fn revision_response(view: &GuideView, editor: bool) -> RevisionResponse {
         title: r.title.clone(),
         summary: r.summary.clone(),
         context: r.context.clone(),
-        steps: serde_json::from_value(r.steps.clone()).unwrap_or_default(),
+        context_html: markdown::to_html(&r.context),
+        steps: serde_json::from_value::<Vec<Step>>(r.steps.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|step| StepResponse {
+                body_html: markdown::to_html(&step.body),
+                title: step.title,
+                body: step.body,
+            })
+            .collect(),
         success_factors: r.success_factors.clone(),
+        success_factors_html: markdown::to_html(&r.success_factors),
         pitfalls: r.pitfalls.clone(),
+        pitfalls_html: markdown::to_html(&r.pitfalls),
         body: r.body.clone(),
+        body_html: markdown::to_html(&r.body),
         language: r.language.clone(),
         easy_language_guide_id: r.easy_language_guide_id,
         fields_of_action: view.links.fields_of_action.clone(),
@@ -169,8 +208,8 @@ fn revision_response(view: &GuideView, editor: bool) -> RevisionResponse {
         review_comment: r.review_comment.clone().filter(|_| editor),
         publish_at: r.publish_at,
         published_at: r.published_at,
-        published_by: r.published_by,
-        submitted_at: r.submitted_at,
+        published_by: r.published_by.filter(|_| editor),
+        submitted_at: r.submitted_at.filter(|_| editor),
         created_at: r.created_at,
         updated_at: r.updated_at,
     }
@@ -187,7 +226,7 @@ fn guide_response(view: &GuideView, caller: Option<&Principal>) -> GuideResponse
         working_revision: view
             .working
             .map(|(number, state)| WorkingRevision { number, state }),
-        review_due_at: view.guide.review_due_at,
+        review_due_at: view.guide.review_due_at.filter(|_| editor),
         archived_at: view.guide.archived_at,
         created_at: view.guide.created_at,
         updated_at: view.guide.updated_at,
@@ -295,8 +334,10 @@ impl From<GuideContentRequest> for ContentInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateGuideRequest {
-    /// Stable slug: 2–64 characters of a–z, 0–9 and single inner hyphens. Made from the
-    /// title when left out (umlauts transcribed). Cannot be changed later.
+    /// Stable slug: 2–64 characters of a–z, 0–9 and single inner hyphens; 409
+    /// `slug_taken` when another guide has it. Made from the title when left out (umlauts
+    /// transcribed), with the first free suffix `-2`, `-3`, … when another guide has it.
+    /// Cannot be changed later.
     #[schema(example = "beteiligung-im-quartier-verstetigen")]
     pub slug: Option<String>,
     /// The publishing organisation. Authors may leave it out (their own is used);
@@ -392,7 +433,8 @@ pub struct GuideSummary {
     pub reading_minutes: Option<i32>,
     /// When the shown revision went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// When the guide is due for review.
+    /// When the guide is due for review; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due_at: Option<DateTime<Utc>>,
     /// When anything about the guide last changed.
     pub updated_at: DateTime<Utc>,
@@ -469,7 +511,10 @@ pub async fn list_guides(
             co_publishers: view.links.co_publishers.clone(),
             reading_minutes: view.revision.reading_minutes,
             published_at: view.revision.published_at,
-            review_due_at: view.guide.review_due_at,
+            review_due_at: view
+                .guide
+                .review_due_at
+                .filter(|_| service::is_editor(caller.0.as_ref(), &view.guide)),
             updated_at: view.guide.updated_at,
             snippet: snippets.remove(&view.guide.id),
         })
@@ -486,7 +531,7 @@ pub async fn list_guides(
     responses(
         (status = CREATED, description = "Created; `Location` names it, `ETag` is its version.", body = GuideResponse),
         (status = FORBIDDEN, description = "Not an author or coordinator, or another organisation's author.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`slug_taken`: another guide has this slug.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`slug_taken`: another guide has the slug asked for.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`required`, `too_long`, `invalid_slug`, `raw_html`, `invalid_email`, `unknown`, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -903,10 +948,12 @@ pub struct RevisionSummary {
     pub live: bool,
     /// When it went live.
     pub published_at: Option<DateTime<Utc>>,
-    /// The coordinator who approved it.
+    /// The coordinator who approved it; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Uuid>,
-    /// Who started the revision.
-    pub created_by: Uuid,
+    /// Who started the revision; editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Uuid>,
     /// What changed, in the authors' words.
     pub change_note: Option<String>,
 }
@@ -917,8 +964,8 @@ fn summary(entry: &HistoryEntry) -> RevisionSummary {
         title: entry.revision.title.clone(),
         live: entry.live,
         published_at: entry.revision.published_at,
-        published_by: entry.revision.published_by,
-        created_by: entry.revision.created_by,
+        published_by: entry.revision.published_by.filter(|_| entry.editor),
+        created_by: Some(entry.revision.created_by).filter(|_| entry.editor),
         change_note: entry.revision.change_note.clone(),
     }
 }

@@ -285,3 +285,94 @@ pub fn content_columns(
     revision.change_note = Set(content.change_note.clone());
     revision
 }
+
+/// The table of which files each revision carries.
+const REVISION_ATTACHMENTS: &str = "guide_revision_attachments";
+
+/// Attaches a stored file to a revision.
+pub async fn link_attachment(
+    db: &impl ConnectionTrait,
+    revision_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<(), AppError> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(REVISION_ATTACHMENTS))
+        .columns([Alias::new("revision_id"), Alias::new("attachment_id")])
+        .values([revision_id.into(), attachment_id.into()])
+        .map_err(internal)?;
+    db.execute_raw(db.get_database_backend().build(&insert))
+        .await?;
+    Ok(())
+}
+
+/// Takes a file off a revision; `false` when the revision did not carry it.
+pub async fn unlink_attachment(
+    db: &impl ConnectionTrait,
+    revision_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<bool, AppError> {
+    let mut delete = Query::delete();
+    delete
+        .from_table(Alias::new(REVISION_ATTACHMENTS))
+        .and_where(Expr::col(Alias::new("revision_id")).eq(revision_id))
+        .and_where(Expr::col(Alias::new("attachment_id")).eq(attachment_id));
+    let result = db
+        .execute_raw(db.get_database_backend().build(&delete))
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A new revision carries the files of the one it was copied from.
+pub async fn copy_attachments(
+    db: &impl ConnectionTrait,
+    from: Uuid,
+    to: Uuid,
+) -> Result<(), AppError> {
+    let mut select = Query::select();
+    select
+        .expr(Expr::val(to))
+        .column(Alias::new("attachment_id"))
+        .from(Alias::new(REVISION_ATTACHMENTS))
+        .and_where(Expr::col(Alias::new("revision_id")).eq(from));
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(REVISION_ATTACHMENTS))
+        .columns([Alias::new("revision_id"), Alias::new("attachment_id")])
+        .select_from(select)
+        .map_err(internal)?;
+    db.execute_raw(db.get_database_backend().build(&insert))
+        .await?;
+    Ok(())
+}
+
+/// The sub-query of the attachments `revision_id` carries, for filters.
+pub fn attachments_of(revision_id: Uuid) -> sea_orm::sea_query::SelectStatement {
+    let mut select = Query::select();
+    select
+        .column(Alias::new("attachment_id"))
+        .from(Alias::new(REVISION_ATTACHMENTS))
+        .and_where(Expr::col(Alias::new("revision_id")).eq(revision_id));
+    select
+}
+
+/// Whether any revision still carries the file.
+pub async fn attachment_in_use(
+    db: &impl ConnectionTrait,
+    attachment_id: Uuid,
+) -> Result<bool, AppError> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Alias::new(REVISION_ATTACHMENTS))
+        .and_where(Expr::col(Alias::new("attachment_id")).eq(attachment_id));
+    let count = Count::find_by_statement(db.get_database_backend().build(&select))
+        .one(db)
+        .await?
+        .map_or(0, |c| c.n);
+    Ok(count > 0)
+}

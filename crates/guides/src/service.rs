@@ -20,6 +20,7 @@ use crate::domain::{
     self, Content, ContentInput, GuideStatus, RevisionState, Transition, Workflow,
 };
 use crate::entity::{guide, guide_revision};
+use crate::mails;
 use crate::repo::{self, Links};
 
 /// The subject type of audit entries about guides.
@@ -178,6 +179,18 @@ pub async fn get(
     key: &str,
     which: Which,
 ) -> Result<GuideView, AppError> {
+    let (guide, revision_id) = shown(db, caller, key, which).await?;
+    view(db, caller, guide, revision_id).await
+}
+
+/// The guide and the id of the revision `which` names for the caller; 404 for what the
+/// caller may not see.
+pub(crate) async fn shown(
+    db: &impl ConnectionTrait,
+    caller: Option<&Principal>,
+    key: &str,
+    which: Which,
+) -> Result<(guide::Model, Uuid), AppError> {
     let guide = visible(db, caller, key).await?;
     let editor = is_editor(caller, &guide);
     let revision_id = match which {
@@ -188,7 +201,7 @@ pub async fn get(
         Which::Current => guide.live_revision_id.or(guide.working_revision_id),
     }
     .ok_or_else(AppError::not_found)?;
-    view(db, caller, guide, revision_id).await
+    Ok((guide, revision_id))
 }
 
 /// 422 `unknown` for every taxonomy slug, organisation or linked guide that does not exist.
@@ -286,6 +299,9 @@ pub async fn create(
     } else {
         return Err(AppError::forbidden());
     };
+    // A slug asked for is taken as it is (409 when taken); one made from the title gets
+    // the first free suffix (`-2`, `-3`, …).
+    let explicit = slug.is_some();
     let slug = slug
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| domain::slugify(&content.title));
@@ -309,6 +325,56 @@ pub async fn create(
     }
     check_references(db, &content).await?;
 
+    let mut attempt = 0;
+    let guide_id = loop {
+        let candidate = if explicit {
+            slug.clone()
+        } else {
+            free_slug(db, &slug).await?
+        };
+        match insert_guide(db, caller, organisation_id, candidate, &content).await {
+            // Another guide took the free slug in the meantime: look again.
+            Err(error) if !explicit && error.code() == "slug_taken" && attempt < 3 => {
+                attempt += 1;
+            }
+            other => break other?,
+        }
+    };
+    get(db, Some(caller), &guide_id.to_string(), Which::Working).await
+}
+
+/// The first of `base`, `base-2`, `base-3`, … that no guide has.
+async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String, AppError> {
+    const BATCH: u32 = 20;
+    let mut first = 1;
+    loop {
+        let candidates: Vec<String> = (first..first + BATCH)
+            .map(|n| domain::numbered_slug(base, n))
+            .collect();
+        let taken: std::collections::HashSet<String> = guide::Entity::find()
+            .select_only()
+            .column(guide::Column::Slug)
+            .filter(guide::Column::Slug.is_in(candidates.clone()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        if let Some(free) = candidates.into_iter().find(|c| !taken.contains(c)) {
+            return Ok(free);
+        }
+        first += BATCH;
+    }
+}
+
+/// Inserts the guide with its first draft; 409 `slug_taken` when the slug is taken.
+async fn insert_guide(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    organisation_id: Uuid,
+    slug: String,
+    content: &Content,
+) -> Result<Uuid, AppError> {
     let now = Utc::now();
     let guide_id = Uuid::now_v7();
     let revision_id = Uuid::now_v7();
@@ -330,7 +396,7 @@ pub async fn create(
     .exec_without_returning(&txn)
     .await
     .map_err(slug_taken)?;
-    insert_revision(&txn, caller, guide_id, revision_id, 1, &content, now).await?;
+    insert_revision(&txn, caller, guide_id, revision_id, 1, content, now).await?;
     guide::ActiveModel {
         id: Set(guide_id),
         working_revision_id: Set(Some(revision_id)),
@@ -339,7 +405,7 @@ pub async fn create(
     .update(&txn)
     .await?;
     txn.commit().await?;
-    get(db, Some(caller), &guide_id.to_string(), Which::Working).await
+    Ok(guide_id)
 }
 
 async fn insert_revision(
@@ -492,6 +558,9 @@ async fn write_content(
             let revision_id = Uuid::now_v7();
             let number = repo::next_number(&txn, guide.id).await?;
             insert_revision(&txn, caller, guide.id, revision_id, number, &content, now).await?;
+            if let Some(live) = guide.live_revision_id {
+                repo::copy_attachments(&txn, live, revision_id).await?;
+            }
             guide::ActiveModel {
                 id: Set(guide.id),
                 working_revision_id: Set(Some(revision_id)),
@@ -503,6 +572,99 @@ async fn write_content(
     }
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
+}
+
+/// Begins a change of `guide` that does not depend on what the caller last read (a file
+/// added or removed): raises the version as the transaction's first write, so it
+/// serialises with every other change, and reads the guide as it is now.
+pub(crate) async fn begin_unconditional_change(
+    db: &DatabaseConnection,
+    guide_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(sea_orm::DatabaseTransaction, guide::Model), AppError> {
+    let txn = begin_write(db).await?;
+    guide::Entity::update_many()
+        .col_expr(
+            guide::Column::Version,
+            Expr::col(guide::Column::Version).add(1),
+        )
+        .col_expr(guide::Column::UpdatedAt, Expr::value(now))
+        .filter(guide::Column::Id.eq(guide_id))
+        .exec(&txn)
+        .await?;
+    let current = guide::Entity::find_by_id(guide_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((txn, current))
+}
+
+/// The revision a change of `guide` goes to: its draft, or — on a live guide without
+/// one — a new draft copied from the live revision (content, links and files), which the
+/// public does not see until it is approved. 409 while the guide is under review,
+/// scheduled or archived.
+pub(crate) async fn draft_for_change(
+    txn: &impl ConnectionTrait,
+    caller: &Principal,
+    guide: &guide::Model,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    domain::check(workflow(txn, guide).await?, Transition::Edit)?;
+    if let Some(id) = guide.working_revision_id {
+        return Ok(id);
+    }
+    let live_id = guide
+        .live_revision_id
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("guide {} has no revision", guide.id)))?;
+    let live = repo::find_revision(txn, live_id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("revision {live_id} is missing")))?;
+    let links = repo::load_links(txn, &[live_id])
+        .await?
+        .remove(&live_id)
+        .unwrap_or_default();
+    // Copied as stored, not validated again: the live text was accepted under the rules
+    // of its day.
+    let content = Content {
+        title: live.title,
+        summary: live.summary,
+        context: live.context,
+        steps: serde_json::from_value(live.steps).map_err(AppError::internal)?,
+        success_factors: live.success_factors,
+        pitfalls: live.pitfalls,
+        body: live.body,
+        language: live.language,
+        easy_language_guide_id: live.easy_language_guide_id,
+        contact_name: live.contact_name,
+        contact_email: live.contact_email,
+        reading_minutes: live.reading_minutes,
+        change_note: None,
+        fields_of_action: links.fields_of_action,
+        phases: links.phases,
+        audiences: links.audiences,
+        co_publishers: links.co_publishers,
+    };
+    let revision_id = Uuid::now_v7();
+    let number = repo::next_number(txn, guide.id).await?;
+    insert_revision(txn, caller, guide.id, revision_id, number, &content, now).await?;
+    repo::copy_attachments(txn, live_id, revision_id).await?;
+    guide::ActiveModel {
+        id: Set(guide.id),
+        working_revision_id: Set(Some(revision_id)),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    Ok(revision_id)
+}
+
+/// Whether the guide may be changed now (for checks before work that is costly to undo,
+/// such as receiving a file); the change itself checks again in its transaction.
+pub(crate) async fn check_editable_now(
+    db: &impl ConnectionTrait,
+    guide: &guide::Model,
+) -> Result<(), AppError> {
+    domain::check(workflow(db, guide).await?, Transition::Edit)
 }
 
 /// The working revision's id; the workflow check before it has ensured there is one.
@@ -536,8 +698,50 @@ pub async fn submit(
     }
     .update(&txn)
     .await?;
+    let revision = revision_in(&txn, working_id(&guide)?).await?;
+    let by = academy_auth::entity::user::Entity::find_by_id(caller.user_id)
+        .one(&txn)
+        .await?
+        .map_or_else(String::new, |u| u.display_name);
+    for coordinator in mails::coordinators(&txn).await? {
+        if coordinator.id != caller.user_id {
+            let mail = mails::submitted(
+                &coordinator,
+                &revision.title,
+                revision.number,
+                &by,
+                guide.live_revision_id.is_some(),
+            );
+            academy_notifications::enqueue(&txn, mail).await?;
+        }
+    }
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
+}
+
+/// A revision read inside a transaction that has just changed it.
+async fn revision_in(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<guide_revision::Model, AppError> {
+    repo::find_revision(db, id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("revision {id} is missing")))
+}
+
+/// Mails every author of `revision` but the caller.
+async fn tell_authors(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    revision: &guide_revision::Model,
+    letter: impl Fn(&academy_auth::entity::user::Model) -> academy_notifications::Mail,
+) -> Result<(), AppError> {
+    for author in mails::authors_of(db, revision).await? {
+        if author.id != caller.user_id {
+            academy_notifications::enqueue(db, letter(&author)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Coordinator: sends the revision under review back to its authors with a comment.
@@ -571,6 +775,11 @@ pub async fn return_to_authors(
         Some(guide.id),
         json!({"slug": guide.slug, "comment": comment}),
     )
+    .await?;
+    let revision = revision_in(&txn, working_id(&guide)?).await?;
+    tell_authors(&txn, caller, &revision, |author| {
+        mails::returned(author, &revision.title, &comment)
+    })
     .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
@@ -657,6 +866,11 @@ pub async fn publish(
         Some(guide.id),
         json!({"slug": guide.slug, "revisionId": revision_id, "publishAt": scheduled}),
     )
+    .await?;
+    let revision = revision_in(&txn, revision_id).await?;
+    tell_authors(&txn, caller, &revision, |author| {
+        mails::published(author, &revision.title, scheduled)
+    })
     .await?;
     txn.commit().await?;
     get(db, Some(caller), &guide.id.to_string(), Which::Working).await
@@ -803,6 +1017,8 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
 pub struct HistoryEntry {
     pub revision: guide_revision::Model,
     pub live: bool,
+    /// Whether the caller edits the guide (and so sees who did what).
+    pub editor: bool,
 }
 
 /// Every revision of a guide that was ever published, newest first.
@@ -825,6 +1041,7 @@ pub async fn history(
         .into_iter()
         .map(|revision| HistoryEntry {
             live: guide.live_revision_id == Some(revision.id),
+            editor: is_editor(caller, &guide),
             revision,
         })
         .collect())
@@ -918,13 +1135,15 @@ pub async fn list(
     let public = Condition::all()
         .add(guide::Column::LiveRevisionId.is_not_null())
         .add(guide::Column::ArchivedAt.is_null());
-    let visibility = match caller {
+    // The guides the caller edits, in SQL: the same rule as `is_editor`.
+    let edited = match caller {
         Some(c) if is_staff(c) => Condition::all(),
-        Some(c) if c.has(Role::Author) && c.organisation_id.is_some() => Condition::any()
-            .add(public)
-            .add(guide::Column::OrganisationId.eq(c.organisation_id)),
-        _ => public,
+        Some(c) if c.has(Role::Author) && c.organisation_id.is_some() => {
+            Condition::all().add(guide::Column::OrganisationId.eq(c.organisation_id))
+        }
+        _ => Condition::all().add(Expr::cust("1 = 0")),
     };
+    let visibility = Condition::any().add(public).add(edited.clone());
     if filter.review_due && !caller.is_some_and(is_staff) {
         return Err(AppError::forbidden());
     }
@@ -995,9 +1214,11 @@ pub async fn list(
         };
         // `draft`, `in_review` and `scheduled` ask for the working revision's state, also
         // of published guides: the coordinators' review queue includes new revisions of
-        // live guides.
+        // live guides. Only of guides the caller edits: that a live guide has a draft is
+        // nobody else's business.
         let working = |state: RevisionState| {
             Condition::all()
+                .add(edited.clone())
                 .add(guide::Column::ArchivedAt.is_null())
                 .add(working_in(state))
         };

@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod markdown;
 pub mod page;
 pub mod periodic;
 pub mod throttle;

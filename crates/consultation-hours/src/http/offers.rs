@@ -29,8 +29,11 @@ pub struct OfferResponse {
     pub organisation_id: Uuid,
     /// Title.
     pub title: String,
-    /// What the consultation covers.
+    /// What the consultation covers (Markdown).
     pub description: String,
+    /// `description` rendered as sanitised HTML: no scripts, styles or event handlers,
+    /// links only to `http`, `https`, `mailto` and `tel`; safe to insert as it is.
+    pub description_html: String,
     /// Slugs of the fields of action.
     pub fields_of_action: Vec<String>,
     /// Online, phone or on site.
@@ -80,6 +83,7 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         organisation_id: o.organisation_id,
         title: o.title.clone(),
         description: o.description.clone(),
+        description_html: academy_kernel::markdown::to_html(&o.description),
         fields_of_action: view.fields_of_action.clone(),
         format: Format::parse(&o.format).unwrap_or(Format::Online),
         location: caller.filter(|c| manages(c, o)).map(|_| o.location.clone()),
