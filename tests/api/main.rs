@@ -8,6 +8,7 @@ mod attachments;
 mod consultation_bookings;
 mod consultation_calendar;
 mod consultation_concurrency;
+mod consultation_limits;
 mod consultation_offers;
 mod consultation_waitlist;
 mod contract;

@@ -150,9 +150,10 @@ async fn replay(
     Ok(booking::Entity::find_by_id(row.booking_id).one(db).await?)
 }
 
-/// Whether the municipality may open one more booking of this offer. Locks the
-/// (offer, municipality) row first, so two bookings of one municipality are counted one
-/// after the other on every backend.
+/// Whether the municipality may open one more booking of this offer. Open bookings and
+/// seats held for its people on the waitlist both count. Locks the (offer,
+/// municipality) row first, so two bookings of one municipality are counted one after
+/// the other on every backend.
 async fn within_quota(
     txn: &DatabaseTransaction,
     offer: &offer::Model,
@@ -184,7 +185,30 @@ async fn within_quota(
         .filter(booking::Column::EndsAt.gt(now))
         .count(txn)
         .await?;
-    Ok(open < u64::try_from(limit).unwrap_or(0))
+    let held = waitlist_entry::Entity::find()
+        .filter(waitlist_entry::Column::MunicipalityId.eq(municipality_id))
+        .filter(waitlist_entry::Column::Status.eq("offered"))
+        .filter(waitlist_entry::Column::SlotId.in_subquery(future_slots(offer.id, now)))
+        .count(txn)
+        .await?;
+    Ok(open + held < u64::try_from(limit).unwrap_or(0))
+}
+
+/// The ids of the offer's slots that have not ended.
+fn future_slots(offer_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(slot::Column::Id)
+        .from(slot::Entity)
+        .and_where(slot::Column::OfferId.eq(offer_id))
+        .and_where(slot::Column::EndsAt.gt(now))
+        .to_owned()
+}
+
+fn municipality_limit_reached() -> AppError {
+    conflict(
+        "municipality_limit_reached",
+        "Your municipality holds as many open bookings of this offer as it may.",
+    )
 }
 
 /// Takes one free seat of the slot; `false` when none is left or it has begun.
@@ -375,10 +399,7 @@ pub async fn book(
         }
     }
     if !within_quota(&txn, &offer, municipality_id, now).await? {
-        return Err(conflict(
-            "municipality_limit_reached",
-            "Your municipality holds as many open bookings of this offer as it may.",
-        ));
+        return Err(municipality_limit_reached());
     }
     if !take_seat(&txn, slot.id, now).await? {
         return Err(conflict("slot_full", "Every seat of this slot is taken."));
@@ -961,6 +982,19 @@ pub async fn accept_place(
             "No seat is held for you (any more).",
         ));
     }
+    let slot = slot::Entity::find_by_id(entry.slot_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let offer = offer::Entity::find_by_id(slot.offer_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    // The place is no longer `offered`, so its own hold does not count here; whatever
+    // else the municipality holds or booked since the seat was offered does.
+    if !within_quota(&txn, &offer, entry.municipality_id, now).await? {
+        return Err(municipality_limit_reached());
+    }
     let moved = slot::Entity::update_many()
         .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).sub(1))
         .col_expr(slot::Column::Booked, Expr::col(slot::Column::Booked).add(1))
@@ -974,14 +1008,6 @@ pub async fn accept_place(
             entry.slot_id
         )));
     }
-    let slot = slot::Entity::find_by_id(entry.slot_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let offer = offer::Entity::find_by_id(slot.offer_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     // The seat offer's calendar entry had SEQUENCE 0; the booking is its next version.
     let mut booking = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now);
     booking.sequence = Set(1);
