@@ -11,6 +11,7 @@ mod m20261121_000004_guides;
 mod m20261121_000005_guide_attachments;
 mod m20261121_000006_guide_search;
 mod m20261121_000007_consultation_hours;
+mod m20261130_000020_consultation_person_limit;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_guide_attachments::Migration),
             Box::new(m20261121_000006_guide_search::Migration),
             Box::new(m20261121_000007_consultation_hours::Migration),
+            Box::new(m20261130_000020_consultation_person_limit::Migration),
         ]
     }
 }

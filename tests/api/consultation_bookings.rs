@@ -94,7 +94,7 @@ on_both_backends! {
 on_both_backends! {
     async fn refusals_have_one_code_each(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"seats": 3, "municipalityLimit": 1})).await;
+        let offer = app.offer(&consultant, json!({"seats": 3, "municipalityLimit": 1, "personLimit": 10})).await;
         let offer_id = offer["id"].as_str().unwrap();
         let slots = app.slots(offer_id, false).await;
         let municipality = app.some_municipality().await;
@@ -152,7 +152,7 @@ on_both_backends! {
 on_both_backends! {
     async fn a_retried_booking_with_the_same_key_returns_the_first(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"seats": 5})).await;
+        let offer = app.offer(&consultant, json!({"seats": 5, "personLimit": 5})).await;
         let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
         let slot = slots[0]["id"].as_str().unwrap();
         let learner = app.learner(app.some_municipality().await).await;

@@ -185,7 +185,7 @@ on_both_backends! {
         let neustadt = app.municipality("Neustadt am Beispiel", "06411001").await;
         let altdorf = app.municipality("Altdorf im Beispiel", "06411002").await;
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"fieldsOfAction": ["activation-participation", "housing"]})).await;
+        let offer = app.offer(&consultant, json!({"fieldsOfAction": ["activation-participation", "housing"], "personLimit": 10})).await;
         let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
         let slot = |i: usize| slots[i]["id"].as_str().unwrap().to_owned();
         let from_neustadt = app.learner(neustadt).await;

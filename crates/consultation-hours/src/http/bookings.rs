@@ -117,7 +117,7 @@ fn with_etag(view: &BookingView, status: actix_web::http::StatusCode) -> HttpRes
         (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Not a learner, or `no_municipality`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "No such slot of an active offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`slot_full`, `slot_in_past`, `notice_too_short`, `too_far_ahead`, `municipality_limit_reached`, `already_booked`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`slot_full`, `slot_in_past`, `notice_too_short`, `too_far_ahead`, `person_limit_reached`, `municipality_limit_reached`, `already_booked`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid concern or answers, invalid key, or `idempotency_key_reused` with another body.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -632,7 +632,7 @@ pub async fn list_waitlist_places(
         (status = CREATED, description = "Booked.", body = BookingResponse),
         (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "Not one of the caller's places.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`no_seat_offered`: nothing held, or the hold ran out.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`no_seat_offered`: nothing held, or the hold ran out; `person_limit_reached` or `municipality_limit_reached`: the offer's limits changed since.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/consultation-waitlist/{id}/accept")]

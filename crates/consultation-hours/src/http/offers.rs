@@ -56,6 +56,8 @@ pub struct OfferResponse {
     pub intake_questions: Vec<IntakeQuestion>,
     /// At most this many open bookings per municipality, if limited.
     pub municipality_limit: Option<i32>,
+    /// At most this many open bookings per person.
+    pub person_limit: i32,
     /// What happens when a seat in a full slot frees up.
     pub waitlist_mode: WaitlistMode,
     /// How long an offered seat is held, in minutes.
@@ -91,6 +93,7 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         requires_confirmation: o.requires_confirmation,
         intake_questions: offers::questions_of(o),
         municipality_limit: o.municipality_limit,
+        person_limit: o.person_limit,
         waitlist_mode: WaitlistMode::parse(&o.waitlist_mode).unwrap_or(WaitlistMode::Offer),
         waitlist_hold_minutes: o.waitlist_hold_minutes,
         availability: offers::availability_of(o),
