@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod attachments;
+mod consultation_access;
 mod consultation_bookings;
 mod consultation_calendar;
 mod consultation_concurrency;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use academy_auth::Principal;
+use academy_auth::{Principal, Role};
 use academy_auth::entity::{municipality, user};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::bookings::BookingView;
 use crate::domain::{BookingStatus, Format};
 use crate::entity::{booking, offer, slot};
-use crate::offers::{is_staff, manages};
+use crate::offers::{is_consultant, is_staff, manages};
 use crate::schedule::ZONE;
 
 /// Filters of the public slot list.
@@ -132,6 +132,7 @@ pub async fn list_bookings(
     let mut condition = Condition::all();
     match scope {
         Scope::Mine => condition = condition.add(booking::Column::ParticipantId.eq(caller.user_id)),
+        Scope::Consultant if !caller.has(Role::Consultant) => return Err(AppError::forbidden()),
         Scope::Consultant => {
             condition = condition.add(
                 booking::Column::OfferId.in_subquery(
@@ -211,7 +212,7 @@ pub async fn export_csv(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    if consultant != caller.user_id && !is_staff(caller) {
+    if !is_staff(caller) && !is_consultant(caller, consultant) {
         return Err(AppError::forbidden());
     }
     let offers: BTreeMap<Uuid, offer::Model> = offer::Entity::find()

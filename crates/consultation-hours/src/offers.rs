@@ -162,9 +162,16 @@ pub struct OfferView {
     pub fields_of_action: Vec<String>,
 }
 
-/// Whether the caller manages the offer: its consultant or the coordinating office.
+/// Whether the caller manages the offer: the coordinating office, or its consultant
+/// while they hold the consultant role (roles are read from the account on every
+/// request, so taking the role away ends the access at once).
 pub fn manages(caller: &Principal, offer: &offer::Model) -> bool {
-    is_staff(caller) || caller.user_id == offer.consultant_id
+    is_staff(caller) || is_consultant(caller, offer.consultant_id)
+}
+
+/// Whether the caller is the consultant `consultant_id` and holds the role now.
+pub fn is_consultant(caller: &Principal, consultant_id: Uuid) -> bool {
+    caller.has(Role::Consultant) && caller.user_id == consultant_id
 }
 
 /// Coordinators and administrators.
@@ -790,11 +797,11 @@ pub async fn list_offers(
     if archived_visible {
         let caller = caller.ok_or_else(AppError::unauthorized)?;
         if !is_staff(caller) {
-            condition = condition.add(
-                Condition::any()
-                    .add(offer::Column::Status.eq("active"))
-                    .add(offer::Column::ConsultantId.eq(caller.user_id)),
-            );
+            let mut visible = Condition::any().add(offer::Column::Status.eq("active"));
+            if caller.has(Role::Consultant) {
+                visible = visible.add(offer::Column::ConsultantId.eq(caller.user_id));
+            }
+            condition = condition.add(visible);
         }
     } else {
         condition = condition.add(offer::Column::Status.eq("active"));
