@@ -108,3 +108,36 @@ on_both_backends! {
         problem(app.get(&feed).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn absence_notes_are_for_the_consultant_and_coordinators_only(app: TestApp) {
+        let consultant = app.consultant().await;
+        let day = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
+        let mut availability = every_day("09:00", "12:00");
+        availability["absences"] = json!([{"from": day, "until": day, "note": "Weihnachtspause"}]);
+        let offer = app.offer(&consultant, json!({"availability": availability})).await;
+        let path = format!("/api/v1/consultation-offers/{}", str_of(&offer["id"]));
+        assert_eq!(offer["availability"]["absences"][0]["note"], "Weihnachtspause");
+
+        let learner = app.learner(app.some_municipality().await).await;
+        let other_consultant = app.consultant().await;
+        let anonymous = app.get(&path).await;
+        assert!(anonymous.headers().get("vary").is_some_and(|v| v.to_str().unwrap().contains("Authorization")));
+        let reads = [
+            anonymous.text().await.unwrap(),
+            get_as(&app, &learner, &path).await.text().await.unwrap(),
+            get_as(&app, &other_consultant, &path).await.text().await.unwrap(),
+            app.get("/api/v1/consultation-offers").await.text().await.unwrap(),
+            get_as(&app, &learner, "/api/v1/consultation-offers").await.text().await.unwrap(),
+        ];
+        for body in &reads {
+            assert!(!body.contains("Weihnachtspause"), "{body}");
+            assert!(body.contains(&day.to_string()), "the absence itself is public: {body}");
+        }
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        for user in [&consultant, &coordinator] {
+            let own = json_body(get_as(&app, user, &path).await, StatusCode::OK).await;
+            assert_eq!(own["availability"]["absences"][0]["note"], "Weihnachtspause");
+        }
+    }
+}

@@ -62,7 +62,8 @@ pub struct OfferResponse {
     pub waitlist_mode: WaitlistMode,
     /// How long an offered seat is held, in minutes.
     pub waitlist_hold_minutes: i32,
-    /// Weekly hours, absences and extra hours in local time.
+    /// Weekly hours, absences and extra hours in local time. Notes on absences only for
+    /// the consultant and the coordinating office.
     pub availability: Availability,
     /// `active` (listed, bookable) or `archived`.
     #[schema(example = "active")]
@@ -75,6 +76,14 @@ pub struct OfferResponse {
 
 fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse {
     let o = &view.offer;
+    let manager = caller.is_some_and(|c| manages(c, o));
+    let mut availability = offers::availability_of(o);
+    if !manager {
+        // Notes on absences are the consultant's own ("Urlaub", "Weihnachtspause").
+        for absence in &mut availability.absences {
+            absence.note = None;
+        }
+    }
     OfferResponse {
         id: o.id,
         consultant_id: o.consultant_id,
@@ -83,7 +92,7 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         description: o.description.clone(),
         fields_of_action: view.fields_of_action.clone(),
         format: Format::parse(&o.format).unwrap_or(Format::Online),
-        location: caller.filter(|c| manages(c, o)).map(|_| o.location.clone()),
+        location: manager.then(|| o.location.clone()),
         slot_minutes: o.slot_minutes,
         seats: o.seats,
         min_notice_minutes: o.min_notice_minutes,
@@ -96,7 +105,7 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         person_limit: o.person_limit,
         waitlist_mode: WaitlistMode::parse(&o.waitlist_mode).unwrap_or(WaitlistMode::Offer),
         waitlist_hold_minutes: o.waitlist_hold_minutes,
-        availability: offers::availability_of(o),
+        availability,
         status: o.status.clone(),
         created_at: o.created_at,
         updated_at: o.updated_at,
@@ -223,6 +232,7 @@ pub async fn get_offer(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Authorization"))
         .json(offer_response(&view, caller.as_ref())))
 }
 
