@@ -152,7 +152,11 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::OK);
         let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
         assert!(content_type.starts_with("text/csv"), "{content_type}");
-        let csv = response.text().await.unwrap();
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+        // A byte order mark, so German Excel reads it as UTF-8.
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{:?}", &bytes[..8]);
+        let csv = std::str::from_utf8(&bytes[3..]).unwrap().to_owned();
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(lines[0], "Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID");
         assert_eq!(lines.len(), 2, "{csv}");
@@ -160,7 +164,7 @@ on_both_backends! {
         // 2026-12-01T10:00:00+01:00 → "2026-12-01 10:00", the local time.
         let local = booking["startsAt"].as_str().unwrap();
         assert_eq!(cells[0], format!("\"{} {}\"", &local[..10], &local[11..16]));
-        assert_eq!(cells[3], "\"confirmed\"");
+        assert_eq!(cells[3], "\"bestätigt\"");
         assert_eq!(cells[5], format!("\"{}\"", learner.email));
         assert_eq!(cells[7], "\"Wir planen einen Quartiersrat.\"");
         assert_eq!(cells[9], format!("\"{id}\""));

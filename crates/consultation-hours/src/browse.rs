@@ -204,7 +204,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The consultant's bookings between `from` and `to` as CSV (semicolon-separated, as
-/// German spreadsheets expect), local times.
+/// German spreadsheets expect, with a byte order mark), local times, states in German.
 pub async fn export_csv(
     db: &impl ConnectionTrait,
     caller: &Principal,
@@ -245,8 +245,9 @@ pub async fn export_csv(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
+    // The byte order mark makes spreadsheets (German Excel above all) read UTF-8.
     let mut out = String::from(
-        "Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID\r\n",
+        "\u{feff}Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID\r\n",
     );
     for b in bookings {
         let person = people.get(&b.participant_id);
@@ -263,7 +264,8 @@ pub async fn export_csv(
                 .get(&b.offer_id)
                 .map(|o| o.title.clone())
                 .unwrap_or_default(),
-            b.status.clone(),
+            BookingStatus::parse(&b.status)
+                .map_or_else(|| b.status.clone(), |s| s.german().to_owned()),
             person.map(|p| p.display_name.clone()).unwrap_or_default(),
             person.map(|p| p.email.clone()).unwrap_or_default(),
             places

@@ -112,6 +112,18 @@ impl BookingStatus {
         .find(|s| s.as_str() == text)
     }
 
+    /// The state in German words, for people reading exports.
+    pub fn german(self) -> &'static str {
+        match self {
+            Self::Pending => "angefragt",
+            Self::Confirmed => "bestätigt",
+            Self::Declined => "abgelehnt",
+            Self::Cancelled => "abgesagt",
+            Self::Completed => "stattgefunden",
+            Self::NoShow => "nicht erschienen",
+        }
+    }
+
     /// Pending and confirmed bookings hold a seat.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Pending | Self::Confirmed)

@@ -247,8 +247,9 @@ pub struct ExportQuery {
     pub to: Option<DateTime<FixedOffset>>,
 }
 
-/// Exports a consultant's bookings as CSV (semicolon-separated, UTF-8, local times):
-/// start, end, offer, status, participant, address, municipality, concern, answers.
+/// Exports a consultant's bookings as CSV (semicolon-separated, UTF-8 with a byte order
+/// mark, local times, states in German): start, end, offer, status, participant,
+/// address, municipality, concern, answers. Not cached (`Cache-Control: no-store`).
 #[utoipa::path(
     tag = "consultation-bookings",
     security(("bearer" = [])),
@@ -273,6 +274,8 @@ pub async fn export_bookings(
     let csv = browse::export_csv(db.get_ref(), &caller, consultant, from, to).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
+        // Participants' addresses and concerns: kept out of every cache.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"sprechstunden-buchungen.csv\"",
