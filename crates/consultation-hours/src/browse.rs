@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use academy_auth::{Principal, Role};
-use academy_auth::entity::{municipality, user};
+use academy_auth::entity::{municipality, organisation, user};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -19,6 +19,103 @@ use crate::domain::{BookingStatus, Format};
 use crate::entity::{booking, offer, slot};
 use crate::offers::{is_consultant, is_staff, manages};
 use crate::schedule::ZONE;
+
+/// Names shown beside ids: people, organisations and municipalities, each kind loaded
+/// in one query for a whole page.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    people: BTreeMap<Uuid, String>,
+    organisations: BTreeMap<Uuid, String>,
+    municipalities: BTreeMap<Uuid, String>,
+}
+
+impl Names {
+    /// Loads the names of the given ids (three queries at most, none for an empty kind).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        people: impl IntoIterator<Item = Uuid>,
+        organisations: impl IntoIterator<Item = Uuid>,
+        municipalities: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Self, DbErr> {
+        let people: Vec<Uuid> = people.into_iter().collect();
+        let organisations: Vec<Uuid> = organisations.into_iter().collect();
+        let municipalities: Vec<Uuid> = municipalities.into_iter().collect();
+        let mut names = Self::default();
+        if !people.is_empty() {
+            names.people = user::Entity::find()
+                .filter(user::Column::Id.is_in(people))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect();
+        }
+        if !organisations.is_empty() {
+            names.organisations = organisation::Entity::find()
+                .filter(organisation::Column::Id.is_in(organisations))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect();
+        }
+        if !municipalities.is_empty() {
+            names.municipalities = municipality::Entity::find()
+                .filter(municipality::Column::Id.is_in(municipalities))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m.name))
+                .collect();
+        }
+        Ok(names)
+    }
+
+    /// The names a page of bookings shows: consultants, participants, municipalities.
+    pub async fn of_bookings(
+        db: &impl ConnectionTrait,
+        views: &[&BookingView],
+    ) -> Result<Self, DbErr> {
+        Self::load(
+            db,
+            views
+                .iter()
+                .flat_map(|v| [v.offer.consultant_id, v.booking.participant_id]),
+            views.iter().map(|v| v.offer.organisation_id),
+            views.iter().map(|v| v.booking.municipality_id),
+        )
+        .await
+    }
+
+    pub fn person(&self, id: Uuid) -> String {
+        self.people.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn organisation(&self, id: Uuid) -> String {
+        self.organisations.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn municipality(&self, id: Uuid) -> String {
+        self.municipalities.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// The organisation of each slot's offer, in one query.
+pub async fn organisations_of_slots(
+    db: &impl ConnectionTrait,
+    slots: &[slot::Model],
+) -> Result<BTreeMap<Uuid, Uuid>, DbErr> {
+    if slots.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(offer::Entity::find()
+        .filter(offer::Column::Id.is_in(slots.iter().map(|s| s.offer_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.organisation_id))
+        .collect())
+}
 
 /// Filters of the public slot list.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::local;
 use crate::Settings;
 use crate::bookings::{self, Booked, BookingInput, BookingView, Change, PlaceView};
-use crate::browse::{self, BookingFilter, Scope};
+use crate::browse::{self, BookingFilter, Names, Scope};
 use crate::domain::{BookingStatus, Format};
 use crate::notify;
 
@@ -32,10 +32,21 @@ pub struct BookingResponse {
     pub offer_title: String,
     /// The consultant.
     pub consultant_id: Uuid,
+    /// The consultant's name as shown to others.
+    #[schema(example = "Erika Beispiel")]
+    pub consultant_name: String,
+    /// The consultant's member organisation.
+    pub organisation_name: String,
     /// Who booked.
     pub participant_id: Uuid,
+    /// The participant's name as shown to others.
+    #[schema(example = "Max Muster")]
+    pub participant_name: String,
     /// For which municipality.
     pub municipality_id: Uuid,
+    /// The municipality's name.
+    #[schema(example = "Hanau")]
+    pub municipality_name: String,
     /// Where the booking stands.
     pub status: BookingStatus,
     /// Start, local time Europe/Berlin with offset.
@@ -65,7 +76,7 @@ pub struct BookingResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn booking_response(view: &BookingView) -> BookingResponse {
+fn booking_response(view: &BookingView, names: &Names) -> BookingResponse {
     let b = &view.booking;
     BookingResponse {
         id: b.id,
@@ -73,8 +84,12 @@ fn booking_response(view: &BookingView) -> BookingResponse {
         offer_id: b.offer_id,
         offer_title: view.offer.title.clone(),
         consultant_id: view.offer.consultant_id,
+        consultant_name: names.person(view.offer.consultant_id),
+        organisation_name: names.organisation(view.offer.organisation_id),
         participant_id: b.participant_id,
+        participant_name: names.person(b.participant_id),
         municipality_id: b.municipality_id,
+        municipality_name: names.municipality(b.municipality_id),
         status: BookingStatus::parse(&b.status).unwrap_or(BookingStatus::Pending),
         starts_at: local(b.starts_at),
         ends_at: local(b.ends_at),
@@ -93,10 +108,15 @@ fn booking_response(view: &BookingView) -> BookingResponse {
     }
 }
 
-fn with_etag(view: &BookingView, status: actix_web::http::StatusCode) -> HttpResponse {
-    HttpResponse::build(status)
+async fn with_etag(
+    db: &Db,
+    view: &BookingView,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let names = Names::of_bookings(db, &[view]).await?;
+    Ok(HttpResponse::build(status)
         .insert_header((header::ETAG, etag::of(view.booking.version)))
-        .json(booking_response(view))
+        .json(booking_response(view, &names)))
 }
 
 /// Books a seat in a slot for the caller's municipality. Learners assigned to a
@@ -164,7 +184,8 @@ pub async fn book_slot(
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(response.json(booking_response(&view)))
+    let names = Names::of_bookings(db.get_ref(), &[&view]).await?;
+    Ok(response.json(booking_response(&view, &names)))
 }
 
 /// Filters and page of booking lists.
@@ -227,8 +248,9 @@ pub async fn list_bookings(
         bounds,
     )
     .await?;
+    let names = Names::of_bookings(db.get_ref(), &views.iter().collect::<Vec<_>>()).await?;
     Ok(web::Json(Page::new(
-        views.iter().map(booking_response).collect(),
+        views.iter().map(|v| booking_response(v, &names)).collect(),
         total,
         bounds,
     )))
@@ -302,7 +324,7 @@ pub async fn get_booking(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let view = bookings::visible(db.get_ref(), &caller, path.into_inner()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// Why a booking is declined or cancelled.
@@ -324,7 +346,7 @@ async fn apply(
 ) -> Result<HttpResponse, AppError> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let view = bookings::change(db, settings, caller, id, change, reason, Utc::now()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// Confirms a pending booking; the participant gets the meeting details. The offer's
@@ -536,7 +558,7 @@ pub async fn reschedule_booking(
         Utc::now(),
     )
     .await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// A place on a slot's waitlist.
@@ -647,7 +669,7 @@ pub async fn accept_waitlist_place(
 ) -> Result<HttpResponse, AppError> {
     let view =
         bookings::accept_place(&db, &settings, &caller, path.into_inner(), Utc::now()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::CREATED))
+    with_etag(&db, &view, actix_web::http::StatusCode::CREATED).await
 }
 
 /// Leaves a waitlist; a seat held for the caller goes to the next in line.
