@@ -37,7 +37,11 @@ async fn issue_feed(app: &TestApp, user: &TestUser) -> String {
         .find("/api/v1/calendar-feeds/")
         .unwrap_or_else(|| panic!("a feed address: {url}"));
     let path = &url[start..];
-    assert_eq!(url, app.url(path), "an absolute address on this server");
+    assert_eq!(
+        url,
+        format!("http://localhost:8080{path}"),
+        "an absolute address under the configured public address"
+    );
     assert!(
         path.len() > "/api/v1/calendar-feeds/".len() + 30,
         "a long secret token: {path}"
@@ -234,5 +238,27 @@ on_both_backends! {
             let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(body["errors"][0]["field"], "to");
         }
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_PUBLIC_URL", "https://api.akademie.example.org/"), ("ACADEMY_TRUST_FORWARDED", "true")];
+    async fn the_feed_address_comes_from_the_configuration_not_from_the_request(app: TestApp) {
+        let (consultant, _learner, _booking) = booked(&app).await;
+        let response = app
+            .authed(Method::POST, FEED, &consultant.access)
+            .header("host", "evil.example.org")
+            .header("x-forwarded-host", "phish.example.org")
+            .header("x-forwarded-proto", "http")
+            .header("forwarded", "host=phish.example.org;proto=http")
+            .send()
+            .await
+            .unwrap();
+        let body = json_body(response, StatusCode::CREATED).await;
+        let url = body["url"].as_str().unwrap();
+        assert!(url.starts_with("https://api.akademie.example.org/api/v1/calendar-feeds/"), "{url}");
+        // The address works on this server.
+        let path = &url["https://api.akademie.example.org".len()..];
+        assert_eq!(app.get(path).await.status(), StatusCode::OK);
     }
 }

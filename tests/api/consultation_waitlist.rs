@@ -22,6 +22,7 @@ fn ics_of(mail: &ReceivedMail) -> &str {
 fn job_settings() -> academy_consultation_hours::Settings {
     academy_consultation_hours::Settings {
         app_url: "http://localhost:8080".into(),
+        public_url: "http://localhost:8080".into(),
         retention_days: 365,
     }
 }
