@@ -15,6 +15,7 @@ mod m20261130_000010_rate_limits;
 mod m20261130_000011_refresh_successor;
 mod m20261130_000012_municipality_membership;
 mod m20261130_000030_guide_revision_attachments;
+mod m20261130_000020_consultation_person_limit;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_refresh_successor::Migration),
             Box::new(m20261130_000012_municipality_membership::Migration),
             Box::new(m20261130_000030_guide_revision_attachments::Migration),
+            Box::new(m20261130_000020_consultation_person_limit::Migration),
         ]
     }
 }

@@ -94,7 +94,7 @@ on_both_backends! {
 on_both_backends! {
     async fn refusals_have_one_code_each(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"seats": 3, "municipalityLimit": 1})).await;
+        let offer = app.offer(&consultant, json!({"seats": 3, "municipalityLimit": 1, "personLimit": 10})).await;
         let offer_id = offer["id"].as_str().unwrap();
         let slots = app.slots(offer_id, false).await;
         let municipality = app.some_municipality().await;
@@ -152,7 +152,7 @@ on_both_backends! {
 on_both_backends! {
     async fn a_retried_booking_with_the_same_key_returns_the_first(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"seats": 5})).await;
+        let offer = app.offer(&consultant, json!({"seats": 5, "personLimit": 5})).await;
         let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
         let slot = slots[0]["id"].as_str().unwrap();
         let learner = app.learner(app.some_municipality().await).await;
@@ -279,5 +279,52 @@ on_both_backends! {
         problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let seen = json_body(app.authed(Method::GET, &format!("/api/v1/consultation-bookings/{}", booking["id"].as_str().unwrap()), &holder.access).send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(seen["slotId"], slots[0]["id"]);
+    }
+}
+
+on_both_backends! {
+    async fn offers_slots_and_bookings_name_the_people_and_places_behind_the_ids(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({})).await;
+        let municipality = app.some_municipality().await;
+        let learner = app.learner(municipality).await;
+        let rename = |id: uuid::Uuid, name: &str| match app.backend {
+            Backend::Postgres => format!("UPDATE users SET display_name = '{name}' WHERE id = '{id}'"),
+            Backend::Sqlite => format!("UPDATE users SET display_name = '{name}' WHERE id = x'{}'", id.simple()),
+        };
+        app.db.execute_unprepared(&rename(consultant.id, "Dr. Petra Rat")).await.unwrap();
+        app.db.execute_unprepared(&rename(learner.id, "Max Muster")).await.unwrap();
+        let organisation = offer["organisationId"].as_str().unwrap();
+        let organisation_name = json_body(app.get(&format!("/api/v1/organisations/{organisation}")).await, StatusCode::OK).await["name"].clone();
+        let municipality_name = json_body(app.get(&format!("/api/v1/municipalities/{municipality}")).await, StatusCode::OK).await["name"].clone();
+        assert!(organisation_name.is_string() && municipality_name.is_string());
+
+        let offer_id = offer["id"].as_str().unwrap();
+        let read = json_body(app.get(&format!("/api/v1/consultation-offers/{offer_id}")).await, StatusCode::OK).await;
+        let listed = json_body(app.get("/api/v1/consultation-offers").await, StatusCode::OK).await;
+        for o in [&read, &listed["items"][0]] {
+            assert_eq!(o["consultantName"], "Dr. Petra Rat", "{o}");
+            assert_eq!(o["organisationName"], organisation_name, "{o}");
+        }
+        let slots = app.slots(offer_id, false).await;
+        let slot_id = slots[2]["id"].as_str().unwrap();
+        let one = json_body(app.get(&format!("/api/v1/consultation-slots/{slot_id}")).await, StatusCode::OK).await;
+        for s in [&slots[0], &slots[2], &one] {
+            assert_eq!(s["consultantName"], "Dr. Petra Rat", "{s}");
+            assert_eq!(s["organisationName"], organisation_name, "{s}");
+            assert_eq!(s["organisationId"], organisation, "{s}");
+        }
+
+        let booking = json_body(app.book(&learner, slot_id, None).await, StatusCode::CREATED).await;
+        assert_eq!(booking["participantName"], "Max Muster");
+        assert_eq!(booking["consultantName"], "Dr. Petra Rat");
+        let theirs = json_body(
+            app.authed(Method::GET, "/api/v1/consultation-bookings?scope=consultant", &consultant.access).send().await.unwrap(),
+            StatusCode::OK,
+        ).await;
+        let item = &theirs["items"][0];
+        assert_eq!(item["participantName"], "Max Muster", "{item}");
+        assert_eq!(item["municipalityName"], municipality_name, "{item}");
+        assert_eq!(item["organisationName"], organisation_name, "{item}");
     }
 }

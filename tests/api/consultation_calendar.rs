@@ -37,7 +37,11 @@ async fn issue_feed(app: &TestApp, user: &TestUser) -> String {
         .find("/api/v1/calendar-feeds/")
         .unwrap_or_else(|| panic!("a feed address: {url}"));
     let path = &url[start..];
-    assert_eq!(url, app.url(path), "an absolute address on this server");
+    assert_eq!(
+        url,
+        format!("http://localhost:8080{path}"),
+        "an absolute address under the configured public address"
+    );
     assert!(
         path.len() > "/api/v1/calendar-feeds/".len() + 30,
         "a long secret token: {path}"
@@ -152,7 +156,11 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::OK);
         let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
         assert!(content_type.starts_with("text/csv"), "{content_type}");
-        let csv = response.text().await.unwrap();
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+        // A byte order mark, so German Excel reads it as UTF-8.
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{:?}", &bytes[..8]);
+        let csv = std::str::from_utf8(&bytes[3..]).unwrap().to_owned();
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(lines[0], "Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID");
         assert_eq!(lines.len(), 2, "{csv}");
@@ -160,7 +168,7 @@ on_both_backends! {
         // 2026-12-01T10:00:00+01:00 → "2026-12-01 10:00", the local time.
         let local = booking["startsAt"].as_str().unwrap();
         assert_eq!(cells[0], format!("\"{} {}\"", &local[..10], &local[11..16]));
-        assert_eq!(cells[3], "\"confirmed\"");
+        assert_eq!(cells[3], "\"bestätigt\"");
         assert_eq!(cells[5], format!("\"{}\"", learner.email));
         assert_eq!(cells[7], "\"Wir planen einen Quartiersrat.\"");
         assert_eq!(cells[9], format!("\"{id}\""));
@@ -185,7 +193,7 @@ on_both_backends! {
         let neustadt = app.municipality("Neustadt am Beispiel", "06411001").await;
         let altdorf = app.municipality("Altdorf im Beispiel", "06411002").await;
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({"fieldsOfAction": ["activation-participation", "housing"]})).await;
+        let offer = app.offer(&consultant, json!({"fieldsOfAction": ["activation-participation", "housing"], "personLimit": 10})).await;
         let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
         let slot = |i: usize| slots[i]["id"].as_str().unwrap().to_owned();
         let from_neustadt = app.learner(neustadt).await;
@@ -230,5 +238,27 @@ on_both_backends! {
             let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(body["errors"][0]["field"], "to");
         }
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_PUBLIC_URL", "https://api.akademie.example.org/"), ("ACADEMY_TRUST_FORWARDED", "true")];
+    async fn the_feed_address_comes_from_the_configuration_not_from_the_request(app: TestApp) {
+        let (consultant, _learner, _booking) = booked(&app).await;
+        let response = app
+            .authed(Method::POST, FEED, &consultant.access)
+            .header("host", "evil.example.org")
+            .header("x-forwarded-host", "phish.example.org")
+            .header("x-forwarded-proto", "http")
+            .header("forwarded", "host=phish.example.org;proto=http")
+            .send()
+            .await
+            .unwrap();
+        let body = json_body(response, StatusCode::CREATED).await;
+        let url = body["url"].as_str().unwrap();
+        assert!(url.starts_with("https://api.akademie.example.org/api/v1/calendar-feeds/"), "{url}");
+        // The address works on this server.
+        let path = &url["https://api.akademie.example.org".len()..];
+        assert_eq!(app.get(path).await.status(), StatusCode::OK);
     }
 }

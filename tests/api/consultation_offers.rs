@@ -555,6 +555,7 @@ on_both_backends! {
             "format": "phone",
             "location": "+49 611 123456",
             "maxAdvanceDays": 60,
+            "personLimit": 2,
             "availability": {"extra": [{"date": day.to_string(), "start": "10:00", "end": "12:00"}]},
         })).await;
         let online_id = online["id"].as_str().unwrap();

@@ -22,6 +22,7 @@ fn ics_of(mail: &ReceivedMail) -> &str {
 fn job_settings() -> academy_consultation_hours::Settings {
     academy_consultation_hours::Settings {
         app_url: "http://localhost:8080".into(),
+        public_url: "http://localhost:8080".into(),
         retention_days: 365,
     }
 }
@@ -495,7 +496,7 @@ on_both_backends! {
 on_both_backends! {
     async fn concern_and_answers_are_anonymised_after_the_retention_period(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({})).await;
+        let offer = app.offer(&consultant, json!({"personLimit": 10})).await;
         let slots = app.slots(str_of(&offer["id"]), false).await;
         let learner = app.learner(app.some_municipality().await).await;
         let old = json_body(app.book(&learner, str_of(&slots[2]["id"]), None).await, StatusCode::CREATED).await;
@@ -534,7 +535,7 @@ on_both_backends! {
 on_both_backends! {
     async fn only_the_consultant_closes_an_appointment_and_only_once_it_has_begun(app: TestApp) {
         let consultant = app.consultant().await;
-        let offer = app.offer(&consultant, json!({})).await;
+        let offer = app.offer(&consultant, json!({"personLimit": 10})).await;
         let slots = app.slots(str_of(&offer["id"]), false).await;
         let learner = app.learner(app.some_municipality().await).await;
         let held = json_body(app.book(&learner, str_of(&slots[2]["id"]), None).await, StatusCode::CREATED).await;

@@ -5,9 +5,11 @@
 mod access;
 mod accounts;
 mod attachments;
+mod consultation_access;
 mod consultation_bookings;
 mod consultation_calendar;
 mod consultation_concurrency;
+mod consultation_limits;
 mod consultation_offers;
 mod consultation_waitlist;
 mod contract;

@@ -159,18 +159,40 @@ async fn replay(
     Ok(booking::Entity::find_by_id(row.booking_id).one(db).await?)
 }
 
-/// Whether the municipality may open one more booking of this offer. Locks the
-/// (offer, municipality) row first, so two bookings of one municipality are counted one
-/// after the other on every backend.
-async fn within_quota(
+/// A fair-use limit of an offer that one more booking would exceed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    Person,
+    Municipality,
+}
+
+impl Limit {
+    fn error(self) -> AppError {
+        match self {
+            Self::Person => conflict(
+                "person_limit_reached",
+                "You hold as many open bookings of this offer as one person may.",
+            ),
+            Self::Municipality => conflict(
+                "municipality_limit_reached",
+                "Your municipality holds as many open bookings of this offer as it may.",
+            ),
+        }
+    }
+}
+
+/// Which limit of the offer one more booking of `user_id` for `municipality_id` would
+/// exceed, if any. Open bookings and seats held on the waitlist both count. Locks the
+/// (offer, municipality) row first, so the bookings of one municipality — and with
+/// them every booking of one person — are counted one after the other on every
+/// backend and instance.
+async fn exceeded_limit(
     txn: &DatabaseTransaction,
     offer: &offer::Model,
+    user_id: Uuid,
     municipality_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(limit) = offer.municipality_limit else {
-        return Ok(true);
-    };
+) -> Result<Option<Limit>, DbErr> {
     let lock = Query::insert()
         .into_table(Alias::new("consultation_quota_locks"))
         .columns([
@@ -186,14 +208,48 @@ async fn within_quota(
         )
         .to_owned();
     txn.execute(&lock).await?;
-    let open = booking::Entity::find()
-        .filter(booking::Column::OfferId.eq(offer.id))
-        .filter(booking::Column::MunicipalityId.eq(municipality_id))
-        .filter(booking::Column::Status.is_in(domain::OPEN))
-        .filter(booking::Column::EndsAt.gt(now))
+    let open_of = |column: booking::Column, id: Uuid| {
+        booking::Entity::find()
+            .filter(booking::Column::OfferId.eq(offer.id))
+            .filter(column.eq(id))
+            .filter(booking::Column::Status.is_in(domain::OPEN))
+            .filter(booking::Column::EndsAt.gt(now))
+    };
+    let held_of = |column: waitlist_entry::Column, id: Uuid| {
+        waitlist_entry::Entity::find()
+            .filter(column.eq(id))
+            .filter(waitlist_entry::Column::Status.eq("offered"))
+            .filter(waitlist_entry::Column::SlotId.in_subquery(future_slots(offer.id, now)))
+    };
+    let person = open_of(booking::Column::ParticipantId, user_id)
         .count(txn)
-        .await?;
-    Ok(open < u64::try_from(limit).unwrap_or(0))
+        .await?
+        + held_of(waitlist_entry::Column::UserId, user_id)
+            .count(txn)
+            .await?;
+    if person >= u64::try_from(offer.person_limit).unwrap_or(0) {
+        return Ok(Some(Limit::Person));
+    }
+    let Some(limit) = offer.municipality_limit else {
+        return Ok(None);
+    };
+    let municipality = open_of(booking::Column::MunicipalityId, municipality_id)
+        .count(txn)
+        .await?
+        + held_of(waitlist_entry::Column::MunicipalityId, municipality_id)
+            .count(txn)
+            .await?;
+    Ok((municipality >= u64::try_from(limit).unwrap_or(0)).then_some(Limit::Municipality))
+}
+
+/// The ids of the offer's slots that have not ended.
+fn future_slots(offer_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(slot::Column::Id)
+        .from(slot::Entity)
+        .and_where(slot::Column::OfferId.eq(offer_id))
+        .and_where(slot::Column::EndsAt.gt(now))
+        .to_owned()
 }
 
 /// Takes one free seat of the slot; `false` when none is left or it has begun.
@@ -383,11 +439,8 @@ pub async fn book(
             return Err(error.into());
         }
     }
-    if !within_quota(&txn, &offer, municipality_id, now).await? {
-        return Err(conflict(
-            "municipality_limit_reached",
-            "Your municipality holds as many open bookings of this offer as it may.",
-        ));
+    if let Some(limit) = exceeded_limit(&txn, &offer, caller.user_id, municipality_id, now).await? {
+        return Err(limit.error());
     }
     if !take_seat(&txn, slot.id, now).await? {
         return Err(conflict("slot_full", "Every seat of this slot is taken."));
@@ -738,8 +791,8 @@ async fn release_seat(
 }
 
 /// Gives a free seat of the slot to the first in line who may take it: booked directly
-/// or offered and held, by the offer's setting. People whose municipality is at its
-/// limit are passed over (they keep their place).
+/// or offered and held, by the offer's setting. People at their own limit or whose
+/// municipality is at its limit are passed over (they keep their place).
 pub(crate) async fn fill_free_seat(
     txn: &DatabaseTransaction,
     settings: &Settings,
@@ -772,7 +825,11 @@ pub(crate) async fn fill_free_seat(
             .count(txn)
             .await?
             > 0;
-        if holds_seat || !within_quota(txn, &offer, entry.municipality_id, now).await? {
+        if holds_seat
+            || exceeded_limit(txn, &offer, entry.user_id, entry.municipality_id, now)
+                .await?
+                .is_some()
+        {
             continue;
         }
         let direct = WaitlistMode::parse(&offer.waitlist_mode) == Some(WaitlistMode::Direct);
@@ -970,6 +1027,22 @@ pub async fn accept_place(
             "No seat is held for you (any more).",
         ));
     }
+    let slot = slot::Entity::find_by_id(entry.slot_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let offer = offer::Entity::find_by_id(slot.offer_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    // The place is no longer `offered`, so its own hold does not count here; whatever
+    // else the person or the municipality holds or booked since the seat was offered
+    // does.
+    if let Some(limit) =
+        exceeded_limit(&txn, &offer, entry.user_id, entry.municipality_id, now).await?
+    {
+        return Err(limit.error());
+    }
     let moved = slot::Entity::update_many()
         .col_expr(slot::Column::Held, Expr::col(slot::Column::Held).sub(1))
         .col_expr(slot::Column::Booked, Expr::col(slot::Column::Booked).add(1))
@@ -983,14 +1056,6 @@ pub async fn accept_place(
             entry.slot_id
         )));
     }
-    let slot = slot::Entity::find_by_id(entry.slot_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let offer = offer::Entity::find_by_id(slot.offer_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     // The seat offer's calendar entry had SEQUENCE 0; the booking is its next version.
     let mut booking = new_booking(entry.id, &slot, &offer, Participant::of(&entry), now);
     booking.sequence = Set(1);

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use academy_auth::Principal;
-use academy_auth::entity::{municipality, user};
+use academy_auth::{Principal, Role};
+use academy_auth::entity::{municipality, organisation, user};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -17,8 +17,105 @@ use uuid::Uuid;
 use crate::bookings::BookingView;
 use crate::domain::{BookingStatus, Format};
 use crate::entity::{booking, offer, slot};
-use crate::offers::{is_staff, manages};
+use crate::offers::{is_consultant, is_staff, manages};
 use crate::schedule::ZONE;
+
+/// Names shown beside ids: people, organisations and municipalities, each kind loaded
+/// in one query for a whole page.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    people: BTreeMap<Uuid, String>,
+    organisations: BTreeMap<Uuid, String>,
+    municipalities: BTreeMap<Uuid, String>,
+}
+
+impl Names {
+    /// Loads the names of the given ids (three queries at most, none for an empty kind).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        people: impl IntoIterator<Item = Uuid>,
+        organisations: impl IntoIterator<Item = Uuid>,
+        municipalities: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Self, DbErr> {
+        let people: Vec<Uuid> = people.into_iter().collect();
+        let organisations: Vec<Uuid> = organisations.into_iter().collect();
+        let municipalities: Vec<Uuid> = municipalities.into_iter().collect();
+        let mut names = Self::default();
+        if !people.is_empty() {
+            names.people = user::Entity::find()
+                .filter(user::Column::Id.is_in(people))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect();
+        }
+        if !organisations.is_empty() {
+            names.organisations = organisation::Entity::find()
+                .filter(organisation::Column::Id.is_in(organisations))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect();
+        }
+        if !municipalities.is_empty() {
+            names.municipalities = municipality::Entity::find()
+                .filter(municipality::Column::Id.is_in(municipalities))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m.name))
+                .collect();
+        }
+        Ok(names)
+    }
+
+    /// The names a page of bookings shows: consultants, participants, municipalities.
+    pub async fn of_bookings(
+        db: &impl ConnectionTrait,
+        views: &[&BookingView],
+    ) -> Result<Self, DbErr> {
+        Self::load(
+            db,
+            views
+                .iter()
+                .flat_map(|v| [v.offer.consultant_id, v.booking.participant_id]),
+            views.iter().map(|v| v.offer.organisation_id),
+            views.iter().map(|v| v.booking.municipality_id),
+        )
+        .await
+    }
+
+    pub fn person(&self, id: Uuid) -> String {
+        self.people.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn organisation(&self, id: Uuid) -> String {
+        self.organisations.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn municipality(&self, id: Uuid) -> String {
+        self.municipalities.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// The organisation of each slot's offer, in one query.
+pub async fn organisations_of_slots(
+    db: &impl ConnectionTrait,
+    slots: &[slot::Model],
+) -> Result<BTreeMap<Uuid, Uuid>, DbErr> {
+    if slots.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(offer::Entity::find()
+        .filter(offer::Column::Id.is_in(slots.iter().map(|s| s.offer_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.organisation_id))
+        .collect())
+}
 
 /// Filters of the public slot list.
 #[derive(Debug, Clone, Default)]
@@ -132,6 +229,7 @@ pub async fn list_bookings(
     let mut condition = Condition::all();
     match scope {
         Scope::Mine => condition = condition.add(booking::Column::ParticipantId.eq(caller.user_id)),
+        Scope::Consultant if !caller.has(Role::Consultant) => return Err(AppError::forbidden()),
         Scope::Consultant => {
             condition = condition.add(
                 booking::Column::OfferId.in_subquery(
@@ -203,7 +301,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The consultant's bookings between `from` and `to` as CSV (semicolon-separated, as
-/// German spreadsheets expect), local times.
+/// German spreadsheets expect, with a byte order mark), local times, states in German.
 pub async fn export_csv(
     db: &impl ConnectionTrait,
     caller: &Principal,
@@ -211,7 +309,7 @@ pub async fn export_csv(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    if consultant != caller.user_id && !is_staff(caller) {
+    if !is_staff(caller) && !is_consultant(caller, consultant) {
         return Err(AppError::forbidden());
     }
     let offers: BTreeMap<Uuid, offer::Model> = offer::Entity::find()
@@ -244,8 +342,9 @@ pub async fn export_csv(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
+    // The byte order mark makes spreadsheets (German Excel above all) read UTF-8.
     let mut out = String::from(
-        "Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID\r\n",
+        "\u{feff}Beginn;Ende;Angebot;Status;Teilnehmer*in;E-Mail;Kommune;Anliegen;Antworten;Buchungs-ID\r\n",
     );
     for b in bookings {
         let person = people.get(&b.participant_id);
@@ -262,7 +361,8 @@ pub async fn export_csv(
                 .get(&b.offer_id)
                 .map(|o| o.title.clone())
                 .unwrap_or_default(),
-            b.status.clone(),
+            BookingStatus::parse(&b.status)
+                .map_or_else(|| b.status.clone(), |s| s.german().to_owned()),
             person.map(|p| p.display_name.clone()).unwrap_or_default(),
             person.map(|p| p.email.clone()).unwrap_or_default(),
             places

@@ -112,6 +112,18 @@ impl BookingStatus {
         .find(|s| s.as_str() == text)
     }
 
+    /// The state in German words, for people reading exports.
+    pub fn german(self) -> &'static str {
+        match self {
+            Self::Pending => "angefragt",
+            Self::Confirmed => "bestätigt",
+            Self::Declined => "abgelehnt",
+            Self::Cancelled => "abgesagt",
+            Self::Completed => "stattgefunden",
+            Self::NoShow => "nicht erschienen",
+        }
+    }
+
     /// Pending and confirmed bookings hold a seat.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Pending | Self::Confirmed)
@@ -321,6 +333,36 @@ pub fn check_location(format: Format, location: &str) -> Result<String, FieldErr
                 Ok(text.to_owned())
             }
         }
+    }
+}
+
+/// The largest per-municipality limit of open bookings an offer may set.
+pub const MAX_MUNICIPALITY_LIMIT: i32 = 1000;
+/// Open bookings (and held seats) one person may have of an offer, unless it says
+/// otherwise.
+pub const DEFAULT_PERSON_LIMIT: i32 = 1;
+/// The largest per-person limit an offer may set.
+pub const MAX_PERSON_LIMIT: i32 = 100;
+
+/// Checks the fair-use limits of an offer.
+pub fn check_limits(
+    municipality_limit: Option<i32>,
+    person_limit: i32,
+    errors: &mut Vec<FieldError>,
+) {
+    if municipality_limit.is_some_and(|l| !(1..=MAX_MUNICIPALITY_LIMIT).contains(&l)) {
+        errors.push(FieldError::new(
+            "municipalityLimit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_MUNICIPALITY_LIMIT}"),
+        ));
+    }
+    if !(1..=MAX_PERSON_LIMIT).contains(&person_limit) {
+        errors.push(FieldError::new(
+            "personLimit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_PERSON_LIMIT}"),
+        ));
     }
 }
 

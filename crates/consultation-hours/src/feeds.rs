@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use academy_auth::entity::user;
+use academy_auth::{Role, Roles};
 use academy_auth::tokens::{self, digest};
 use academy_kernel::AppError;
 use chrono::{DateTime, Duration, Utc};
@@ -104,17 +105,28 @@ pub async fn feed(
         .await?
         .filter(|u| u.status == "active")
         .ok_or_else(AppError::not_found)?;
-    let own_offers = Query::select()
-        .column(offer::Column::Id)
-        .from(offer::Entity)
-        .and_where(offer::Column::ConsultantId.eq(owner.id))
-        .to_owned();
+    // What the feed shows follows the roles the owner holds now: appointments as
+    // participant for learners, those of their offers for consultants. Someone who is
+    // neither (any more) has no feed.
+    let roles = Roles::from_stored(&owner.roles);
+    let (participant, consults) = (roles.contains(Role::Learner), roles.contains(Role::Consultant));
+    if !participant && !consults {
+        return Err(AppError::not_found());
+    }
+    let mut whose = Condition::any();
+    if participant {
+        whose = whose.add(booking::Column::ParticipantId.eq(owner.id));
+    }
+    if consults {
+        let own_offers = Query::select()
+            .column(offer::Column::Id)
+            .from(offer::Entity)
+            .and_where(offer::Column::ConsultantId.eq(owner.id))
+            .to_owned();
+        whose = whose.add(booking::Column::OfferId.in_subquery(own_offers));
+    }
     let bookings = booking::Entity::find()
-        .filter(
-            Condition::any()
-                .add(booking::Column::ParticipantId.eq(owner.id))
-                .add(booking::Column::OfferId.in_subquery(own_offers)),
-        )
+        .filter(whose)
         .filter(booking::Column::StartsAt.gte(now - Duration::days(90)))
         .filter(booking::Column::Status.is_in([
             "pending",
@@ -163,7 +175,7 @@ pub async fn feed(
             Some(BookingStatus::Confirmed | BookingStatus::Completed) => EventStatus::Confirmed,
             _ => EventStatus::Cancelled,
         };
-        let is_consultant = offer.consultant_id == owner.id;
+        let is_consultant = consults && offer.consultant_id == owner.id;
         let a = Appointment {
             id: b.id,
             sequence: b.sequence,

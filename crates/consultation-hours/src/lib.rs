@@ -27,6 +27,9 @@ pub mod schedule;
 pub struct Settings {
     /// The frontend's address; mails link to `/sprechstunden/buchungen/{id}` below it.
     pub app_url: String,
+    /// The public base address of the API (no trailing `/`); calendar-feed addresses
+    /// start with it.
+    pub public_url: String,
     /// Concern and answers are anonymised this many days after the appointment.
     pub retention_days: i64,
 }

@@ -76,9 +76,17 @@ pub struct OfferInput {
     /// Questions participants answer when booking.
     #[serde(default)]
     pub intake_questions: Vec<IntakeQuestion>,
-    /// Fair use: at most this many open bookings per municipality for this offer.
+    /// Fair use: at most this many open bookings per municipality for this offer
+    /// (1–1,000; no limit when left out). Seats held for the municipality's people on the
+    /// waitlist count as booked.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub municipality_limit: Option<i32>,
+    /// Fair use: at most this many open bookings per person for this offer (1–100,
+    /// default 1). Seats held for the person on the waitlist count as booked.
+    #[serde(default = "default_person_limit")]
+    #[schema(default = 1, minimum = 1, maximum = 100)]
+    pub person_limit: i32,
     /// What happens when a seat in a full slot frees up.
     #[serde(default = "default_waitlist_mode")]
     pub waitlist_mode: WaitlistMode,
@@ -101,6 +109,9 @@ fn default_advance() -> i32 {
 }
 fn default_deadline() -> i32 {
     24 * 60
+}
+fn default_person_limit() -> i32 {
+    domain::DEFAULT_PERSON_LIMIT
 }
 fn default_waitlist_mode() -> WaitlistMode {
     WaitlistMode::Offer
@@ -151,9 +162,16 @@ pub struct OfferView {
     pub fields_of_action: Vec<String>,
 }
 
-/// Whether the caller manages the offer: its consultant or the coordinating office.
+/// Whether the caller manages the offer: the coordinating office, or its consultant
+/// while they hold the consultant role (roles are read from the account on every
+/// request, so taking the role away ends the access at once).
 pub fn manages(caller: &Principal, offer: &offer::Model) -> bool {
-    is_staff(caller) || caller.user_id == offer.consultant_id
+    is_staff(caller) || is_consultant(caller, offer.consultant_id)
+}
+
+/// Whether the caller is the consultant `consultant_id` and holds the role now.
+pub fn is_consultant(caller: &Principal, consultant_id: Uuid) -> bool {
+    caller.has(Role::Consultant) && caller.user_id == consultant_id
 }
 
 /// Coordinators and administrators.
@@ -192,16 +210,7 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
     input.rules().check(&mut errors);
-    if input
-        .municipality_limit
-        .is_some_and(|l| !(1..=1000).contains(&l))
-    {
-        errors.push(FieldError::new(
-            "municipalityLimit",
-            "out_of_range",
-            "must be between 1 and 1000",
-        ));
-    }
+    domain::check_limits(input.municipality_limit, input.person_limit, &mut errors);
     if !(5..=10_080).contains(&input.waitlist_hold_minutes) {
         errors.push(FieldError::new(
             "waitlistHoldMinutes",
@@ -310,6 +319,7 @@ fn content(
         requires_confirmation: Set(input.requires_confirmation),
         intake_questions: Set(json!(input.intake_questions)),
         municipality_limit: Set(input.municipality_limit),
+        person_limit: Set(input.person_limit),
         waitlist_mode: Set(input.waitlist_mode.as_str().into()),
         waitlist_hold_minutes: Set(input.waitlist_hold_minutes),
         availability: Set(json!(input.availability)),
@@ -788,11 +798,11 @@ pub async fn list_offers(
     if archived_visible {
         let caller = caller.ok_or_else(AppError::unauthorized)?;
         if !is_staff(caller) {
-            condition = condition.add(
-                Condition::any()
-                    .add(offer::Column::Status.eq("active"))
-                    .add(offer::Column::ConsultantId.eq(caller.user_id)),
-            );
+            let mut visible = Condition::any().add(offer::Column::Status.eq("active"));
+            if caller.has(Role::Consultant) {
+                visible = visible.add(offer::Column::ConsultantId.eq(caller.user_id));
+            }
+            condition = condition.add(visible);
         }
     } else {
         condition = condition.add(offer::Column::Status.eq("active"));
@@ -853,4 +863,23 @@ pub async fn list_offers(
             .collect(),
         total,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    #[test]
+    fn the_contract_states_the_limits_the_validation_applies() {
+        let schema = serde_json::to_value(OfferInput::schema()).expect("a schema");
+        let person = &schema["properties"]["personLimit"];
+        assert_eq!(person["default"], domain::DEFAULT_PERSON_LIMIT);
+        assert_eq!(person["minimum"], 1);
+        assert_eq!(person["maximum"], domain::MAX_PERSON_LIMIT);
+        let municipality = &schema["properties"]["municipalityLimit"];
+        assert_eq!(municipality["minimum"], 1);
+        assert_eq!(municipality["maximum"], domain::MAX_MUNICIPALITY_LIMIT);
+    }
 }

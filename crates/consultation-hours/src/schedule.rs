@@ -74,7 +74,8 @@ pub struct Absence {
     pub from: NaiveDate,
     /// Last day away (inclusive).
     pub until: NaiveDate,
-    /// A note for the consultant's own overview, e.g. "Urlaub".
+    /// A note for the consultant's own overview, e.g. "Urlaub"; shown to the consultant
+    /// and the coordinating office only.
     #[serde(default)]
     pub note: Option<String>,
 }

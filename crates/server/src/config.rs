@@ -106,6 +106,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "base address of the web frontend; links in mails point there",
     ),
     (
+        "ACADEMY_PUBLIC_URL",
+        "http://localhost:8080",
+        "public base address of this API; absolute addresses it hands out (calendar feeds) start with it",
+    ),
+    (
         "ACADEMY_PASSWORD_HASH_CONCURRENCY",
         "number of cores",
         "password hashes (19 MiB each) computed at once; more wait",
@@ -432,6 +437,21 @@ impl Config {
                 format!("{app_url:?} is not an address such as https://akademie.example.org"),
             )
         })?;
+        // Absolute addresses come from here, never from a request's Host or
+        // X-Forwarded-Host, which any client can set.
+        let public_url = var("ACADEMY_PUBLIC_URL")
+            .unwrap_or_else(|| "http://localhost:8080".into())
+            .trim_end_matches('/')
+            .to_owned();
+        parse_origins(&public_url)
+            .ok()
+            .filter(|list| list.len() == 1)
+            .ok_or_else(|| {
+            fail(
+                "ACADEMY_PUBLIC_URL",
+                format!("{public_url:?} is not an address such as https://api.akademie.example.org"),
+            )
+        })?;
         let hash_concurrency = positive("ACADEMY_PASSWORD_HASH_CONCURRENCY", cores)?;
         let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
         let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
@@ -466,6 +486,7 @@ impl Config {
         };
         let consultation = academy_consultation_hours::Settings {
             app_url: app_url.clone(),
+            public_url,
             retention_days,
         };
         let consultation_jobs_interval = duration(
@@ -820,6 +841,7 @@ mod tests {
             ("ACADEMY_ACCESS_TOKEN_TTL", "0s"),
             ("ACADEMY_REFRESH_TOKEN_TTL", "forever"),
             ("ACADEMY_APP_URL", "akademie.example.org"),
+            ("ACADEMY_PUBLIC_URL", "api.akademie.example.org"),
             ("ACADEMY_PASSWORD_HASH_CONCURRENCY", "0"),
             ("ACADEMY_LOGIN_MAX_FAILURES", "none"),
             ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "0"),

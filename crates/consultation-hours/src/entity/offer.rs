@@ -27,6 +27,8 @@ pub struct Model {
     /// `Vec<IntakeQuestion>` as JSON.
     pub intake_questions: Json,
     pub municipality_limit: Option<i32>,
+    /// At most this many open bookings (and held seats) per person.
+    pub person_limit: i32,
     /// `offer` or `direct`.
     pub waitlist_mode: String,
     pub waitlist_hold_minutes: i32,

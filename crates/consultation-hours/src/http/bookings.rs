@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::local;
 use crate::Settings;
 use crate::bookings::{self, Booked, BookingInput, BookingView, Change, PlaceView};
-use crate::browse::{self, BookingFilter, Scope};
+use crate::browse::{self, BookingFilter, Names, Scope};
 use crate::domain::{BookingStatus, Format};
 use crate::notify;
 
@@ -33,10 +33,21 @@ pub struct BookingResponse {
     pub offer_title: String,
     /// The consultant.
     pub consultant_id: Uuid,
+    /// The consultant's name as shown to others.
+    #[schema(example = "Erika Beispiel")]
+    pub consultant_name: String,
+    /// The consultant's member organisation.
+    pub organisation_name: String,
     /// Who booked.
     pub participant_id: Uuid,
+    /// The participant's name as shown to others.
+    #[schema(example = "Max Muster")]
+    pub participant_name: String,
     /// For which municipality.
     pub municipality_id: Uuid,
+    /// The municipality's name.
+    #[schema(example = "Hanau")]
+    pub municipality_name: String,
     /// Where the booking stands.
     pub status: BookingStatus,
     /// Start, local time Europe/Berlin with offset.
@@ -66,7 +77,7 @@ pub struct BookingResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn booking_response(view: &BookingView) -> BookingResponse {
+fn booking_response(view: &BookingView, names: &Names) -> BookingResponse {
     let b = &view.booking;
     BookingResponse {
         id: b.id,
@@ -74,8 +85,12 @@ fn booking_response(view: &BookingView) -> BookingResponse {
         offer_id: b.offer_id,
         offer_title: view.offer.title.clone(),
         consultant_id: view.offer.consultant_id,
+        consultant_name: names.person(view.offer.consultant_id),
+        organisation_name: names.organisation(view.offer.organisation_id),
         participant_id: b.participant_id,
+        participant_name: names.person(b.participant_id),
         municipality_id: b.municipality_id,
+        municipality_name: names.municipality(b.municipality_id),
         status: BookingStatus::parse(&b.status).unwrap_or(BookingStatus::Pending),
         starts_at: local(b.starts_at),
         ends_at: local(b.ends_at),
@@ -94,10 +109,15 @@ fn booking_response(view: &BookingView) -> BookingResponse {
     }
 }
 
-fn with_etag(view: &BookingView, status: actix_web::http::StatusCode) -> HttpResponse {
-    HttpResponse::build(status)
+async fn with_etag(
+    db: &Db,
+    view: &BookingView,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let names = Names::of_bookings(db, &[view]).await?;
+    Ok(HttpResponse::build(status)
         .insert_header((header::ETAG, etag::of(view.booking.version)))
-        .json(booking_response(view))
+        .json(booking_response(view, &names)))
 }
 
 /// Books a seat in a slot for the caller's municipality. Learners assigned to a
@@ -118,7 +138,7 @@ fn with_etag(view: &BookingView, status: actix_web::http::StatusCode) -> HttpRes
         (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Not a learner, or `no_municipality`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "No such slot of an active offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`slot_full`, `slot_in_past`, `notice_too_short`, `too_far_ahead`, `municipality_limit_reached`, `already_booked`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`slot_full`, `slot_in_past`, `notice_too_short`, `too_far_ahead`, `person_limit_reached`, `municipality_limit_reached`, `already_booked`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid concern or answers, invalid key, or `idempotency_key_reused` with another body.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -165,7 +185,8 @@ pub async fn book_slot(
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(response.json(booking_response(&view)))
+    let names = Names::of_bookings(db.get_ref(), &[&view]).await?;
+    Ok(response.json(booking_response(&view, &names)))
 }
 
 /// Filters and page of booking lists.
@@ -230,8 +251,9 @@ pub async fn list_bookings(
         bounds,
     )
     .await?;
+    let names = Names::of_bookings(db.get_ref(), &views.iter().collect::<Vec<_>>()).await?;
     Ok(web::Json(Page::new(
-        views.iter().map(booking_response).collect(),
+        views.iter().map(|v| booking_response(v, &names)).collect(),
         total,
         bounds,
     )))
@@ -250,8 +272,9 @@ pub struct ExportQuery {
     pub to: Option<DateTime<FixedOffset>>,
 }
 
-/// Exports a consultant's bookings as CSV (semicolon-separated, UTF-8, local times):
-/// start, end, offer, status, participant, address, municipality, concern, answers.
+/// Exports a consultant's bookings as CSV (semicolon-separated, UTF-8 with a byte order
+/// mark, local times, states in German): start, end, offer, status, participant,
+/// address, municipality, concern, answers. Not cached (`Cache-Control: no-store`).
 #[utoipa::path(
     tag = "consultation-bookings",
     security(("bearer" = [])),
@@ -276,6 +299,8 @@ pub async fn export_bookings(
     let csv = browse::export_csv(db.get_ref(), &caller, consultant, from, to).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
+        // Participants' addresses and concerns: kept out of every cache.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"sprechstunden-buchungen.csv\"",
@@ -302,7 +327,7 @@ pub async fn get_booking(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let view = bookings::visible(db.get_ref(), &caller, path.into_inner()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// Why a booking is declined or cancelled.
@@ -324,7 +349,7 @@ async fn apply(
 ) -> Result<HttpResponse, AppError> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let view = bookings::change(db, settings, caller, id, change, reason, Utc::now()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// Confirms a pending booking; the participant gets the meeting details. The offer's
@@ -536,7 +561,7 @@ pub async fn reschedule_booking(
         Utc::now(),
     )
     .await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::OK))
+    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// A place on a slot's waitlist.
@@ -635,7 +660,7 @@ pub async fn list_waitlist_places(
         (status = CREATED, description = "Booked.", body = BookingResponse),
         (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "Not one of the caller's places.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = CONFLICT, description = "`no_seat_offered`: nothing held, or the hold ran out.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "`no_seat_offered`: nothing held, or the hold ran out; `person_limit_reached` or `municipality_limit_reached`: the offer's limits changed since.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/consultation-waitlist/{id}/accept")]
@@ -647,7 +672,7 @@ pub async fn accept_waitlist_place(
 ) -> Result<HttpResponse, AppError> {
     let view =
         bookings::accept_place(&db, &settings, &caller, path.into_inner(), Utc::now()).await?;
-    Ok(with_etag(&view, actix_web::http::StatusCode::CREATED))
+    with_etag(&db, &view, actix_web::http::StatusCode::CREATED).await
 }
 
 /// Leaves a waitlist; a seat held for the caller goes to the next in line.

@@ -4,13 +4,14 @@ use academy_kernel::extract::Query;
 use academy_auth::{Coordinators, Principal, Require};
 use academy_kernel::{AppError, Db, FieldError};
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::Settings;
 use crate::browse;
 use crate::feeds;
 
@@ -46,7 +47,8 @@ pub async fn get_calendar_feed(
 }
 
 /// Issues a new secret feed address with the caller's appointments (as participant and,
-/// for consultants, of their offers); an earlier address stops working. Subscribe to it
+/// for consultants, of their offers); an earlier address stops working. The address
+/// starts with the configured public address of the API (`ACADEMY_PUBLIC_URL`). Subscribe to it
 /// in Outlook, Thunderbird or any calendar.
 #[utoipa::path(
     tag = "consultation-bookings",
@@ -58,18 +60,13 @@ pub async fn get_calendar_feed(
 )]
 #[post("/me/calendar-feed")]
 pub async fn rotate_calendar_feed(
-    req: HttpRequest,
     db: web::Data<Db>,
+    settings: web::Data<Settings>,
     caller: Principal,
 ) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
     let token = feeds::rotate(db.get_ref(), caller.user_id, now).await?;
-    let info = req.connection_info();
-    let url = format!(
-        "{}://{}/api/v1/calendar-feeds/{token}",
-        info.scheme(),
-        info.host()
-    );
+    let url = format!("{}/api/v1/calendar-feeds/{token}", settings.public_url);
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CalendarFeedResponse {

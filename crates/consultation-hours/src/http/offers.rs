@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::local;
-use crate::browse::{self, SlotFilter};
+use crate::browse::{self, Names, SlotFilter};
 use crate::domain::{Format, IntakeQuestion, WaitlistMode};
 use crate::entity::slot;
 use crate::offers::{self, OfferFilter, OfferInput, OfferView, manages};
@@ -25,8 +25,14 @@ pub struct OfferResponse {
     pub id: Uuid,
     /// The consultant holding the hours.
     pub consultant_id: Uuid,
+    /// The consultant's name as shown to others.
+    #[schema(example = "Erika Beispiel")]
+    pub consultant_name: String,
     /// The consultant's member organisation.
     pub organisation_id: Uuid,
+    /// The organisation's name.
+    #[schema(example = "Verein für Nachbarschaft")]
+    pub organisation_name: String,
     /// Title.
     pub title: String,
     /// What the consultation covers (Markdown).
@@ -60,11 +66,14 @@ pub struct OfferResponse {
     pub intake_questions: Vec<IntakeQuestion>,
     /// At most this many open bookings per municipality, if limited.
     pub municipality_limit: Option<i32>,
+    /// At most this many open bookings per person.
+    pub person_limit: i32,
     /// What happens when a seat in a full slot frees up.
     pub waitlist_mode: WaitlistMode,
     /// How long an offered seat is held, in minutes.
     pub waitlist_hold_minutes: i32,
-    /// Weekly hours, absences and extra hours in local time.
+    /// Weekly hours, absences and extra hours in local time. Notes on absences only for
+    /// the consultant and the coordinating office.
     pub availability: Availability,
     /// `active` (listed, bookable) or `archived`.
     #[schema(example = "active")]
@@ -75,18 +84,39 @@ pub struct OfferResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse {
+/// The names of the consultants and organisations of some offers.
+async fn offer_names(db: &Db, views: &[&OfferView]) -> Result<Names, AppError> {
+    Ok(Names::load(
+        db,
+        views.iter().map(|v| v.offer.consultant_id),
+        views.iter().map(|v| v.offer.organisation_id),
+        [],
+    )
+    .await?)
+}
+
+fn offer_response(view: &OfferView, caller: Option<&Principal>, names: &Names) -> OfferResponse {
     let o = &view.offer;
+    let manager = caller.is_some_and(|c| manages(c, o));
+    let mut availability = offers::availability_of(o);
+    if !manager {
+        // Notes on absences are the consultant's own ("Urlaub", "Weihnachtspause").
+        for absence in &mut availability.absences {
+            absence.note = None;
+        }
+    }
     OfferResponse {
         id: o.id,
         consultant_id: o.consultant_id,
+        consultant_name: names.person(o.consultant_id),
         organisation_id: o.organisation_id,
+        organisation_name: names.organisation(o.organisation_id),
         title: o.title.clone(),
         description: o.description.clone(),
         description_html: academy_kernel::markdown::to_html(&o.description),
         fields_of_action: view.fields_of_action.clone(),
         format: Format::parse(&o.format).unwrap_or(Format::Online),
-        location: caller.filter(|c| manages(c, o)).map(|_| o.location.clone()),
+        location: manager.then(|| o.location.clone()),
         slot_minutes: o.slot_minutes,
         seats: o.seats,
         min_notice_minutes: o.min_notice_minutes,
@@ -96,9 +126,10 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>) -> OfferResponse
         requires_confirmation: o.requires_confirmation,
         intake_questions: offers::questions_of(o),
         municipality_limit: o.municipality_limit,
+        person_limit: o.person_limit,
         waitlist_mode: WaitlistMode::parse(&o.waitlist_mode).unwrap_or(WaitlistMode::Offer),
         waitlist_hold_minutes: o.waitlist_hold_minutes,
-        availability: offers::availability_of(o),
+        availability,
         status: o.status.clone(),
         created_at: o.created_at,
         updated_at: o.updated_at,
@@ -162,9 +193,10 @@ pub async fn list_offers(
     let caller = caller.0;
     let (views, total) =
         offers::list_offers(db.get_ref(), caller.as_ref(), filter, bounds, Utc::now()).await?;
+    let names = offer_names(&db, &views.iter().collect::<Vec<_>>()).await?;
     let items = views
         .iter()
-        .map(|v| offer_response(v, caller.as_ref()))
+        .map(|v| offer_response(v, caller.as_ref(), &names))
         .collect();
     Ok(web::Json(Page::new(items, total, bounds)))
 }
@@ -190,13 +222,14 @@ pub async fn create_offer(
     body: Json<OfferInput>,
 ) -> Result<HttpResponse, AppError> {
     let view = offers::create_offer(&db, &caller, body.into_inner(), Utc::now()).await?;
+    let names = offer_names(&db, &[&view]).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::ETAG, etag::of(view.offer.version)))
         .insert_header((
             header::LOCATION,
             format!("/api/v1/consultation-offers/{}", view.offer.id),
         ))
-        .json(offer_response(&view, Some(&caller))))
+        .json(offer_response(&view, Some(&caller), &names)))
 }
 
 /// One offer. Public while active; `ETag`, 304 on `If-None-Match`.
@@ -224,10 +257,12 @@ pub async fn get_offer(
             .insert_header((header::ETAG, tag))
             .finish());
     }
+    let names = offer_names(&db, &[&view]).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(offer_response(&view, caller.as_ref())))
+        .insert_header((header::VARY, "Authorization"))
+        .json(offer_response(&view, caller.as_ref(), &names)))
 }
 
 /// Replaces an offer: content, rules and availability. Free slots that no longer fit go,
@@ -270,9 +305,10 @@ pub async fn replace_offer(
         Utc::now(),
     )
     .await?;
+    let names = offer_names(&db, &[&view]).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::of(view.offer.version)))
-        .json(offer_response(&view, Some(&caller))))
+        .json(offer_response(&view, Some(&caller), &names)))
 }
 
 /// Archives an offer: it is no longer listed or bookable and its free slots go. Refused
@@ -309,6 +345,14 @@ pub struct SlotResponse {
     pub offer_id: Uuid,
     /// The consultant.
     pub consultant_id: Uuid,
+    /// The consultant's name as shown to others.
+    #[schema(example = "Erika Beispiel")]
+    pub consultant_name: String,
+    /// The consultant's member organisation.
+    pub organisation_id: Uuid,
+    /// The organisation's name.
+    #[schema(example = "Verein für Nachbarschaft")]
+    pub organisation_name: String,
     /// Start, local time Europe/Berlin with offset.
     #[schema(value_type = String, format = DateTime, example = "2026-03-31T10:00:00+02:00")]
     pub starts_at: DateTime<FixedOffset>,
@@ -321,11 +365,33 @@ pub struct SlotResponse {
     pub remaining_seats: i32,
 }
 
-fn slot_response(s: &slot::Model) -> SlotResponse {
+/// Each slot with the names of its consultant and organisation: two queries for a page.
+async fn slot_responses(db: &Db, slots: &[slot::Model]) -> Result<Vec<SlotResponse>, AppError> {
+    let organisations = browse::organisations_of_slots(db, slots).await?;
+    let names = Names::load(
+        db,
+        slots.iter().map(|s| s.consultant_id),
+        organisations.values().copied(),
+        [],
+    )
+    .await?;
+    Ok(slots
+        .iter()
+        .map(|s| {
+            let organisation_id = organisations.get(&s.offer_id).copied().unwrap_or_default();
+            slot_response(s, organisation_id, &names)
+        })
+        .collect())
+}
+
+fn slot_response(s: &slot::Model, organisation_id: Uuid, names: &Names) -> SlotResponse {
     SlotResponse {
         id: s.id,
         offer_id: s.offer_id,
         consultant_id: s.consultant_id,
+        consultant_name: names.person(s.consultant_id),
+        organisation_id,
+        organisation_name: names.organisation(organisation_id),
         starts_at: local(s.starts_at),
         ends_at: local(s.ends_at),
         capacity: s.capacity,
@@ -391,7 +457,7 @@ pub async fn list_slots(
     };
     let (slots, total) = browse::list_slots(db.get_ref(), filter, bounds, Utc::now()).await?;
     Ok(web::Json(Page::new(
-        slots.iter().map(slot_response).collect(),
+        slot_responses(&db, &slots).await?,
         total,
         bounds,
     )))
@@ -418,5 +484,6 @@ pub async fn get_slot(
         .await?
         .ok_or_else(AppError::not_found)?;
     offers::visible(db.get_ref(), caller.0.as_ref(), slot.offer_id).await?;
-    Ok(web::Json(slot_response(&slot)))
+    let mut one = slot_responses(&db, std::slice::from_ref(&slot)).await?;
+    one.pop().map(web::Json).ok_or_else(AppError::not_found)
 }
