@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -159,7 +159,7 @@ pub async fn register(
     // Hashed whether or not the address is taken, so both take the same time.
     let hash = auth.hasher.hash(input.password).await?;
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     match register_in(&txn, auth, &email, &name, hash, input.municipality_id).await {
         Ok(()) => Ok(txn.commit().await?),
         // Two registrations of one new address raced; the other one created the account.
@@ -230,7 +230,7 @@ async fn register_in(
 
 /// Confirms the address of a self-registered account.
 pub async fn verify_email(db: &DatabaseConnection, secret: &str) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::VerifyEmail).await?;
     user::Entity::update_many()
         .col_expr(user::Column::EmailVerifiedAt, Expr::value(Utc::now()))
@@ -251,7 +251,7 @@ pub async fn request_password_reset(
     let Ok(email) = Email::parse("email", email) else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     if let Some(account) = find_by_email(&txn, &email).await?
         && UserStatus::parse(&account.status) == Some(UserStatus::Active)
     {
@@ -283,7 +283,7 @@ pub async fn confirm_password_reset(
 ) -> Result<(), AppError> {
     check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
     let hash = auth.hasher.hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::PasswordReset).await?;
     let now = Utc::now();
     user::Entity::update_many()
@@ -336,7 +336,7 @@ pub async fn change_password(
         )]));
     }
     let hash = auth.hasher.hash(new).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -453,7 +453,7 @@ pub async fn invite(
         )));
     };
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     if find_by_email(&txn, &email).await?.is_some() {
         return Err(AppError::conflict(
             "email_taken",
@@ -513,7 +513,7 @@ pub async fn resend_invitation(
     caller: &Principal,
     id: Uuid,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let account = load(&txn, id).await?;
     if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
         return Err(AppError::conflict(
@@ -569,7 +569,7 @@ pub async fn accept_invitation(
 ) -> Result<TokenPair, AppError> {
     check_password("password", &password).map_err(|e| AppError::validation(vec![e]))?;
     let hash = auth.hasher.hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let user_id = consume_token(&txn, secret, Purpose::Invitation).await?;
     let account = load(&txn, user_id).await?;
     if UserStatus::parse(&account.status) != Some(UserStatus::Invited) {
@@ -713,7 +713,7 @@ pub async fn update_user(
     change: AccountChange,
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<user::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let account = load(&txn, id).await?;
     expected_version(account.version)?;
     let old_roles = Roles::from_stored(&account.roles);
@@ -856,7 +856,7 @@ pub async fn delete_me(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let placeholder = format!("deleted-{}@deleted.invalid", account.id.simple());
     let (email, name) = (account.email.clone(), account.display_name.clone());
     let mut active = account.into_active_model();
@@ -929,7 +929,7 @@ pub async fn create_admin(
         .hash(password)
         .await?;
     let now: DateTime<Utc> = Utc::now();
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let outcome = match find_by_email(&txn, &email).await? {
         Some(existing) => {
             let mut roles = Roles::from_stored(&existing.roles);

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
     DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, PrimaryKeyTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -176,7 +176,7 @@ pub async fn create_organisation(
 ) -> Result<organisation::Model, AppError> {
     let (name, website) = check_organisation(&fields)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let created = organisation::Entity::insert(organisation::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name),
@@ -210,7 +210,7 @@ pub async fn update_organisation(
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<organisation::Model, AppError> {
     let (name, website) = check_organisation(&fields)?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let current = organisation::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -339,7 +339,7 @@ pub async fn create_municipality(
 ) -> Result<municipality::Model, AppError> {
     let (name, ags, district) = check_municipality(&fields)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let created = municipality::Entity::insert(municipality::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name),
@@ -375,7 +375,7 @@ pub async fn update_municipality(
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<municipality::Model, AppError> {
     let (name, ags, district) = check_municipality(&fields)?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let current = municipality::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -468,7 +468,7 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let deleted = E::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::not_found());

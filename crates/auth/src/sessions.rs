@@ -10,7 +10,7 @@ use actix_web::http::{StatusCode, header};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -100,7 +100,7 @@ pub async fn login(
     }
     throttle::clear_account(db, &keys).await?;
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(account.id));
@@ -181,7 +181,7 @@ pub async fn refresh(
         return Err(reuse_detected(db, &found).await);
     }
 
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     // The conditional update is the claim: of two requests racing with the same token,
     // exactly one sees a row change; the other is treated as reuse.
     let claimed = refresh_token::Entity::update_many()

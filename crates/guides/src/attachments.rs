@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -191,7 +191,7 @@ pub async fn upload_attachment(
         )]));
     }
     let saved = async {
-        let txn = db.begin().await?;
+        let txn = academy_kernel::db::begin_write(&db).await?;
         let model = guide_attachment::Entity::insert(guide_attachment::ActiveModel {
             id: Set(Uuid::now_v7()),
             guide_id: Set(guide.id),
@@ -338,7 +338,7 @@ pub async fn delete_attachment(
 ) -> Result<HttpResponse, AppError> {
     let (key, id) = path.into_inner();
     let guide = service::editable(db.get_ref(), &caller, &key).await?;
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(&db).await?;
     let attachment = guide_attachment::Entity::find_by_id(id)
         .filter(guide_attachment::Column::GuideId.eq(guide.id))
         .one(&txn)

@@ -5,9 +5,7 @@ use academy_auth::Principal;
 use academy_kernel::{AppError, FieldError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, FromQueryResult, StatementBuilder, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, StatementBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -277,7 +275,7 @@ pub async fn put(
     input: TermInput,
     expected_version: impl FnOnce(i32) -> Result<(), AppError>,
 ) -> Result<Put, AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let existing = find(&txn, kind, slug).await?;
     let (name, description, extra) = check(&txn, kind, slug, &input, existing.as_ref()).await?;
     let now = Utc::now();
@@ -374,7 +372,7 @@ pub async fn delete(
     kind: TermKind,
     slug: &str,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = academy_kernel::db::begin_write(db).await?;
     let mut statement = Query::delete();
     statement
         .from_table(Alias::new(kind.table()))
