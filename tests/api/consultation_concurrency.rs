@@ -1,5 +1,7 @@
 //! Seats under contention: however many requests arrive at once, and at however many
-//! instances, a slot never holds more bookings than seats.
+//! instances, a slot never holds more bookings than seats. The requests start together
+//! behind a barrier at servers with several workers, and each test asserts that they
+//! overlapped.
 
 use academy_tests::*;
 use futures_util::future::join_all;
@@ -17,7 +19,7 @@ async fn learners(app: &TestApp, n: usize) -> Vec<TestUser> {
 }
 
 /// Sends one booking request per learner at once, to the given base addresses in turn;
-/// returns the statuses and problem codes.
+/// asserts that they overlapped and returns the statuses and problem codes.
 async fn rush(
     app: &TestApp,
     bases: &[String],
@@ -41,7 +43,9 @@ async fn rush(
             (status, body["code"].as_str().unwrap_or_default().to_owned())
         }
     });
-    join_all(requests).await
+    let race = race(requests).await;
+    race.assert_overlapped(2);
+    race.outcomes
 }
 
 /// Open bookings of a slot and its booked counter, read straight from the database.
@@ -94,6 +98,7 @@ fn tally(results: &[(StatusCode, String)]) -> (usize, usize) {
 }
 
 on_both_backends! {
+    settings = RACING;
     async fn hundred_concurrent_bookings_fill_a_slot_exactly(app: TestApp) {
         let people = learners(&app, 100).await;
         let consultant = app.consultant().await;
@@ -114,6 +119,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = RACING;
     async fn two_instances_on_one_database_never_oversell(app: TestApp) {
         let people = learners(&app, 100).await;
         let consultant = app.consultant().await;
@@ -136,14 +142,16 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = RACING;
     async fn concurrent_retries_with_one_key_book_once(app: TestApp) {
         let consultant = app.consultant().await;
         let offer = app.offer(&consultant, json!({"seats": 10})).await;
         let slot = app.slots(offer["id"].as_str().unwrap(), false).await[0]["id"].as_str().unwrap().to_owned();
         let learner = app.learner(app.some_municipality().await).await;
-        let responses = join_all((0..10).map(|_| app.book(&learner, &slot, Some("retry-storm-1")))).await;
+        let race = race((0..10).map(|_| app.book(&learner, &slot, Some("retry-storm-1")))).await;
+        race.assert_overlapped(2);
         let mut ids = Vec::new();
-        for response in responses {
+        for response in race.outcomes {
             let status = response.status();
             let body: Value = response.json().await.unwrap();
             // A retry that arrives while the first is still being written may be told to

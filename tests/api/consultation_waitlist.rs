@@ -406,6 +406,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = RACING;
     async fn two_bookings_racing_into_the_last_seat_move_only_one(app: TestApp) {
         let consultant = app.consultant().await;
         let offer = app.offer(&consultant, json!({})).await;
@@ -416,10 +417,13 @@ on_both_backends! {
         let first = json_body(app.book(&one, first_slot, None).await, StatusCode::CREATED).await;
         let second = json_body(app.book(&two, second_slot, None).await, StatusCode::CREATED).await;
 
-        let (a, b) = tokio::join!(
+        let race = race([
             reschedule(&app, &one, str_of(&first["id"]), target),
             reschedule(&app, &two, str_of(&second["id"]), target),
-        );
+        ])
+        .await;
+        race.assert_overlapped(2);
+        let [a, b]: [Response; 2] = race.outcomes.try_into().unwrap();
 
         let mut statuses = [a.status(), b.status()];
         statuses.sort();
@@ -462,12 +466,15 @@ on_both_backends! {
         let lead = academy_consultation_hours::jobs::REMINDER_LEAD;
         let now = Utc::now();
 
-        let (one, two) = tokio::join!(
+        let race = race([
             academy_consultation_hours::bookings::send_reminders(&app.db, &settings, now, lead),
             academy_consultation_hours::bookings::send_reminders(&second_worker, &settings, now, lead),
-        );
+        ])
+        .await;
+        race.assert_overlapped(2);
 
-        assert_eq!(one.unwrap() + two.unwrap(), 1);
+        let sent: usize = race.outcomes.into_iter().map(Result::unwrap).sum();
+        assert_eq!(sent, 1);
         let reminders_to = |email: &str| {
             app.mail.received().into_iter()
                 .filter(|m| m.to.iter().any(|t| t == email) && m.subject.contains("Erinnerung"))

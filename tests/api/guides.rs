@@ -294,6 +294,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = RACING;
     async fn concurrent_edits_with_the_same_etag_let_exactly_one_through(app: TestApp) {
         let organisation = app.organisation("Stiftung Beispiel").await;
         let first = app.user_in(&[Role::Author], Some(organisation), None).await;
@@ -308,7 +309,9 @@ on_both_backends! {
         let put = |token: String, title: &'static str| {
             app.authed(Method::PUT, &path, &token).header("if-match", &etag).json(&content(title)).send()
         };
-        let (a, b) = tokio::join!(put(first.access.clone(), "Fassung A"), put(second.access.clone(), "Fassung B"));
+        let race = race([put(first.access.clone(), "Fassung A"), put(second.access.clone(), "Fassung B")]).await;
+        race.assert_overlapped(2);
+        let [a, b]: [reqwest::Result<Response>; 2] = race.outcomes.try_into().unwrap();
         let (a, b) = (a.unwrap(), b.unwrap());
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
@@ -342,8 +345,9 @@ on_both_backends! {
         // Not yet due; then due, once, however often the job runs.
         assert_eq!(academy_guides::publish_due(&app.db, Utc::now()).await.unwrap(), 0);
         let later = at + Duration::minutes(1);
-        let (one, other) = tokio::join!(academy_guides::publish_due(&app.db, later), academy_guides::publish_due(&app.db, later));
-        assert_eq!(one.unwrap() + other.unwrap(), 1);
+        let race = race([academy_guides::publish_due(&app.db, later), academy_guides::publish_due(&app.db, later)]).await;
+        race.assert_overlapped(2);
+        assert_eq!(race.outcomes.into_iter().map(Result::unwrap).sum::<u64>(), 1);
         assert_eq!(academy_guides::publish_due(&app.db, later).await.unwrap(), 0);
 
         let live = json_body(app.get(&format!("/api/v1/guides/{id}")).await, StatusCode::OK).await;

@@ -159,12 +159,14 @@ on_both_backends! {
         let (sink_a, sink_b, sink_c) = (sink(&app), sink(&app), sink(&app));
 
         // Started together, all three see the same due rows and race for every one.
-        let (a, b, c) = tokio::join!(
+        let race = race([
             deliver_due(&app.db, &sink_a),
             deliver_due(&pool_a, &sink_b),
             deliver_due(&pool_b, &sink_c),
-        );
-        let counts = [a.unwrap(), b.unwrap(), c.unwrap()];
+        ])
+        .await;
+        race.assert_overlapped(3);
+        let counts: Vec<usize> = race.outcomes.into_iter().map(Result::unwrap).collect();
 
         assert_eq!(counts.iter().sum::<usize>(), MAILS, "{counts:?}");
         assert!(

@@ -2,6 +2,10 @@
 //! on SQLite and on PostgreSQL, with its own SMTP server ([`TestApp::mail`]) that receives
 //! every mail the app sends.
 //!
+//! Each server runs one HTTP worker; tests of contention start theirs with [`RACING`]
+//! (several workers, a larger pool) and send their requests through [`race`], which
+//! starts them together and lets them assert that they overlapped.
+//!
 //! PostgreSQL is found in this order: `TEST_POSTGRES_URL` (a server URL whose user may
 //! `CREATE DATABASE`); a server on 127.0.0.1:5432 accepting `postgres` without password;
 //! a throwaway cluster started with `initdb`/`pg_ctl` under `target/`. Without any of
@@ -11,9 +15,11 @@
 
 mod accounts;
 mod consultation;
+mod race;
 
 pub use accounts::{PASSWORD, TestUser, test_keys, token_in};
 pub use consultation::{event_of, events_of, every_day, offer_body, wall_time};
+pub use race::{RACING, Race, race};
 
 use std::collections::HashMap;
 use std::future::Future;
