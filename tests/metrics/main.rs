@@ -85,10 +85,13 @@ on_both_backends! {
             .await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
         // Two rotations, then the first token again: a replay, not a retry of the last one.
-        let refresh = |token: String| app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token}));
-        let second = json_body(refresh(user.refresh.clone()).await, StatusCode::OK).await;
-        json_body(refresh(second["refreshToken"].as_str().unwrap().to_owned()).await, StatusCode::OK).await;
-        let replayed = refresh(user.refresh.clone()).await;
+        let client = &app;
+        let refresh = |token: Value| async move {
+            client.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token})).await
+        };
+        let second = json_body(refresh(json!(user.refresh)).await, StatusCode::OK).await;
+        json_body(refresh(second["refreshToken"].clone()).await, StatusCode::OK).await;
+        let replayed = refresh(json!(user.refresh)).await;
         assert_eq!(replayed.status(), StatusCode::UNAUTHORIZED);
         let after = scrape(&app).await;
 
