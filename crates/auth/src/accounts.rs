@@ -150,6 +150,33 @@ async fn may_mail(
     Ok(granted)
 }
 
+/// What an invitation of `account` grants, with the names of its organisation and
+/// municipality.
+async fn grant_of(
+    conn: &impl ConnectionTrait,
+    account: &user::Model,
+) -> Result<mails::Grant, AppError> {
+    let organisation = match account.organisation_id {
+        Some(id) => organisation::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|o| o.name),
+        None => None,
+    };
+    let municipality = match account.municipality_id {
+        Some(id) => municipality::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|m| m.name),
+        None => None,
+    };
+    Ok(mails::Grant {
+        roles: Roles::from_stored(&account.roles),
+        organisation,
+        municipality,
+    })
+}
+
 fn unknown(field: &'static str) -> FieldError {
     FieldError::new(field, "unknown", "does not exist")
 }
@@ -539,6 +566,7 @@ pub async fn invite(
                 &account.email,
                 &account.display_name,
                 &inviter.display_name,
+                &grant_of(&txn, &account).await?,
                 &token,
             ),
         )
@@ -596,6 +624,7 @@ pub async fn resend_invitation(
                 &account.email,
                 &account.display_name,
                 &inviter.display_name,
+                &grant_of(&txn, &account).await?,
                 &token,
             ),
         )
