@@ -129,7 +129,8 @@ on_both_backends! {
 }
 
 async fn refresh(app: &TestApp, token: &str) -> Response {
-    app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token})).await
+    app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token}))
+        .await
 }
 
 on_both_backends! {
@@ -286,7 +287,11 @@ on_both_backends! {
 
 /// Mails received so far addressed to `to`.
 fn mails_to(app: &TestApp, to: &str) -> usize {
-    app.mail.received().iter().filter(|m| m.to.iter().any(|r| r == to)).count()
+    app.mail
+        .received()
+        .iter()
+        .filter(|m| m.to.iter().any(|r| r == to))
+        .count()
 }
 
 on_both_backends! {
@@ -358,7 +363,11 @@ on_both_backends! {
 }
 
 /// Registers, verifies and signs in a learner; returns the access token.
-async fn registered_learner(app: &TestApp, email: &str, municipality: Option<uuid::Uuid>) -> String {
+async fn registered_learner(
+    app: &TestApp,
+    email: &str,
+    municipality: Option<uuid::Uuid>,
+) -> String {
     let password = "Sonnenblumen am Rathausplatz";
     let mut body = json!({"email": email, "password": password, "displayName": "Lena Lernend"});
     if let Some(id) = municipality {
@@ -367,13 +376,25 @@ async fn registered_learner(app: &TestApp, email: &str, municipality: Option<uui
     let response = app.post_json("/api/v1/auth/register", &body).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let token = token_in(&app.mail.wait_for(email).await.text);
-    let verified = app.post_json("/api/v1/auth/verify-email", &json!({"token": token})).await;
+    let verified = app
+        .post_json("/api/v1/auth/verify-email", &json!({"token": token}))
+        .await;
     assert_eq!(verified.status(), StatusCode::NO_CONTENT);
-    app.login(email, password).await["accessToken"].as_str().unwrap().to_owned()
+    app.login(email, password).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn me(app: &TestApp, token: &str) -> Value {
-    json_body(app.authed(Method::GET, "/api/v1/me", token).send().await.unwrap(), StatusCode::OK).await
+    json_body(
+        app.authed(Method::GET, "/api/v1/me", token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 on_both_backends! {
@@ -523,8 +544,15 @@ on_both_backends! {
 
 /// Path and query of the first link in a mail (`http://…/einladung?token=…` → `/einladung?token=…`).
 fn link_path(text: &str, page: &str) -> String {
-    let start = text.find(&format!("/{page}?token=")).expect("a link to the page");
-    text[start..].split_whitespace().next().unwrap().trim_end_matches(['>', ')', '.']).to_owned()
+    let start = text
+        .find(&format!("/{page}?token="))
+        .expect("a link to the page");
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(['>', ')', '.'])
+        .to_owned()
 }
 
 async fn post_form(app: &TestApp, path: &str, body: String) -> Response {
@@ -538,7 +566,12 @@ async fn post_form(app: &TestApp, path: &str, body: String) -> Response {
 
 async fn html(response: Response) -> String {
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     response.text().await.unwrap()
 }
 

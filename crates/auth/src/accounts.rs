@@ -220,7 +220,17 @@ pub async fn register(
     let hash = auth.hasher.hash(input.password).await?;
 
     let txn = academy_kernel::db::begin_write(db).await?;
-    match register_in(&txn, auth, &email, &name, hash, input.municipality_id, client).await {
+    match register_in(
+        &txn,
+        auth,
+        &email,
+        &name,
+        hash,
+        input.municipality_id,
+        client,
+    )
+    .await
+    {
         Ok(()) => Ok(txn.commit().await?),
         // Two registrations of one new address raced; the other one created the account.
         Err(error) if error.code() == "already_exists" => Ok(()),

@@ -39,7 +39,8 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
 }
 
 /// Inline styles only; forms post to this server.
-const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+const PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
 fn page(title: &str, body: &str) -> HttpResponse {
     let html = format!(
@@ -69,7 +70,8 @@ fn plausible(token: &str) -> Option<&str> {
     .then_some(token)
 }
 
-const BAD_LINK: &str = "<p>Der Link ist unvollständig. Öffnen Sie ihn bitte direkt aus der E-Mail.</p>";
+const BAD_LINK: &str =
+    "<p>Der Link ist unvollständig. Öffnen Sie ihn bitte direkt aus der E-Mail.</p>";
 
 #[derive(Deserialize)]
 struct TokenQuery {
@@ -128,7 +130,13 @@ async fn verify_form(query: web::Query<TokenQuery>) -> HttpResponse {
     match query.token.as_deref().and_then(plausible) {
         Some(token) => page(
             title,
-            &token_form("/konto/bestaetigen", token, "Bestätigen Sie Ihre E-Mail-Adresse, damit Sie sich anmelden können.", false, "Adresse bestätigen"),
+            &token_form(
+                "/konto/bestaetigen",
+                token,
+                "Bestätigen Sie Ihre E-Mail-Adresse, damit Sie sich anmelden können.",
+                false,
+                "Adresse bestätigen",
+            ),
         ),
         None => page(title, BAD_LINK),
     }
@@ -138,7 +146,10 @@ async fn verify_submit(db: web::Data<Db>, form: web::Form<TokenForm>) -> HttpRes
     let result = accounts::verify_email(&db, form.token.trim()).await;
     page(
         "E-Mail-Adresse bestätigen",
-        &outcome(result, "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."),
+        &outcome(
+            result,
+            "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.",
+        ),
     )
 }
 
@@ -147,7 +158,13 @@ async fn invitation_form(query: web::Query<TokenQuery>) -> HttpResponse {
     match query.token.as_deref().and_then(plausible) {
         Some(token) => page(
             title,
-            &token_form("/einladung", token, "Legen Sie ein Passwort fest, um Ihr Konto zu nutzen.", true, "Einladung annehmen"),
+            &token_form(
+                "/einladung",
+                token,
+                "Legen Sie ein Passwort fest, um Ihr Konto zu nutzen.",
+                true,
+                "Einladung annehmen",
+            ),
         ),
         None => page(title, BAD_LINK),
     }
@@ -164,7 +181,10 @@ async fn invitation_submit(
         .map(|_| ());
     page(
         "Einladung annehmen",
-        &outcome(result, "Ihr Konto ist eingerichtet. Melden Sie sich mit Ihrer E-Mail-Adresse und dem neuen Passwort an."),
+        &outcome(
+            result,
+            "Ihr Konto ist eingerichtet. Melden Sie sich mit Ihrer E-Mail-Adresse und dem neuen Passwort an.",
+        ),
     )
 }
 
@@ -173,7 +193,13 @@ async fn reset_form(query: web::Query<TokenQuery>) -> HttpResponse {
     match query.token.as_deref().and_then(plausible) {
         Some(token) => page(
             title,
-            &token_form("/passwort-zuruecksetzen", token, "Wählen Sie ein neues Passwort. Alle bisherigen Anmeldungen werden beendet.", true, "Passwort speichern"),
+            &token_form(
+                "/passwort-zuruecksetzen",
+                token,
+                "Wählen Sie ein neues Passwort. Alle bisherigen Anmeldungen werden beendet.",
+                true,
+                "Passwort speichern",
+            ),
         ),
         None => page(title, BAD_LINK),
     }
@@ -189,7 +215,10 @@ async fn reset_submit(
         accounts::confirm_password_reset(&db, &auth, form.token.trim(), form.password).await;
     page(
         "Neues Passwort festlegen",
-        &outcome(result, "Ihr Passwort ist geändert. Melden Sie sich mit dem neuen Passwort an."),
+        &outcome(
+            result,
+            "Ihr Passwort ist geändert. Melden Sie sich mit dem neuen Passwort an.",
+        ),
     )
 }
 
