@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(check_email_domain(0, " @Hanau.DE ").unwrap(), "hanau.de");
         assert_eq!(
             check_email_domain(0, "b\u{00FC}cherei.example").unwrap(),
-            "xn--bcherei-9xa.example"
+            "xn--bcherei-n2a.example"
         );
         for bad in ["", "hanau", "hanau..de", "ha nau.de", ".de"] {
             assert!(check_email_domain(1, bad).is_err(), "{bad} accepted");

@@ -255,7 +255,12 @@ mod tests {
         );
         assert_eq!(count(&db, "k", quota.window).await.unwrap(), 3);
         give_back(&db, "k").await.unwrap();
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         clear(&db, "k").await.unwrap();
         assert_eq!(count(&db, "k", quota.window).await.unwrap(), 0);
     }
@@ -265,7 +270,12 @@ mod tests {
         let db = memory_db().await;
         let window = Duration::from_secs(60);
         let full = Quota::new("full", 1, window);
-        assert!(take(&db, &[full.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&full))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         let first = Quota::new("first", 5, window);
         let decision = take(&db, &[first, full]).await.unwrap();
         assert!(!decision.is_granted());
@@ -276,10 +286,25 @@ mod tests {
     async fn a_finished_window_starts_afresh() {
         let db = memory_db().await;
         let quota = Quota::new("k", 1, Duration::from_millis(50));
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
-        assert!(!take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
+        assert!(
+            !take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         assert_eq!(purge(&db, Duration::from_secs(3600)).await.unwrap(), 0);
     }
 }
