@@ -16,7 +16,9 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Users::Table)
-                    .add_column(timestamp_with_time_zone_null(Users::MunicipalityConfirmedAt))
+                    .add_column(timestamp_with_time_zone_null(
+                        Users::MunicipalityConfirmedAt,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -35,7 +37,9 @@ impl MigrationTrait for Migration {
                     .table(MunicipalityEmailDomains::Table)
                     .col(string(MunicipalityEmailDomains::Domain).primary_key())
                     .col(uuid(MunicipalityEmailDomains::MunicipalityId))
-                    .col(timestamp_with_time_zone(MunicipalityEmailDomains::CreatedAt))
+                    .col(timestamp_with_time_zone(
+                        MunicipalityEmailDomains::CreatedAt,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(

@@ -129,7 +129,8 @@ on_both_backends! {
 }
 
 async fn refresh(app: &TestApp, token: &str) -> Response {
-    app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token})).await
+    app.post_json("/api/v1/auth/refresh", &json!({"refreshToken": token}))
+        .await
 }
 
 on_both_backends! {
@@ -286,7 +287,11 @@ on_both_backends! {
 
 /// Mails received so far addressed to `to`.
 fn mails_to(app: &TestApp, to: &str) -> usize {
-    app.mail.received().iter().filter(|m| m.to.iter().any(|r| r == to)).count()
+    app.mail
+        .received()
+        .iter()
+        .filter(|m| m.to.iter().any(|r| r == to))
+        .count()
 }
 
 on_both_backends! {
@@ -358,7 +363,11 @@ on_both_backends! {
 }
 
 /// Registers, verifies and signs in a learner; returns the access token.
-async fn registered_learner(app: &TestApp, email: &str, municipality: Option<uuid::Uuid>) -> String {
+async fn registered_learner(
+    app: &TestApp,
+    email: &str,
+    municipality: Option<uuid::Uuid>,
+) -> String {
     let password = "Sonnenblumen am Rathausplatz";
     let mut body = json!({"email": email, "password": password, "displayName": "Lena Lernend"});
     if let Some(id) = municipality {
@@ -367,13 +376,25 @@ async fn registered_learner(app: &TestApp, email: &str, municipality: Option<uui
     let response = app.post_json("/api/v1/auth/register", &body).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let token = token_in(&app.mail.wait_for(email).await.text);
-    let verified = app.post_json("/api/v1/auth/verify-email", &json!({"token": token})).await;
+    let verified = app
+        .post_json("/api/v1/auth/verify-email", &json!({"token": token}))
+        .await;
     assert_eq!(verified.status(), StatusCode::NO_CONTENT);
-    app.login(email, password).await["accessToken"].as_str().unwrap().to_owned()
+    app.login(email, password).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn me(app: &TestApp, token: &str) -> Value {
-    json_body(app.authed(Method::GET, "/api/v1/me", token).send().await.unwrap(), StatusCode::OK).await
+    json_body(
+        app.authed(Method::GET, "/api/v1/me", token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 on_both_backends! {
@@ -518,5 +539,108 @@ on_both_backends! {
         )
         .await;
         assert_eq!(asked["municipalityStatus"], "confirmed");
+    }
+}
+
+/// Path and query of the first link in a mail (`http://…/einladung?token=…` → `/einladung?token=…`).
+fn link_path(text: &str, page: &str) -> String {
+    let start = text
+        .find(&format!("/{page}?token="))
+        .expect("a link to the page");
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(['>', ')', '.'])
+        .to_owned()
+}
+
+async fn post_form(app: &TestApp, path: &str, body: String) -> Response {
+    app.request(Method::POST, path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn html(response: Response) -> String {
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    response.text().await.unwrap()
+}
+
+on_both_backends! {
+    async fn an_invitation_names_what_it_grants_and_its_link_leads_to_a_page(app: TestApp) {
+        let organisation = app.organisation("Architektenkammer Beispiel").await;
+        let musterstadt = app.municipality("Musterstadt", "06411000").await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let response = app
+            .authed(Method::POST, "/api/v1/users/invitations", &coordinator.access)
+            .json(&json!({
+                "email": "berta.beraterin@example.org",
+                "displayName": "Berta Beraterin",
+                "roles": ["consultant", "learner"],
+                "organisationId": organisation,
+                "municipalityId": musterstadt
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let mail = app.mail.wait_for("berta.beraterin@example.org").await;
+        for expected in ["Beraterin oder Berater", "Lernende", "Architektenkammer Beispiel", "Musterstadt"] {
+            assert!(mail.text.contains(expected), "{expected} missing: {}", mail.text);
+        }
+
+        // The mailed link opens a page; opening it changes nothing …
+        let path = link_path(&mail.text, "einladung");
+        let page = html(app.get(&path).await).await;
+        assert!(page.contains("<form method=\"post\" action=\"/einladung\""), "{page}");
+        let page_again = html(app.get(&path).await).await;
+        assert_eq!(page, page_again);
+        // … sending the form accepts the invitation.
+        let token = token_in(&mail.text);
+        let done = html(post_form(&app, "/einladung", format!("token={token}&password=Leitfaden-fuer-alle-Kommunen")).await).await;
+        assert!(done.contains("Ihr Konto ist eingerichtet"), "{done}");
+        app.login("berta.beraterin@example.org", "Leitfaden-fuer-alle-Kommunen").await;
+        let twice = html(post_form(&app, "/einladung", format!("token={token}&password=Leitfaden-fuer-alle-Kommunen")).await).await;
+        assert!(twice.contains("ungültig"), "{twice}");
+        // A forged token is not echoed into the page.
+        let forged = html(app.get("/einladung?token=%22%3E%3Cscript%3E").await).await;
+        assert!(!forged.contains("<script>"), "{forged}");
+    }
+}
+
+on_both_backends! {
+    async fn verification_and_reset_links_lead_to_working_pages(app: TestApp) {
+        let email = "paula.page@example.org";
+        let response = app
+            .post_json("/api/v1/auth/register", &json!({"email": email, "password": "Sonnenblumen am Rathausplatz", "displayName": "Paula"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let mail = app.mail.wait_for(email).await;
+        let page = html(app.get(&link_path(&mail.text, "konto/bestaetigen")).await).await;
+        assert!(page.contains("action=\"/konto/bestaetigen\""), "{page}");
+        // Still unconfirmed after the GET.
+        let early = app.post_json("/api/v1/auth/login", &json!({"email": email, "password": "Sonnenblumen am Rathausplatz"})).await;
+        problem(early, StatusCode::FORBIDDEN, "email_not_verified").await;
+        let done = html(post_form(&app, "/konto/bestaetigen", format!("token={}", token_in(&mail.text))).await).await;
+        assert!(done.contains("bestätigt"), "{done}");
+        app.login(email, "Sonnenblumen am Rathausplatz").await;
+
+        assert!(html(app.get("/passwort-vergessen").await).await.contains("<form"));
+        html(post_form(&app, "/passwort-vergessen", format!("email={}", email.replace('@', "%40"))).await).await;
+        let reset = app.mail.wait_for(email).await;
+        let page = html(app.get(&link_path(&reset.text, "passwort-zuruecksetzen")).await).await;
+        assert!(page.contains("type=\"password\""), "{page}");
+        let done = html(post_form(&app, "/passwort-zuruecksetzen", format!("token={}&password=Neues-Passwort-am-Fluss", token_in(&reset.text))).await).await;
+        assert!(done.contains("Passwort ist geändert"), "{done}");
+        app.login(email, "Neues-Passwort-am-Fluss").await;
     }
 }

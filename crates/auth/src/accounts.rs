@@ -151,6 +151,33 @@ async fn may_mail(
     Ok(granted)
 }
 
+/// What an invitation of `account` grants, with the names of its organisation and
+/// municipality.
+async fn grant_of(
+    conn: &impl ConnectionTrait,
+    account: &user::Model,
+) -> Result<mails::Grant, AppError> {
+    let organisation = match account.organisation_id {
+        Some(id) => organisation::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|o| o.name),
+        None => None,
+    };
+    let municipality = match account.municipality_id {
+        Some(id) => municipality::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|m| m.name),
+        None => None,
+    };
+    Ok(mails::Grant {
+        roles: Roles::from_stored(&account.roles),
+        organisation,
+        municipality,
+    })
+}
+
 fn unknown(field: &'static str) -> FieldError {
     FieldError::new(field, "unknown", "does not exist")
 }
@@ -194,7 +221,17 @@ pub async fn register(
     let hash = auth.hasher.hash(input.password).await?;
 
     let txn = begin_write(db).await?;
-    match register_in(&txn, auth, &email, &name, hash, input.municipality_id, client).await {
+    match register_in(
+        &txn,
+        auth,
+        &email,
+        &name,
+        hash,
+        input.municipality_id,
+        client,
+    )
+    .await
+    {
         Ok(()) => Ok(txn.commit().await?),
         // Two registrations of one new address raced; the other one created the account.
         Err(error) if error.code() == "already_exists" => Ok(()),
@@ -540,6 +577,7 @@ pub async fn invite(
                 &account.email,
                 &account.display_name,
                 &inviter.display_name,
+                &grant_of(&txn, &account).await?,
                 &token,
             ),
         )
@@ -597,6 +635,7 @@ pub async fn resend_invitation(
                 &account.email,
                 &account.display_name,
                 &inviter.display_name,
+                &grant_of(&txn, &account).await?,
                 &token,
             ),
         )

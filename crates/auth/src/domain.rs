@@ -435,8 +435,14 @@ mod tests {
         // Internationalised domains in their ASCII form, whatever their case.
         let idn = Email::parse("email", "info@B\u{00FC}cherei-Musterstadt.example").unwrap();
         assert_eq!(idn.as_str(), "info@xn--bcherei-musterstadt-59b.example");
-        assert_eq!(normalize_email("INFO@b\u{00FC}cherei-musterstadt.EXAMPLE"), idn.normalized());
-        assert_eq!(normalize_email(" \u{212A}ARL.NEU@EXAMPLE.ORG "), "karl.neu@example.org");
+        assert_eq!(
+            normalize_email("INFO@b\u{00FC}cherei-musterstadt.EXAMPLE"),
+            idn.normalized()
+        );
+        assert_eq!(
+            normalize_email(" \u{212A}ARL.NEU@EXAMPLE.ORG "),
+            "karl.neu@example.org"
+        );
         assert!(Email::parse("email", "karl@exa_mple.org").is_err());
     }
 
@@ -445,7 +451,7 @@ mod tests {
         assert_eq!(check_email_domain(0, " @Hanau.DE ").unwrap(), "hanau.de");
         assert_eq!(
             check_email_domain(0, "b\u{00FC}cherei.example").unwrap(),
-            "xn--bcherei-9xa.example"
+            "xn--bcherei-n2a.example"
         );
         for bad in ["", "hanau", "hanau..de", "ha nau.de", ".de"] {
             assert!(check_email_domain(1, bad).is_err(), "{bad} accepted");

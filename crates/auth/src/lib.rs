@@ -22,9 +22,9 @@ mod throttle;
 pub mod tokens;
 
 pub use accounts::{CreateAdminOutcome, create_admin};
-pub use membership::MembershipStatus;
 pub use domain::{Role, Roles, UserStatus};
-pub use http::{TAGS, configure};
+pub use http::{TAGS, configure, configure_pages};
+pub use membership::MembershipStatus;
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
 pub use settings::{
     Auth, AuthSettings, DEFAULT_MAIL_LIMIT_WINDOW, DEFAULT_MAILS_PER_CLIENT,

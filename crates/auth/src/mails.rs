@@ -52,13 +52,23 @@ pub fn already_registered(auth: &Auth, to: &str, name: &str) -> Mail {
 }
 
 /// Invites someone with preset roles.
-pub fn invitation(auth: &Auth, to: &str, name: &str, inviter: &str, token: &str) -> Mail {
+pub fn invitation(
+    auth: &Auth,
+    to: &str,
+    name: &str,
+    inviter: &str,
+    grant: &Grant,
+    token: &str,
+) -> Mail {
     Letter {
         subject: "Einladung zur Akademie für sozialen Zusammenhalt".into(),
         greeting: greeting(name),
-        paragraphs: vec![format!(
-            "{inviter} lädt Sie zur Akademie für sozialen Zusammenhalt ein. Legen Sie ein Passwort fest, um Ihr Konto zu nutzen."
-        )],
+        paragraphs: vec![
+            format!(
+                "{inviter} lädt Sie zur Akademie für sozialen Zusammenhalt ein. Legen Sie ein Passwort fest, um Ihr Konto zu nutzen."
+            ),
+            grant.describe(),
+        ],
         action: Some(Action {
             label: "Einladung annehmen".into(),
             url: auth.link(&format!("einladung?token={token}")),
@@ -69,6 +79,44 @@ pub fn invitation(auth: &Auth, to: &str, name: &str, inviter: &str, token: &str)
         )],
     }
     .to_mail(to)
+}
+
+/// What an invitation grants, by name.
+pub struct Grant {
+    pub roles: crate::domain::Roles,
+    pub organisation: Option<String>,
+    pub municipality: Option<String>,
+}
+
+impl Grant {
+    /// One sentence: the roles, and for whom.
+    pub fn describe(&self) -> String {
+        use crate::domain::Role;
+        let roles: Vec<&str> = self
+            .roles
+            .iter()
+            .map(|role| match role {
+                Role::Learner => "Lernende (Kommune und lokale Akteure)",
+                Role::Author => "Autorin oder Autor von Leitfäden und Tutorials",
+                Role::Consultant => "Beraterin oder Berater in Sprechstunden",
+                Role::Coordinator => "Koordinierungsstelle",
+                Role::Admin => "Administration",
+            })
+            .collect();
+        let mut text = if roles.len() == 1 {
+            format!("Ihre Rolle: {}", roles[0])
+        } else {
+            format!("Ihre Rollen: {}", roles.join(", "))
+        };
+        if let Some(organisation) = &self.organisation {
+            text.push_str(&format!(", für die Mitgliedsorganisation {organisation}"));
+        }
+        if let Some(municipality) = &self.municipality {
+            text.push_str(&format!(", für die Kommune {municipality}"));
+        }
+        text.push('.');
+        text
+    }
 }
 
 /// Carries a password-reset link.

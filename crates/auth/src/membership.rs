@@ -6,8 +6,9 @@
 use academy_kernel::{AppError, Bounds, FieldError};
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -53,11 +54,13 @@ pub async fn confirmed_by_domain(
     let Some((_, domain)) = email_normalized.rsplit_once('@') else {
         return Ok(false);
     };
-    Ok(municipality_email_domain::Entity::find_by_id(domain.to_owned())
-        .filter(municipality_email_domain::Column::MunicipalityId.eq(municipality))
-        .count(conn)
-        .await?
-        > 0)
+    Ok(
+        municipality_email_domain::Entity::find_by_id(domain.to_owned())
+            .filter(municipality_email_domain::Column::MunicipalityId.eq(municipality))
+            .count(conn)
+            .await?
+            > 0,
+    )
 }
 
 /// The caller asks to belong to `municipality` (422 `unknown` when there is none). The
@@ -81,9 +84,11 @@ pub async fn request(
     if account.municipality_id == Some(municipality) {
         return Ok(account.municipality_confirmed_at);
     }
-    Ok(confirmed_by_domain(conn, municipality, &account.email_normalized)
-        .await?
-        .then(Utc::now))
+    Ok(
+        confirmed_by_domain(conn, municipality, &account.email_normalized)
+            .await?
+            .then(Utc::now),
+    )
 }
 
 /// The registered domains of a municipality, sorted (404 for an unknown municipality).
@@ -247,7 +252,10 @@ pub async fn decide(
     let now = Utc::now();
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
         .filter(user::Column::Id.eq(id))
         .filter(user::Column::MunicipalityId.eq(municipality))
         .filter(user::Column::MunicipalityConfirmedAt.is_null());

@@ -261,8 +261,8 @@ async fn replayed(
 ) -> Result<TokenPair, AppError> {
     // Read after the exchange committed, so a grace of zero means none.
     let now = Utc::now();
-    let grace = chrono::Duration::from_std(auth.settings.refresh_grace)
-        .unwrap_or(chrono::Duration::zero());
+    let grace =
+        chrono::Duration::from_std(auth.settings.refresh_grace).unwrap_or(chrono::Duration::zero());
     let (Some(used_at), Some(successor_hash)) = (token.used_at, token.successor_hash.as_deref())
     else {
         return Err(reuse_detected(db, token).await);

@@ -128,9 +128,7 @@ async fn take_one(
                     RateLimits::WindowStartMs,
                     Expr::case(expired.clone(), now).finally(existing_start.clone()),
                 )
-                .action_and_where(
-                    expired.or(existing_hits.lt(i64::from(quota.limit))),
-                )
+                .action_and_where(expired.or(existing_hits.lt(i64::from(quota.limit))))
                 .to_owned(),
         )
         .returning(Query::returning().column(RateLimits::Hits))
@@ -162,10 +160,7 @@ fn retry_after(started: i64, window: i64, now: i64) -> Duration {
 pub async fn give_back(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
     let statement = Query::update()
         .table(RateLimits::Table)
-        .value(
-            RateLimits::Hits,
-            Expr::col(RateLimits::Hits).sub(1i32),
-        )
+        .value(RateLimits::Hits, Expr::col(RateLimits::Hits).sub(1i32))
         .and_where(Expr::col(RateLimits::Key).eq(key))
         .and_where(Expr::col(RateLimits::Hits).gt(0i32))
         .to_owned();
@@ -185,11 +180,7 @@ pub async fn clear(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> 
 
 /// Attempts counted under `key` in its current window (0 when it is over), for tests and
 /// diagnostics.
-pub async fn count(
-    conn: &impl ConnectionTrait,
-    key: &str,
-    window: Duration,
-) -> Result<u32, DbErr> {
+pub async fn count(conn: &impl ConnectionTrait, key: &str, window: Duration) -> Result<u32, DbErr> {
     let statement = Query::select()
         .columns([RateLimits::Hits, RateLimits::WindowStartMs])
         .from(RateLimits::Table)
@@ -228,7 +219,9 @@ mod tests {
             max_connections: 1,
             acquire_timeout: Duration::from_secs(2),
         };
-        let db = crate::db::connect(&settings).await.expect("in-memory SQLite");
+        let db = crate::db::connect(&settings)
+            .await
+            .expect("in-memory SQLite");
         db.execute_unprepared(
             "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, window_start_ms BIGINT NOT NULL)",
         )
@@ -249,13 +242,25 @@ mod tests {
         let db = memory_db().await;
         let quota = Quota::new("k", 3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(take(&db, std::slice::from_ref(&quota)).await.unwrap().is_granted());
+            assert!(
+                take(&db, std::slice::from_ref(&quota))
+                    .await
+                    .unwrap()
+                    .is_granted()
+            );
         }
         let refused = take(&db, std::slice::from_ref(&quota)).await.unwrap();
-        assert!(matches!(refused, Decision::Refused { retry_after } if retry_after.as_secs() >= 59));
+        assert!(
+            matches!(refused, Decision::Refused { retry_after } if retry_after.as_secs() >= 59)
+        );
         assert_eq!(count(&db, "k", quota.window).await.unwrap(), 3);
         give_back(&db, "k").await.unwrap();
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         clear(&db, "k").await.unwrap();
         assert_eq!(count(&db, "k", quota.window).await.unwrap(), 0);
     }
@@ -265,7 +270,12 @@ mod tests {
         let db = memory_db().await;
         let window = Duration::from_secs(60);
         let full = Quota::new("full", 1, window);
-        assert!(take(&db, &[full.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&full))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         let first = Quota::new("first", 5, window);
         let decision = take(&db, &[first, full]).await.unwrap();
         assert!(!decision.is_granted());
@@ -276,10 +286,25 @@ mod tests {
     async fn a_finished_window_starts_afresh() {
         let db = memory_db().await;
         let quota = Quota::new("k", 1, Duration::from_millis(50));
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
-        assert!(!take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
+        assert!(
+            !take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(take(&db, &[quota.clone()]).await.unwrap().is_granted());
+        assert!(
+            take(&db, std::slice::from_ref(&quota))
+                .await
+                .unwrap()
+                .is_granted()
+        );
         assert_eq!(purge(&db, Duration::from_secs(3600)).await.unwrap(), 0);
     }
 }

@@ -419,10 +419,7 @@ impl Config {
         // `0s` turns the grace off: every repeated refresh token is reuse.
         let refresh_grace = match var("ACADEMY_REFRESH_GRACE").as_deref() {
             Some("0" | "0s") => Duration::ZERO,
-            _ => duration(
-                "ACADEMY_REFRESH_GRACE",
-                academy_auth::DEFAULT_REFRESH_GRACE,
-            )?,
+            _ => duration("ACADEMY_REFRESH_GRACE", academy_auth::DEFAULT_REFRESH_GRACE)?,
         };
         if refresh_grace > Duration::from_secs(300) {
             return Err(fail(

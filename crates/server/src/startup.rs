@@ -92,6 +92,7 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+                .configure(academy_auth::configure_pages)
                 .default_service(web::to(fallback::not_routed))
                 .wrap(from_fn(middleware::head_as_get))
                 .wrap(from_fn(middleware::limit_time))

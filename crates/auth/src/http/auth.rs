@@ -312,7 +312,7 @@ fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpRespo
 
 /// The client's address for throttling: the peer, or — behind a trusted proxy — the
 /// address the proxy reports.
-fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String {
+pub(super) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String {
     if trust_forwarded && let Some(address) = req.connection_info().realip_remote_addr() {
         return address.to_owned();
     }

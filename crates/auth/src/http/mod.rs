@@ -7,11 +7,14 @@ mod directory;
 mod dto;
 mod me;
 mod memberships;
+mod pages;
 mod users;
 
 use academy_kernel::etag;
 use actix_web::{HttpRequest, HttpResponse, http::header};
 use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use pages::configure_pages;
 
 /// OpenAPI tags of this capability, with descriptions.
 pub const TAGS: &[(&str, &str)] = &[
