@@ -325,6 +325,8 @@ fn appointment<'a>(b: &'a booking::Model, offer: &'a offer::Model) -> Appointmen
         confirmed: b.status == BookingStatus::Confirmed.as_str(),
         participant_id: b.participant_id,
         reason: b.reason.as_deref(),
+        concern: b.concern.as_deref(),
+        answers: b.answers.as_ref(),
         offer,
     }
 }
@@ -866,6 +868,8 @@ pub(crate) async fn fill_free_seat(
                 confirmed: false,
                 participant_id: entry.user_id,
                 reason: None,
+                concern: None,
+                answers: None,
                 offer: &offer,
             };
             notify::send(
@@ -1127,6 +1131,8 @@ pub async fn expire_holds(
                 confirmed: false,
                 participant_id: entry.user_id,
                 reason: None,
+                concern: None,
+                answers: None,
                 offer: &offer,
             };
             notify::send(&txn, &settings.app_url, Notice::OfferExpired, &a, now).await?;

@@ -184,13 +184,16 @@ pub async fn feed(
             confirmed: b.status == "confirmed" || is_consultant,
             participant_id: b.participant_id,
             reason: None,
+            concern: None,
+            answers: None,
             offer,
         };
         let mut event = notify::event(&a, participant, consultant, status, b.updated_at);
         if is_consultant {
             event.summary = format!(
-                "Sprechstunde: {} – {}",
-                offer.title, participant.display_name
+                "{} – {}",
+                notify::calendar_title(&offer.title),
+                participant.display_name
             );
         }
         events.push(event);
