@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use academy_auth::entity::user;
-use academy_auth::{Role, Roles};
 use academy_auth::tokens::{self, digest};
+use academy_auth::{Role, Roles};
 use academy_kernel::AppError;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
@@ -109,7 +109,10 @@ pub async fn feed(
     // participant for learners, those of their offers for consultants. Someone who is
     // neither (any more) has no feed.
     let roles = Roles::from_stored(&owner.roles);
-    let (participant, consults) = (roles.contains(Role::Learner), roles.contains(Role::Consultant));
+    let (participant, consults) = (
+        roles.contains(Role::Learner),
+        roles.contains(Role::Consultant),
+    );
     if !participant && !consults {
         return Err(AppError::not_found());
     }
