@@ -328,3 +328,55 @@ on_both_backends! {
         assert_eq!(item["organisationName"], organisation_name, "{item}");
     }
 }
+
+/// The calendar file attached to a mail.
+fn ics_in(mail: &ReceivedMail) -> String {
+    mail.attachments
+        .iter()
+        .find(|a| a.content_type == "text/calendar")
+        .unwrap_or_else(|| panic!("an .ics in “{}”", mail.subject))
+        .content
+        .clone()
+}
+
+on_both_backends! {
+    async fn mails_read_as_their_recipient_reads_them(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({
+            "intakeQuestions": [{"id": "phase", "label": "Programmphase?", "kind": "choice", "options": ["Konzept", "Umsetzung"]}],
+        })).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let learner = app.learner(app.some_municipality().await).await;
+        let response = app
+            .authed(Method::POST, &format!("/api/v1/consultation-slots/{}/bookings", slots[2]["id"].as_str().unwrap()), &learner.access)
+            .json(&json!({"concern": "Wie gründen wir einen Quartiersrat?", "answers": {"phase": "Umsetzung"}}))
+            .send()
+            .await
+            .unwrap();
+        let booking = json_body(response, StatusCode::CREATED).await;
+
+        // The title says "Sprechstunde" once.
+        let booked = app.mail.wait_for(&learner.email).await;
+        assert_eq!(event_of(&ics_in(&booked))["SUMMARY"], "Sprechstunde Bürgerbeteiligung");
+        assert!(booked.text.contains("Den Termin finden Sie auch im Anhang"), "{}", booked.text);
+        // The consultant learns who booked and what they want to discuss.
+        let told = app.mail.wait_for(&consultant.email).await;
+        assert!(told.text.contains("Erika Beispiel hat die Sprechstunde"), "{}", told.text);
+        assert!(told.text.contains("Anliegen: Wie gründen wir einen Quartiersrat?"), "{}", told.text);
+        assert!(told.text.contains("phase: Umsetzung"), "{}", told.text);
+        assert!(!told.text.contains("Ihre Buchung"), "{}", told.text);
+
+        // The participant cancels: they are told they did, the consultant who did.
+        json_body(app.booking_action(&learner, booking["id"].as_str().unwrap(), "cancel", None).await, StatusCode::OK).await;
+        let cancelled = app.mail.wait_for(&learner.email).await;
+        assert!(cancelled.subject.contains("abgesagt"), "{}", cancelled.subject);
+        assert!(cancelled.text.contains("Sie haben den Termin"), "{}", cancelled.text);
+        assert!(!cancelled.text.contains("wurde von"), "{}", cancelled.text);
+        assert!(cancelled.text.contains("Im Anhang finden Sie die Absage"), "{}", cancelled.text);
+        assert!(!cancelled.text.contains("Den Termin finden Sie auch im Anhang"), "{}", cancelled.text);
+        assert_eq!(event_of(&ics_in(&cancelled))["CAL:METHOD"], "CANCEL");
+        let consultant_told = app.mail.wait_for(&consultant.email).await;
+        assert!(consultant_told.text.contains("Erika Beispiel hat den Termin"), "{}", consultant_told.text);
+        assert!(consultant_told.text.contains("Im Anhang finden Sie die Absage"), "{}", consultant_told.text);
+    }
+}

@@ -56,7 +56,11 @@ async fn accept(app: &TestApp, user: &TestUser, place_id: &str) -> Response {
 /// The caller's open bookings.
 async fn open_bookings(app: &TestApp, user: &TestUser) -> Vec<Value> {
     let response = app
-        .authed(Method::GET, "/api/v1/consultation-bookings?limit=100", &user.access)
+        .authed(
+            Method::GET,
+            "/api/v1/consultation-bookings?limit=100",
+            &user.access,
+        )
         .send()
         .await
         .unwrap();

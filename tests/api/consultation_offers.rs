@@ -692,3 +692,39 @@ on_both_backends! {
         app.offer(&consultant, json!({"title": "Neue Sprechstunde"})).await;
     }
 }
+
+on_both_backends! {
+    async fn an_offer_that_would_make_too_many_slots_is_refused_and_a_large_one_edits_fine(app: TestApp) {
+        let consultant = app.consultant().await;
+        // Five-minute slots around the clock for a year: about 105,000 slots.
+        let huge = offer_body(json!({"slotMinutes": 5, "maxAdvanceDays": 365, "availability": every_day("00:00", "23:55")}));
+        let response = send(&app, Method::POST, OFFERS, Some(&consultant.access), Some(&huge)).await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "availability", "{body}");
+        assert_eq!(body["errors"][0]["code"], "too_many_slots", "{body}");
+        assert_eq!(rows(&app, "consultation_offers").await, 0);
+        assert_eq!(rows(&app, "consultation_slots").await, 0);
+
+        // Just below the bound: 30-minute slots, 23 hours a day, 100 days.
+        let large = app.offer(&consultant, json!({"slotMinutes": 30, "maxAdvanceDays": 100, "availability": every_day("00:00", "23:00")})).await;
+        let created = rows(&app, "consultation_slots").await;
+        assert!((4_500..=5_000).contains(&created), "{created}");
+        let path = offer_path(large["id"].as_str().unwrap());
+        let etag = header(&app.get(&path).await, "etag");
+        // The same offer stretched beyond the bound is refused, and nothing changes.
+        let longer = offer_body(json!({"slotMinutes": 30, "maxAdvanceDays": 200, "availability": every_day("00:00", "23:00")}));
+        let refused = app.authed(Method::PUT, &path, &consultant.access).header("if-match", &etag).json(&longer).send().await.unwrap();
+        problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(rows(&app, "consultation_slots").await, created);
+        // Shifting every slot by an hour replaces them all, quickly.
+        let shifted = offer_body(json!({"slotMinutes": 30, "maxAdvanceDays": 100, "availability": every_day("01:00", "23:30")}));
+        let started = std::time::Instant::now();
+        let response = app.authed(Method::PUT, &path, &consultant.access).header("if-match", &etag).json(&shifted).send().await.unwrap();
+        json_body(response, StatusCode::OK).await;
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+        let now = rows(&app, "consultation_slots").await;
+        assert!((4_000..=5_000).contains(&now), "{now}");
+        let listed = app.slots(large["id"].as_str().unwrap(), false).await;
+        assert!(listed.iter().all(|s| local_hour(s) >= 1), "nothing left at midnight");
+    }
+}

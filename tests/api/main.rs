@@ -11,6 +11,7 @@ mod consultation_calendar;
 mod consultation_concurrency;
 mod consultation_limits;
 mod consultation_offers;
+mod consultation_paths;
 mod consultation_waitlist;
 mod contract;
 mod directory;

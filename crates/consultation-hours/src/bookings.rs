@@ -334,6 +334,8 @@ fn appointment<'a>(b: &'a booking::Model, offer: &'a offer::Model) -> Appointmen
         confirmed: b.status == BookingStatus::Confirmed.as_str(),
         participant_id: b.participant_id,
         reason: b.reason.as_deref(),
+        concern: b.concern.as_deref(),
+        answers: b.answers.as_ref(),
         offer,
     }
 }
@@ -875,6 +877,8 @@ pub(crate) async fn fill_free_seat(
                 confirmed: false,
                 participant_id: entry.user_id,
                 reason: None,
+                concern: None,
+                answers: None,
                 offer: &offer,
             };
             notify::send(
@@ -1136,6 +1140,8 @@ pub async fn expire_holds(
                 confirmed: false,
                 participant_id: entry.user_id,
                 reason: None,
+                concern: None,
+                answers: None,
                 offer: &offer,
             };
             notify::send(&txn, &settings.app_url, Notice::OfferExpired, &a, now).await?;

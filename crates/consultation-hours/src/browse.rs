@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use academy_auth::{Principal, Role};
 use academy_auth::entity::{municipality, organisation, user};
+use academy_auth::{Principal, Role};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};

@@ -336,6 +336,10 @@ pub fn check_location(format: Format, location: &str) -> Result<String, FieldErr
     }
 }
 
+/// The most slots one offer may have within its booking horizon: more would make every
+/// change of its hours a long write.
+pub const MAX_SLOTS_PER_OFFER: usize = 5_000;
+
 /// The largest per-municipality limit of open bookings an offer may set.
 pub const MAX_MUNICIPALITY_LIMIT: i32 = 1000;
 /// Open bookings (and held seats) one person may have of an offer, unless it says

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use academy_auth::entity::user;
-use academy_auth::{Role, Roles};
 use academy_auth::tokens::{self, digest};
+use academy_auth::{Role, Roles};
 use academy_kernel::AppError;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
@@ -109,7 +109,10 @@ pub async fn feed(
     // participant for learners, those of their offers for consultants. Someone who is
     // neither (any more) has no feed.
     let roles = Roles::from_stored(&owner.roles);
-    let (participant, consults) = (roles.contains(Role::Learner), roles.contains(Role::Consultant));
+    let (participant, consults) = (
+        roles.contains(Role::Learner),
+        roles.contains(Role::Consultant),
+    );
     if !participant && !consults {
         return Err(AppError::not_found());
     }
@@ -184,13 +187,16 @@ pub async fn feed(
             confirmed: b.status == "confirmed" || is_consultant,
             participant_id: b.participant_id,
             reason: None,
+            concern: None,
+            answers: None,
             offer,
         };
         let mut event = notify::event(&a, participant, consultant, status, b.updated_at);
         if is_consultant {
             event.summary = format!(
-                "Sprechstunde: {} – {}",
-                offer.title, participant.display_name
+                "{} – {}",
+                notify::calendar_title(&offer.title),
+                participant.display_name
             );
         }
         events.push(event);

@@ -50,8 +50,26 @@ pub struct Appointment<'a> {
     pub confirmed: bool,
     pub participant_id: Uuid,
     pub reason: Option<&'a str>,
+    /// The participant's concern and answers, for the consultant's mail of a new booking.
+    pub concern: Option<&'a str>,
+    pub answers: Option<&'a serde_json::Value>,
     pub offer: &'a offer::Model,
 }
+
+/// The title of an appointment in calendars: the offer's title, with "Sprechstunde: "
+/// before it unless it already says so ("Sprechstunde Bürgerbeteiligung").
+pub fn calendar_title(offer_title: &str) -> String {
+    let says_so = offer_title
+        .get(..PREFIX.len())
+        .is_some_and(|start| start.to_lowercase() == PREFIX.to_lowercase());
+    if says_so {
+        offer_title.to_owned()
+    } else {
+        format!("{PREFIX}: {offer_title}")
+    }
+}
+
+const PREFIX: &str = "Sprechstunde";
 
 /// The calendar UID of an appointment.
 pub fn uid(id: Uuid) -> String {
@@ -111,7 +129,7 @@ pub fn event(
         stamp,
         starts_at: a.starts_at,
         ends_at: a.ends_at,
-        summary: format!("Sprechstunde: {}", a.offer.title),
+        summary: calendar_title(&a.offer.title),
         description,
         location: a.confirmed.then(|| a.offer.location.clone()),
         url: None,
@@ -195,13 +213,10 @@ pub async fn send(
             format!("Termin abgesagt: {title}"),
             vec![
                 if by_participant {
-                    format!(
-                        "Der Termin „{title}“ am {when} wurde von {} abgesagt.",
-                        participant.display_name
-                    )
+                    format!("Sie haben den Termin „{title}“ am {when} abgesagt.")
                 } else {
                     format!(
-                        "Der Termin „{title}“ am {when} wurde von {} abgesagt.",
+                        "{} hat den Termin „{title}“ am {when} abgesagt.",
                         consultant.display_name
                     )
                 },
@@ -256,40 +271,79 @@ pub async fn send(
     };
     let paragraphs: Vec<String> = lines.into_iter().filter(|l| !l.is_empty()).collect();
     let event = event(a, &participant, &consultant, status, now);
+    // What the attached calendar file does, in the recipient's words.
+    let attached = match method {
+        Method::Cancel => {
+            "Im Anhang finden Sie die Absage für Ihren Kalender; sie entfernt den Termin dort."
+        }
+        _ => "Den Termin finden Sie auch im Anhang für Ihren Kalender.",
+    };
     let letter = Letter {
         subject: subject.clone(),
         greeting: format!("Guten Tag {},", participant.display_name),
-        paragraphs: paragraphs.clone(),
+        paragraphs,
         action: Some(Action {
             label: "Buchung ansehen".into(),
             url: link.clone(),
         }),
-        after: vec!["Den Termin finden Sie auch im Anhang für Ihren Kalender.".into()],
+        after: vec![attached.into()],
     };
     let mut mail = letter.to_mail(&participant.email);
     mail.attachments.push(attachment(method, event.clone()));
     enqueue(db, mail).await?;
 
-    // The consultant hears of new bookings and of changes the participant made.
-    let tell_consultant = matches!(
-        notice,
-        Notice::Received
-            | Notice::Confirmed
-            | Notice::Rescheduled
-            | Notice::Cancelled {
-                by_participant: true
+    // The consultant hears of new bookings and of changes the participant made, told as
+    // the consultant reads them.
+    let name = &participant.display_name;
+    let for_consultant: Option<Vec<String>> = match notice {
+        Notice::Received => Some(vec![
+            format!("{name} hat die Sprechstunde „{title}“ am {when} gebucht."),
+            "Bitte bestätigen Sie die Buchung oder lehnen Sie sie ab.".into(),
+        ]),
+        Notice::Confirmed => Some(vec![format!(
+            "{name} hat die Sprechstunde „{title}“ am {when} gebucht; der Termin ist bestätigt."
+        )]),
+        Notice::Rescheduled => Some(vec![format!(
+            "Der Termin „{title}“ mit {name} ist verlegt auf {when}."
+        )]),
+        Notice::Cancelled {
+            by_participant: true,
+        } => Some(vec![
+            format!("{name} hat den Termin „{title}“ am {when} abgesagt."),
+            a.reason
+                .map(|r| format!("Begründung: {r}"))
+                .unwrap_or_default(),
+        ]),
+        _ => None,
+    };
+    if let Some(mut lines) = for_consultant {
+        if matches!(notice, Notice::Received | Notice::Confirmed) {
+            if let Some(concern) = a.concern {
+                lines.push(format!("Anliegen: {concern}"));
             }
-    );
-    if tell_consultant {
+            let answers = a
+                .answers
+                .and_then(|v| v.as_object())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            if !answers.is_empty() {
+                lines.push(format!("Antworten: {answers}"));
+            }
+        }
         let letter = Letter {
-            subject: format!("{subject} ({})", participant.display_name),
+            subject: format!("{subject} ({name})"),
             greeting: format!("Guten Tag {},", consultant.display_name),
-            paragraphs,
+            paragraphs: lines.into_iter().filter(|l| !l.is_empty()).collect(),
             action: Some(Action {
                 label: "Buchung ansehen".into(),
                 url: link,
             }),
-            after: vec![],
+            after: vec![attached.into()],
         };
         let mut mail = letter.to_mail(&consultant.email);
         let mut event = event;
@@ -298,4 +352,23 @@ pub async fn send(
         enqueue(db, mail).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::calendar_title;
+
+    #[test]
+    fn calendar_titles_say_sprechstunde_once() {
+        assert_eq!(
+            calendar_title("Sprechstunde Bürgerbeteiligung"),
+            "Sprechstunde Bürgerbeteiligung"
+        );
+        assert_eq!(calendar_title("sprechstunde Wohnen"), "sprechstunde Wohnen");
+        assert_eq!(
+            calendar_title("Fördermittel im Quartier"),
+            "Sprechstunde: Fördermittel im Quartier"
+        );
+        assert_eq!(calendar_title("Ü"), "Sprechstunde: Ü");
+    }
 }

@@ -24,7 +24,10 @@ use uuid::Uuid;
 
 use crate::domain::{self, Format, IntakeQuestion, Rules, WaitlistMode};
 use crate::entity::{booking, offer, slot};
-use crate::schedule::{Availability, Plan};
+use crate::schedule::{self, Availability, Plan};
+
+/// Slots written per INSERT statement (9 values each, well below both engines' limits).
+const INSERT_BATCH: usize = 500;
 
 /// The subject type of audit entries about offers.
 const SUBJECT: &str = "consultation_offer";
@@ -180,7 +183,10 @@ pub fn is_staff(caller: &Principal) -> bool {
 }
 
 /// Checks everything that needs no database and returns the plan of the availability.
-fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppError> {
+fn validate(
+    input: &OfferInput,
+    now: DateTime<Utc>,
+) -> Result<(String, String, String, Plan), AppError> {
     let mut errors = Vec::new();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
@@ -220,6 +226,29 @@ fn validate(input: &OfferInput) -> Result<(String, String, String, Plan), AppErr
     }
     domain::check_questions(&input.intake_questions, &mut errors);
     let plan = domain::check_availability(&input.availability, input.slot_minutes, &mut errors);
+    if let Some(plan) = &plan
+        && errors.is_empty()
+    {
+        // Counted before a single slot is made.
+        let rules = input.rules();
+        let count = plan.count_at_most(
+            Duration::minutes(rules.slot_minutes.into()),
+            Duration::minutes(rules.buffer_minutes.into()),
+            now,
+            rules.horizon(now),
+            domain::MAX_SLOTS_PER_OFFER,
+        );
+        if count > domain::MAX_SLOTS_PER_OFFER {
+            errors.push(FieldError::new(
+                "availability",
+                "too_many_slots",
+                format!(
+                    "these hours make more than {} slots within maxAdvanceDays; use longer slots, fewer hours or a shorter horizon",
+                    domain::MAX_SLOTS_PER_OFFER
+                ),
+            ));
+        }
+    }
     match plan {
         Some(plan) if errors.is_empty() => Ok((title.into(), description.into(), location, plan)),
         _ => Err(AppError::validation(errors)),
@@ -338,7 +367,7 @@ pub async fn create_offer(
     if !caller.has(Role::Consultant) && !is_staff(caller) {
         return Err(AppError::forbidden());
     }
-    let (title, description, location, plan) = validate(&input)?;
+    let (title, description, location, plan) = validate(&input, now)?;
     let (consultant_id, organisation_id) = consultant_for(db, caller, input.consultant_id).await?;
     let fields = check_fields(db, &input.fields_of_action).await?;
     let txn = begin_write(db).await?;
@@ -390,7 +419,7 @@ pub async fn replace_offer(
         )]));
     }
     check_version(current.version)?;
-    let (title, description, location, plan) = validate(&input)?;
+    let (title, description, location, plan) = validate(&input, now)?;
     let fields = check_fields(db, &input.fields_of_action).await?;
     let txn = begin_write(db).await?;
     let updated = offer::Entity::update_many()
@@ -637,21 +666,24 @@ pub async fn sync_slots(
         .all(db)
         .await?;
     // A free slot is kept only when it is wanted exactly as it is.
+    let wanted_exactly: HashSet<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> = wanted
+        .iter()
+        .map(|w| (w.starts_at, w.ends_at, w.blocked_until))
+        .collect();
     let keep: HashSet<DateTime<Utc>> = existing
         .iter()
-        .filter(|s| {
-            wanted.iter().any(|w| {
-                w.starts_at == s.starts_at
-                    && w.ends_at == s.ends_at
-                    && w.blocked_until == s.blocked_until
-            })
-        })
+        .filter(|s| wanted_exactly.contains(&(s.starts_at, s.ends_at, s.blocked_until)))
         .map(|s| s.starts_at)
         .collect();
     remove_free_slots(db, offer.id, now, &keep).await?;
-    let remaining = slot::Entity::find()
+    let remaining: Vec<(DateTime<Utc>, DateTime<Utc>)> = slot::Entity::find()
+        .select_only()
+        .column(slot::Column::StartsAt)
+        .column(slot::Column::BlockedUntil)
         .filter(slot::Column::OfferId.eq(offer.id))
         .filter(slot::Column::StartsAt.gt(now))
+        .order_by_asc(slot::Column::StartsAt)
+        .into_tuple()
         .all(db)
         .await?;
     // Capacities follow the seats, but never below what is taken.
@@ -669,13 +701,8 @@ pub async fn sync_slots(
         .filter(Expr::cust("booked + held").gt(offer.seats))
         .exec(db)
         .await?;
-    let new: Vec<slot::ActiveModel> = wanted
+    let new: Vec<slot::ActiveModel> = schedule::missing(&wanted, &remaining)
         .iter()
-        .filter(|w| {
-            !remaining
-                .iter()
-                .any(|s| s.starts_at < w.blocked_until && w.starts_at < s.blocked_until)
-        })
         .map(|w| slot::ActiveModel {
             id: Set(Uuid::now_v7()),
             offer_id: Set(offer.id),
@@ -688,7 +715,8 @@ pub async fn sync_slots(
             held: Set(0),
         })
         .collect();
-    for chunk in new.chunks(100) {
+    // Many rows per statement, in bounded batches.
+    for chunk in new.chunks(INSERT_BATCH) {
         slot::Entity::insert_many(chunk.to_vec())
             .exec(db)
             .await

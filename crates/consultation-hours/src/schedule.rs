@@ -312,6 +312,80 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// At most how many slots [`Plan::slots`] would give for the same arguments, counted
+    /// without making them (absences and overlapping windows aside, each window holds
+    /// as many slots as fit). Stops counting above `cap`.
+    pub fn count_at_most(
+        &self,
+        slot: Duration,
+        buffer: Duration,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cap: usize,
+    ) -> usize {
+        if until <= from || slot <= Duration::zero() {
+            return 0;
+        }
+        let fits = |w: &Window| {
+            let length = w.end - w.start;
+            if length < slot {
+                0
+            } else {
+                let step = (slot + buffer).num_minutes().max(1);
+                usize::try_from((length - slot).num_minutes() / step + 1).unwrap_or(0)
+            }
+        };
+        let mut count = 0;
+        let mut day = from.with_timezone(&ZONE).date_naive();
+        let last = until.with_timezone(&ZONE).date_naive();
+        while day <= last && count <= cap {
+            if !self.absences.iter().any(|(a, b)| *a <= day && day <= *b) {
+                count += self
+                    .weekly
+                    .iter()
+                    .filter(|(weekday, _, valid_from, valid_until)| {
+                        day.weekday() == *weekday
+                            && valid_from.is_none_or(|f| f <= day)
+                            && valid_until.is_none_or(|u| day <= u)
+                    })
+                    .map(|(_, w, _, _)| fits(w))
+                    .sum::<usize>();
+                count += self
+                    .extra
+                    .iter()
+                    .filter(|(d, _)| *d == day)
+                    .map(|(_, w)| fits(w))
+                    .sum::<usize>();
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        count
+    }
+}
+
+/// The wanted slots that overlap none of the `taken` ones (`(starts_at, blocked_until)`),
+/// in one pass: both lists sorted by start, neither overlapping itself.
+pub fn missing(wanted: &[SlotTime], taken: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<SlotTime> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    for w in wanted {
+        // Taken slots that end (buffer included) before this one starts cannot overlap
+        // it or any later one.
+        while i < taken.len() && taken[i].1 <= w.starts_at {
+            i += 1;
+        }
+        let overlaps = taken.get(i).is_some_and(|t| t.0 < w.blocked_until);
+        if !overlaps {
+            out.push(*w);
+        }
+    }
+    out
+}
+
 fn fill(day: NaiveDate, w: Window, slot: Duration, buffer: Duration, out: &mut Vec<SlotTime>) {
     let mut start = day.and_time(w.start);
     let end = day.and_time(w.end);
@@ -506,6 +580,98 @@ mod tests {
                 utc("2026-01-26T08:30:00Z"),
             ]
         );
+    }
+
+    #[test]
+    fn the_count_bounds_the_slots_without_making_them() {
+        let plan = Availability {
+            weekly: vec![weekly(Day::Monday, "09:00", "11:00")],
+            extra: vec![ExtraHours {
+                date: date("2026-01-07"),
+                start: "14:00".into(),
+                end: "15:00".into(),
+            }],
+            ..Default::default()
+        }
+        .check(30)
+        .expect("valid");
+        let (from, until) = (utc("2026-01-05T00:00:00Z"), utc("2026-01-20T00:00:00Z"));
+        let made = plan
+            .slots(Duration::minutes(30), Duration::minutes(15), from, until)
+            .len();
+        let counted = plan.count_at_most(
+            Duration::minutes(30),
+            Duration::minutes(15),
+            from,
+            until,
+            usize::MAX,
+        );
+        assert_eq!((made, counted), (3 * 3 + 1, 10));
+        // A year of five-minute slots around the clock is counted, and stops early.
+        let around_the_clock = Availability {
+            weekly: [
+                Day::Monday,
+                Day::Tuesday,
+                Day::Wednesday,
+                Day::Thursday,
+                Day::Friday,
+                Day::Saturday,
+                Day::Sunday,
+            ]
+            .into_iter()
+            .map(|d| weekly(d, "00:00", "23:55"))
+            .collect(),
+            ..Default::default()
+        }
+        .check(5)
+        .expect("valid");
+        let year = (utc("2026-01-01T00:00:00Z"), utc("2027-01-01T00:00:00Z"));
+        let n = around_the_clock.count_at_most(
+            Duration::minutes(5),
+            Duration::zero(),
+            year.0,
+            year.1,
+            5000,
+        );
+        assert!((5000..5000 + 300).contains(&n), "{n}");
+    }
+
+    fn slot(start: &str, minutes: i64, buffer: i64) -> SlotTime {
+        let starts_at = utc(start);
+        SlotTime {
+            starts_at,
+            ends_at: starts_at + Duration::minutes(minutes),
+            blocked_until: starts_at + Duration::minutes(minutes + buffer),
+        }
+    }
+
+    #[test]
+    fn missing_slots_are_those_overlapping_nothing_taken() {
+        let wanted = vec![
+            slot("2026-01-05T08:00:00Z", 30, 0),
+            slot("2026-01-05T08:30:00Z", 30, 0),
+            slot("2026-01-05T09:00:00Z", 30, 0),
+            slot("2026-01-05T09:30:00Z", 30, 0),
+            slot("2026-01-05T10:00:00Z", 30, 0),
+        ];
+        let taken = vec![
+            // Exactly the first: not missing.
+            (utc("2026-01-05T08:00:00Z"), utc("2026-01-05T08:30:00Z")),
+            // Straddles the third and fourth.
+            (utc("2026-01-05T09:15:00Z"), utc("2026-01-05T09:45:00Z")),
+            // Touches the end of the last without overlapping.
+            (utc("2026-01-05T10:30:00Z"), utc("2026-01-05T11:00:00Z")),
+        ];
+        let got: Vec<_> = missing(&wanted, &taken)
+            .iter()
+            .map(|s| s.starts_at)
+            .collect();
+        assert_eq!(
+            got,
+            vec![utc("2026-01-05T08:30:00Z"), utc("2026-01-05T10:00:00Z")]
+        );
+        assert_eq!(missing(&wanted, &[]).len(), 5);
+        assert!(missing(&[], &taken).is_empty());
     }
 
     #[test]

@@ -444,11 +444,13 @@ impl Config {
             .ok()
             .filter(|list| list.len() == 1)
             .ok_or_else(|| {
-            fail(
-                "ACADEMY_PUBLIC_URL",
-                format!("{public_url:?} is not an address such as https://api.akademie.example.org"),
-            )
-        })?;
+                fail(
+                    "ACADEMY_PUBLIC_URL",
+                    format!(
+                        "{public_url:?} is not an address such as https://api.akademie.example.org"
+                    ),
+                )
+            })?;
         let hash_concurrency = positive("ACADEMY_PASSWORD_HASH_CONCURRENCY", cores)?;
         let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
         let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;

@@ -349,7 +349,7 @@ async fn apply(
 ) -> Result<HttpResponse, AppError> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let view = bookings::change(db, settings, caller, id, change, reason, Utc::now()).await?;
-    with_etag(&db, &view, actix_web::http::StatusCode::OK).await
+    with_etag(db, &view, actix_web::http::StatusCode::OK).await
 }
 
 /// Confirms a pending booking; the participant gets the meeting details. The offer's

@@ -212,7 +212,7 @@ pub async fn list_offers(
         (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Neither consultant nor coordinator, or a consultant naming someone else.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slot_overlap`: the hours overlap the consultant's other appointments.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`out_of_range`, `invalid_time`, `unknown`, `not_a_consultant`, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`out_of_range`, `invalid_time`, `unknown`, `not_a_consultant`, `too_many_slots` above 5,000 slots within the booking horizon, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/consultation-offers")]
@@ -284,7 +284,7 @@ pub async fn get_offer(
         (status = CONFLICT, description = "`slot_overlap`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = PRECONDITION_REQUIRED, description = "`If-Match` is missing.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = UNPROCESSABLE_ENTITY, description = "Invalid fields.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = UNPROCESSABLE_ENTITY, description = "Invalid fields, or `too_many_slots`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/consultation-offers/{id}")]
