@@ -326,3 +326,45 @@ on_both_backends! {
         assert_eq!(stored_files(&app), 2, "revision 1 keeps its file");
     }
 }
+
+on_both_backends! {
+    async fn a_file_of_one_guide_is_not_found_under_another_guides_path(app: TestApp) {
+        let (first, author, coordinator) = draft(&app).await;
+        let elsewhere = app.organisation("Verein Musterstadt").await;
+        let other_author = app.user_in(&[Role::Author], Some(elsewhere), None).await;
+        let second = json_body(
+            app.authed(Method::POST, "/api/v1/guides", &other_author.access)
+                .json(&json!({"title": "Anderer Leitfaden", "summary": "Ohne Vorlagen."}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let attachment = json_body(upload(&app, &author.access, &first, "vorlage.pdf", &pdf(1_000)).await, StatusCode::CREATED).await;
+        publish(&app, &first, &author, &coordinator).await;
+        publish(&app, &second, &other_author, &coordinator).await;
+        let id = attachment["id"].as_str().unwrap();
+        let own = format!("/api/v1/guides/{first}/attachments/{id}");
+        let foreign = format!("/api/v1/guides/{second}/attachments/{id}");
+        assert_eq!(app.get(&own).await.status(), StatusCode::OK);
+
+        problem(app.get(&foreign).await, StatusCode::NOT_FOUND, "not_found").await;
+        for token in [&coordinator.access, &other_author.access, &author.access] {
+            let read = app.authed(Method::GET, &foreign, token).send().await.unwrap();
+            problem(read, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        // Neither the coordinator (editor of both) nor the other guide's author can remove
+        // it through the other guide.
+        for token in [&coordinator.access, &other_author.access] {
+            let removed = app.authed(Method::DELETE, &foreign, token).send().await.unwrap();
+            problem(removed, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        assert!(names(&app, &format!("/api/v1/guides/{second}/attachments"), None).await.is_empty());
+        assert_eq!(names(&app, &format!("/api/v1/guides/{first}/attachments"), None).await, ["vorlage.pdf"]);
+        assert_eq!(app.get(&own).await.status(), StatusCode::OK);
+    }
+}
