@@ -54,6 +54,7 @@ async fn upload(
     .unwrap()
 }
 
+/// Every file in the app's files folder, staging files of unfinished uploads included.
 fn stored_files(app: &TestApp) -> usize {
     fn count(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir)
@@ -184,7 +185,9 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_UPLOAD_LIMIT", "64KiB")];
+    // Beyond the 64 KiB the content is judged by, so an oversized upload is refused while
+    // it is being written and its staging file has to be aborted.
+    settings = [("ACADEMY_UPLOAD_LIMIT", "192KiB")];
     async fn refused_uploads_leave_nothing_behind(app: TestApp) {
         let (guide, author, _) = draft(&app).await;
         let renamed = upload(&app, &author.access, &guide, "vorlage.pdf", b"MZ\x90\x00\x03\x00\x00\x00 windows program").await;
@@ -193,8 +196,15 @@ on_both_backends! {
         let mismatch = upload(&app, &author.access, &guide, "vorlage.docx", &pdf(1_000)).await;
         let body = problem(mismatch, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["errors"][0]["code"], "name_mismatch");
-        let too_large = upload(&app, &author.access, &guide, "gross.pdf", &pdf(200_000)).await;
+        let too_large = upload(&app, &author.access, &guide, "gross.pdf", &pdf(400_000)).await;
         problem(too_large, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+        // Counted on disk, staging files (`…#n`) of unfinished uploads included.
+        assert_eq!(stored_files(&app), 0, "no staging file left by the oversized upload");
+        // Just within the limit, the same content is taken.
+        let fits = json_body(upload(&app, &author.access, &guide, "passt.pdf", &pdf(190_000)).await, StatusCode::CREATED).await;
+        assert_eq!(stored_files(&app), 1);
+        let deleted = app.authed(Method::DELETE, fits["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
         let not_multipart = app
             .authed(Method::POST, &format!("/api/v1/guides/{guide}/attachments"), &author.access)
             .json(&json!({"file": "x"}))
@@ -314,5 +324,47 @@ on_both_backends! {
         assert_eq!(app.get(second["downloadUrl"].as_str().unwrap()).await.status(), StatusCode::OK);
         problem(app.get(first["downloadUrl"].as_str().unwrap()).await, StatusCode::NOT_FOUND, "not_found").await;
         assert_eq!(stored_files(&app), 2, "revision 1 keeps its file");
+    }
+}
+
+on_both_backends! {
+    async fn a_file_of_one_guide_is_not_found_under_another_guides_path(app: TestApp) {
+        let (first, author, coordinator) = draft(&app).await;
+        let elsewhere = app.organisation("Verein Musterstadt").await;
+        let other_author = app.user_in(&[Role::Author], Some(elsewhere), None).await;
+        let second = json_body(
+            app.authed(Method::POST, "/api/v1/guides", &other_author.access)
+                .json(&json!({"title": "Anderer Leitfaden", "summary": "Ohne Vorlagen."}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let attachment = json_body(upload(&app, &author.access, &first, "vorlage.pdf", &pdf(1_000)).await, StatusCode::CREATED).await;
+        publish(&app, &first, &author, &coordinator).await;
+        publish(&app, &second, &other_author, &coordinator).await;
+        let id = attachment["id"].as_str().unwrap();
+        let own = format!("/api/v1/guides/{first}/attachments/{id}");
+        let foreign = format!("/api/v1/guides/{second}/attachments/{id}");
+        assert_eq!(app.get(&own).await.status(), StatusCode::OK);
+
+        problem(app.get(&foreign).await, StatusCode::NOT_FOUND, "not_found").await;
+        for token in [&coordinator.access, &other_author.access, &author.access] {
+            let read = app.authed(Method::GET, &foreign, token).send().await.unwrap();
+            problem(read, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        // Neither the coordinator (editor of both) nor the other guide's author can remove
+        // it through the other guide.
+        for token in [&coordinator.access, &other_author.access] {
+            let removed = app.authed(Method::DELETE, &foreign, token).send().await.unwrap();
+            problem(removed, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        assert!(names(&app, &format!("/api/v1/guides/{second}/attachments"), None).await.is_empty());
+        assert_eq!(names(&app, &format!("/api/v1/guides/{first}/attachments"), None).await, ["vorlage.pdf"]);
+        assert_eq!(app.get(&own).await.status(), StatusCode::OK);
     }
 }

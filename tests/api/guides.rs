@@ -854,3 +854,40 @@ on_both_backends! {
         assert!(second.len() <= 64 && second.ends_with("-2") && second != first, "{first} {second}");
     }
 }
+
+on_both_backends! {
+    async fn searches_are_bounded_in_terms_length_and_snippet_work(app: TestApp) {
+        let organisation = app.organisation("Stiftung Suche").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        // A long guide whose only match for most words lies far beyond the snippet window.
+        let long_body = format!("{} Quartiersmanagement Nachbarschaft Verstetigung", "Allgemeiner Text über Planung. ".repeat(3_000));
+        assert!(long_body.len() > 90_000);
+        let id = published(&app, &author.access, &coordinator.access, plain("Langer Leitfaden", "Sehr ausführlich.", &long_body)).await;
+
+        let words: Vec<String> = (0..66).map(|i| format!("w{i}")).collect();
+        let many = words.join("%20");
+        let body = problem(app.get(&format!("/api/v1/guides?q={many}")).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()), (Some("q"), Some("too_long")), "{body}");
+        let eleven = words[..11].join("%20");
+        let body = problem(app.get(&format!("/api/v1/guides?q={eleven}")).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()), (Some("q"), Some("too_many_terms")), "{body}");
+        let long = "Quartier".repeat(26);
+        let body = problem(app.get(&format!("/api/v1/guides?q={long}")).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "too_long");
+
+        // Ten terms against the long guide: found, the snippet stays short.
+        let found = json_body(app.get("/api/v1/guides?q=Quartiersmanagement%20Nachbarschaft%20Verstetigung%20Planung%20Text").await, StatusCode::OK).await;
+        assert_eq!(found["total"], 1, "{found}");
+        assert_eq!(found["items"][0]["id"], id.as_str());
+        let snippet = found["items"][0]["snippet"].as_str().unwrap();
+        assert!(snippet.split_whitespace().count() <= 32, "{snippet}");
+        assert!(snippet.len() < 1_000, "{snippet}");
+
+        // The bounds are in the contract.
+        let api = json_body(app.get("/openapi.json").await, StatusCode::OK).await;
+        let q = api["paths"]["/api/v1/guides"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "q").unwrap().clone();
+        assert_eq!(q["schema"]["maxLength"], 200, "{q}");
+        assert!(q["description"].as_str().unwrap().contains("10"), "{q}");
+    }
+}

@@ -309,6 +309,38 @@ mod tests {
         content.chunks(10_000).map(<[u8]>::to_vec).collect()
     }
 
+    /// Every file under `dir`, staging files of unfinished uploads included (the store's
+    /// own listing leaves those out).
+    fn files_on_disk(dir: &std::path::Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(files_on_disk(&path));
+            } else {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    /// The multipart uploads the bucket holds that were neither completed nor aborted
+    /// (S3 `ListMultipartUploads`; the object store API has no such listing).
+    async fn unfinished_uploads(endpoint: &str, bucket: &str) -> usize {
+        let listing = reqwest::Client::new()
+            .get(format!("{endpoint}/{bucket}?uploads"))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(listing.contains("ListMultipartUploadsResult"), "{listing}");
+        listing.matches("<UploadId>").count()
+    }
+
     #[tokio::test]
     async fn a_document_is_stored_hashed_and_read_back_in_ranges() {
         let (store, dir) = store(1_000_000);
@@ -339,7 +371,8 @@ mod tests {
     }
 
     /// Against a real S3-compatible server (CI starts moto; locally set TEST_S3_ENDPOINT,
-    /// e.g. `moto_server -p 5055` and `TEST_S3_ENDPOINT=http://127.0.0.1:5055`).
+    /// e.g. `moto_server -p 5055` and `TEST_S3_ENDPOINT=http://127.0.0.1:5055`). Also proves
+    /// that a refusal after uploaded parts leaves no unfinished multipart upload.
     #[tokio::test]
     async fn an_s3_compatible_bucket_stores_serves_and_aborts() {
         let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
@@ -362,6 +395,7 @@ mod tests {
             .unwrap()
             .error_for_status()
             .unwrap();
+        let (endpoint_for_listing, bucket_for_listing) = (endpoint.clone(), bucket.clone());
         let store = FileStore::new(&FileSettings {
             backend: FileBackend::S3 {
                 bucket,
@@ -386,12 +420,23 @@ mod tests {
             .collect()
             .await;
         assert_eq!(part.concat(), b"xxxxx");
-        let too_large = store.put_stream("gross.pdf", chunks(pdf(2_500_000))).await;
+        // Refused after more than one multipart part (5 MiB) went up, so the abort has
+        // uploaded parts to discard.
+        let store = FileStore {
+            max_upload: 8_000_000,
+            ..store
+        };
+        let too_large = store.put_stream("gross.pdf", chunks(pdf(12_000_000))).await;
         assert!(matches!(too_large, Err(UploadError::TooLarge { .. })));
         assert_eq!(
             store.count().await.unwrap(),
             1,
-            "the refused upload left nothing"
+            "the refused upload left no object"
+        );
+        assert_eq!(
+            unfinished_uploads(&endpoint_for_listing, &bucket_for_listing).await,
+            0,
+            "the refused upload left no unfinished multipart upload"
         );
         store.delete(&stored.key).await.unwrap();
         assert_eq!(store.count().await.unwrap(), 0);
@@ -414,12 +459,24 @@ mod tests {
 
     #[tokio::test]
     async fn refused_and_oversized_uploads_leave_nothing_behind() {
-        let (store, dir) = store(100_000);
+        // The limit lies beyond the sniffing window: the refusal comes while the upload is
+        // being written, and has a staging file to abort.
+        let limit = 3 * SNIFF_BYTES as u64;
+        let (store, dir) = store(limit);
         let too_large = store.put_stream("gross.pdf", chunks(pdf(250_000))).await;
-        assert!(matches!(
-            too_large,
-            Err(UploadError::TooLarge { limit: 100_000 })
-        ));
+        assert!(matches!(too_large, Err(UploadError::TooLarge { limit: l }) if l == limit));
+        assert_eq!(files_on_disk(&dir), Vec::<PathBuf>::new(), "no staging file left");
+        // A body that breaks off mid-upload is aborted the same way.
+        let mut broken: Vec<Result<Bytes, std::io::Error>> = pdf(120_000)
+            .into_iter()
+            .map(|p| Ok(Bytes::from(p)))
+            .collect();
+        broken.push(Err(std::io::Error::other("connection reset")));
+        let cut = store
+            .put_stream("abgebrochen.pdf", futures_util::stream::iter(broken))
+            .await;
+        assert!(matches!(cut, Err(UploadError::Body(_))));
+        assert_eq!(files_on_disk(&dir), Vec::<PathBuf>::new(), "no staging file left");
         let executable = store
             .put_stream("vorlage.pdf", chunks(vec![b"MZ\x90\x00program".to_vec()]))
             .await;
@@ -430,6 +487,7 @@ mod tests {
         let empty = store.put_stream("leer.txt", chunks(vec![])).await;
         assert!(matches!(empty, Err(UploadError::Empty)));
         assert_eq!(store.count().await.unwrap(), 0);
+        assert_eq!(files_on_disk(&dir), Vec::<PathBuf>::new());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

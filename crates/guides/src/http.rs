@@ -355,7 +355,11 @@ pub struct CreateGuideRequest {
 pub struct GuideListQuery {
     /// Full-text search in German over published guides ("Beteiligung" also finds
     /// "beteiligen"); results carry a `snippet`. Sorted by relevance unless `sort` says
-    /// otherwise, the title weighing more than the text.
+    /// otherwise, the title weighing more than the text. At most 200 characters and 10
+    /// terms (words of two or more letters; common words such as "und" do not count):
+    /// 422 `too_long` / `too_many_terms` above. A search that runs too long answers 503
+    /// `search_timeout`.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only guides tagged with this field of action (slug).
     pub field_of_action: Option<String>,
@@ -438,8 +442,8 @@ pub struct GuideSummary {
     pub review_due_at: Option<DateTime<Utc>>,
     /// When anything about the guide last changed.
     pub updated_at: DateTime<Utc>,
-    /// With `q`: about 30 words around the first match, HTML-escaped, matches in
-    /// `<mark>…</mark>`.
+    /// With `q`: about 30 words around the first match within the first 20,000 characters
+    /// of the guide, HTML-escaped, matches in `<mark>…</mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
 }
@@ -486,13 +490,20 @@ pub async fn list_guides(
             Some(GuideSort::Relevance) | None => Sort::Relevance,
         },
     };
-    let (views, total) = service::list(&db, caller.0.as_ref(), filter, bounds).await?;
-    let mut snippets = match &search {
+    let (views, total, mut snippets) = match &search {
+        // A search runs in a transaction of its own, with a statement timeout on PostgreSQL.
         Some(search) => {
+            let txn = crate::search::begin(&db).await?;
+            let (views, total) = service::list(&txn, caller.0.as_ref(), filter, bounds).await?;
             let ids: Vec<Uuid> = views.iter().map(|v| v.guide.id).collect();
-            search.snippets(db.get_ref(), &ids).await?
+            let snippets = search.snippets(&txn, &ids).await?;
+            txn.commit().await?;
+            (views, total, snippets)
         }
-        None => Default::default(),
+        None => {
+            let (views, total) = service::list(db.get_ref(), caller.0.as_ref(), filter, bounds).await?;
+            (views, total, Default::default())
+        }
     };
     let items = views
         .iter()

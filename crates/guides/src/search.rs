@@ -6,6 +6,14 @@
 //! matches German word stems (the same Snowball algorithm) with FTS5 and ranks with
 //! bm25, the title weighted ten times. Snippets are cut from the indexed text around the
 //! first match, escaped, with matches in `<mark>`.
+//!
+//! An anonymous search must not tie up a worker: the query is bounded
+//! ([`QUERY_MAX_CHARS`], [`QUERY_MAX_TERMS`]; 422 above), snippets look at the first
+//! [`SNIPPET_SCAN_CHARS`] characters of a guide only and stem each word once, and on
+//! PostgreSQL the search's statements run in a transaction with a statement timeout
+//! ([`STATEMENT_TIMEOUT_MS`]; 503 `search_timeout` when it strikes). SQLite has no
+//! statement timeout a query can set; there the bounded query and bounded snippet work
+//! are what keeps a search short (FTS5 matches the ≤ 10 stems through its index).
 
 use std::collections::HashMap;
 
@@ -32,6 +40,17 @@ const STOP_WORDS: &[&str] = &[
     "im", "in", "ist", "mit", "nach", "nicht", "oder", "sich", "sie", "so", "und", "vom", "von",
     "vor", "wie", "zu", "zum", "zur",
 ];
+
+/// Longest search text, in characters.
+pub const QUERY_MAX_CHARS: usize = 200;
+/// Most search terms (words of two or more letters, stop words not counted).
+pub const QUERY_MAX_TERMS: usize = 10;
+/// How much of a guide's text snippets are looked for in, in characters.
+pub const SNIPPET_SCAN_CHARS: usize = 20_000;
+/// Words in a snippet.
+pub const SNIPPET_WORDS: usize = 30;
+/// Longest a search statement may run on PostgreSQL, in milliseconds.
+pub const STATEMENT_TIMEOUT_MS: u32 = 2_000;
 
 /// German Snowball stems of the words of `text`, in order, without stop words.
 pub fn stems(text: &str) -> Vec<String> {
@@ -60,6 +79,36 @@ fn content_of(revision: &guide_revision::Model) -> String {
         .filter(|p| !p.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// Starts the transaction a search runs in: on PostgreSQL with a statement timeout of
+/// [`STATEMENT_TIMEOUT_MS`], which ends with the transaction.
+pub async fn begin(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, AppError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
+/// A database error of a search: 503 `search_timeout` when the statement timeout struck,
+/// else as any database error.
+pub fn database_error(error: sea_orm::DbErr) -> AppError {
+    if error.to_string().contains("statement timeout") {
+        AppError::unavailable(
+            "search_timeout",
+            "The search took too long; try fewer or more specific words.",
+        )
+        .with_source(error)
+    } else {
+        error.into()
+    }
 }
 
 fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
@@ -151,16 +200,33 @@ pub struct Search {
 }
 
 impl Search {
-    /// 422 when the text has no word of at least two letters.
+    /// 422 when the text has no word of at least two letters, is longer than
+    /// [`QUERY_MAX_CHARS`] or has more than [`QUERY_MAX_TERMS`] terms.
     pub fn parse(text: &str) -> Result<Self, AppError> {
-        let stems = stems(text);
-        if stems.is_empty() || text.chars().count() > 200 {
-            return Err(AppError::validation(vec![FieldError::new(
-                "q",
-                "invalid_search",
-                "must contain a word of at least two letters and be at most 200 characters",
-            )]));
+        let invalid = |code: &'static str, message: String| {
+            AppError::validation(vec![FieldError::new("q", code, message)])
+        };
+        if text.chars().count() > QUERY_MAX_CHARS {
+            return Err(invalid(
+                "too_long",
+                format!("must be at most {QUERY_MAX_CHARS} characters"),
+            ));
         }
+        let mut stems = stems(text);
+        if stems.is_empty() {
+            return Err(invalid(
+                "invalid_search",
+                "must contain a word of at least two letters".to_owned(),
+            ));
+        }
+        if stems.len() > QUERY_MAX_TERMS {
+            return Err(invalid(
+                "too_many_terms",
+                format!("at most {QUERY_MAX_TERMS} search terms"),
+            ));
+        }
+        stems.sort();
+        stems.dedup();
         Ok(Self {
             text: text.trim().to_owned(),
             stems,
@@ -225,12 +291,14 @@ impl Search {
             .query_all_raw(statement(
                 db,
                 &format!(
-                    "SELECT guide_id, content FROM guide_search WHERE guide_id IN ({})",
+                    "SELECT guide_id, substr(content, 1, {SNIPPET_SCAN_CHARS}) AS content \
+                     FROM guide_search WHERE guide_id IN ({})",
                     placeholders.join(", ")
                 ),
                 ids.iter().map(|id| (*id).into()).collect(),
             ))
-            .await?;
+            .await
+            .map_err(database_error)?;
         for row in rows {
             let id: Uuid = row.try_get("", "guide_id")?;
             let content: String = row.try_get("", "content")?;
@@ -246,24 +314,26 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// About 30 words of `content` around the first word whose stem is searched, escaped,
-/// with every such word in `<mark>`.
+/// About [`SNIPPET_WORDS`] words of `content` around the first word whose stem is
+/// searched, escaped, with every such word in `<mark>`. Looks at the first
+/// [`SNIPPET_SCAN_CHARS`] characters only and stems each word once.
 pub fn snippet(content: &str, searched: &[String]) -> String {
+    let content = match content.char_indices().nth(SNIPPET_SCAN_CHARS) {
+        Some((cut, _)) => &content[..cut],
+        None => content,
+    };
     let stemmer = Stemmer::create(Algorithm::German);
+    let searched: std::collections::HashSet<&str> = searched.iter().map(String::as_str).collect();
     let tokens: Vec<&str> = content.split_whitespace().collect();
     let matches = |token: &str| {
         token
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.chars().count() >= 2)
-            .any(|w| {
-                searched
-                    .iter()
-                    .any(|s| *s == stemmer.stem(&w.to_lowercase()))
-            })
+            .any(|w| searched.contains(stemmer.stem(&w.to_lowercase()).as_ref()))
     };
     let first = tokens.iter().position(|t| matches(t)).unwrap_or(0);
     let start = first.saturating_sub(10);
-    let end = (start + 30).min(tokens.len());
+    let end = (start + SNIPPET_WORDS).min(tokens.len());
     let mut out = String::new();
     if start > 0 {
         out.push_str("… ");
@@ -302,6 +372,31 @@ mod tests {
         let snippet = snippet(content, &stems("Beteiligung"));
         assert!(snippet.contains("<mark>beteiligen,</mark>"), "{snippet}");
         assert!(snippet.contains("&lt;wollen&gt;"), "{snippet}");
+    }
+
+    #[test]
+    fn searches_are_bounded() {
+        let code = |text: &str| {
+            Search::parse(text)
+                .err()
+                .map(|e| e.problem().errors[0].code.to_string())
+        };
+        assert_eq!(code(&"ab ".repeat(66)).as_deref(), Some("too_many_terms"));
+        assert_eq!(code(&"x".repeat(QUERY_MAX_CHARS + 1)).as_deref(), Some("too_long"));
+        // Stop words are not terms.
+        assert!(Search::parse("Beteiligung in der und im Quartier mit dem Verein").is_ok());
+        let ten = "eins zwei drei vier fuenf sechs sieben acht neun zehn";
+        assert!(Search::parse(ten).is_ok());
+        assert_eq!(code(&format!("{ten} elf")).as_deref(), Some("too_many_terms"));
+    }
+
+    #[test]
+    fn snippets_of_long_texts_look_at_the_beginning_only() {
+        let searched = stems("Quartier");
+        let late = format!("{} Quartier", "Wort ".repeat(SNIPPET_SCAN_CHARS));
+        let snippet = snippet(&late, &searched);
+        assert!(!snippet.contains("<mark>"), "beyond the scanned part");
+        assert!(snippet.split_whitespace().count() <= SNIPPET_WORDS + 2, "{snippet}");
     }
 
     #[test]

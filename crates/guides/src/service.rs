@@ -1127,7 +1127,7 @@ fn linked(table: &str, column: &str, value: impl Into<sea_orm::Value>) -> Simple
 
 /// A page of the guides the caller may see, with the shown revision of each.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: Option<&Principal>,
     filter: ListFilter,
     bounds: Bounds,
@@ -1243,7 +1243,11 @@ pub async fn list(
         condition = condition.add(search.condition(backend));
     }
     let mut query = guide::Entity::find().filter(condition);
-    let total = query.clone().count(db).await?;
+    let total = query
+        .clone()
+        .count(db)
+        .await
+        .map_err(crate::search::database_error)?;
     query = match (filter.sort, &filter.search) {
         (Sort::Relevance, Some(search)) => query
             .order_by(search.rank(backend), Order::Desc)
@@ -1263,7 +1267,8 @@ pub async fn list(
         .offset(bounds.offset)
         .limit(bounds.limit)
         .all(db)
-        .await?;
+        .await
+        .map_err(crate::search::database_error)?;
 
     if guides.is_empty() {
         return Ok((Vec::new(), total));
