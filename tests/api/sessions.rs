@@ -34,7 +34,7 @@ on_both_backends! {
         .await;
         assert_eq!(me["id"], user.id.to_string());
         assert_eq!(me["roles"], json!(["learner"]));
-        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let metrics = app.metrics().await;
         assert!(metrics.contains("logins_total{outcome=\"success\"}"), "{metrics}");
     }
 }
