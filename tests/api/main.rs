@@ -16,6 +16,7 @@ mod consultation_waitlist;
 mod contract;
 mod directory;
 mod errors;
+mod filters;
 mod guides;
 mod health;
 mod input;

@@ -91,8 +91,8 @@ on_both_backends! {
         let taxonomy = app.get("/api/v1/taxonomy").await;
         let etag = taxonomy.headers()["etag"].clone();
         for path in ["/health/live", "/health/ready", "/api/v1/version", "/api/v1/taxonomy", "/api/v1/guides?limit=5", "/api/v1/organisations", "/openapi.json", "/metrics"] {
-            let get = app.get(path).await;
-            let head = app.request(Method::HEAD, path).send().await.unwrap();
+            let get = app.request(Method::GET, path).bearer_auth(METRICS_TOKEN).send().await.unwrap();
+            let head = app.request(Method::HEAD, path).bearer_auth(METRICS_TOKEN).send().await.unwrap();
             assert_eq!(head.status(), get.status(), "{path}");
             for name in ["content-type", "etag", "cache-control"] {
                 assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
@@ -115,5 +115,34 @@ on_both_backends! {
         assert!(!post_only.headers()["allow"].to_str().unwrap().contains("HEAD"));
         let get_allowed = app.request(Method::DELETE, "/api/v1/taxonomy").send().await.unwrap();
         assert_eq!(get_allowed.headers()["allow"], "GET, HEAD");
+    }
+}
+
+on_both_backends! {
+    async fn metrics_are_for_the_scraper_with_its_token(app: TestApp) {
+        for token in [None, Some("wrong-token-of-the-same-sort"), Some("x")] {
+            let mut request = app.request(Method::GET, "/metrics");
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert!(response.headers().contains_key("www-authenticate"), "{token:?}");
+            problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        }
+        assert!(app.metrics().await.contains("http_requests_total"));
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_METRICS_TOKEN", "")];
+    async fn without_a_token_metrics_are_off_outside_development_mode(app: TestApp) {
+        problem(app.get("/metrics").await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+on_both_backends! {
+    settings = [("ACADEMY_METRICS_TOKEN", ""), ("ACADEMY_DEV_MODE", "true")];
+    async fn in_development_mode_metrics_are_open(app: TestApp) {
+        assert_eq!(app.get("/metrics").await.status(), StatusCode::OK);
     }
 }

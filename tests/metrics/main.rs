@@ -19,7 +19,12 @@ async fn one_at_a_time() -> MutexGuard<'static, ()> {
 
 /// The current exposition.
 async fn scrape(app: &TestApp) -> String {
-    let response = app.get("/metrics").await;
+    let response = app
+        .request(reqwest::Method::GET, "/metrics")
+        .bearer_auth(academy_tests::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let content_type = response.headers()["content-type"]
         .to_str()

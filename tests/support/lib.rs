@@ -83,6 +83,19 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `GET /metrics` with the metrics token, as the scraper reads it; the text.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(self.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), StatusCode::OK, "metrics readable");
+        response.text().await.expect("metrics text")
+    }
+
     /// A request builder for any method.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path))
@@ -121,6 +134,9 @@ pub async fn problem(response: Response, status: StatusCode, code: &str) -> Valu
     assert!(body["errors"].is_array(), "{body}");
     body
 }
+
+/// The metrics token of every test server ([`TestApp::metrics`] sends it).
+pub const METRICS_TOKEN: &str = "metrics-token-of-the-black-box-tests";
 
 /// The access-token secret of every test server, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-secret-for-the-academy-black-box-tests";
@@ -192,6 +208,7 @@ where
         ("ACADEMY_SMTP_TLS", "none".to_owned()),
         ("ACADEMY_MAIL_POLL_INTERVAL", "50ms".to_owned()),
         ("ACADEMY_FILES_DIR", files_dir.display().to_string()),
+        ("ACADEMY_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
         // Tests drive the consultation hours jobs themselves.
         ("ACADEMY_CONSULTATION_JOBS_INTERVAL", "1h".to_owned()),
     ]);

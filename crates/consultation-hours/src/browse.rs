@@ -121,8 +121,10 @@ pub async fn organisations_of_slots(
 #[derive(Debug, Clone, Default)]
 pub struct SlotFilter {
     pub offer: Option<Uuid>,
-    pub field_of_action: Option<String>,
-    pub format: Option<Format>,
+    /// Any of these fields of action (empty: any).
+    pub field_of_action: Vec<String>,
+    /// Any of these formats (empty: any).
+    pub format: Vec<Format>,
     pub organisation: Option<Uuid>,
     pub consultant: Option<Uuid>,
     pub from: Option<DateTime<Utc>>,
@@ -138,26 +140,21 @@ pub async fn list_slots(
     bounds: Bounds,
     now: DateTime<Utc>,
 ) -> Result<(Vec<slot::Model>, u64), AppError> {
+    crate::offers::check_filter(db, &filter.field_of_action, filter.format.len()).await?;
     let mut offers = Query::select();
     offers
         .column(offer::Column::Id)
         .from(offer::Entity)
         .and_where(offer::Column::Status.eq("active"));
-    if let Some(format) = filter.format {
-        offers.and_where(offer::Column::Format.eq(format.as_str()));
+    if !filter.format.is_empty() {
+        offers.and_where(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
     }
     if let Some(id) = filter.organisation {
         offers.and_where(offer::Column::OrganisationId.eq(id));
     }
-    if let Some(slug) = filter.field_of_action {
+    if !filter.field_of_action.is_empty() {
         offers.and_where(
-            offer::Column::Id.in_subquery(
-                Query::select()
-                    .column(Alias::new("offer_id"))
-                    .from(Alias::new("consultation_offer_fields"))
-                    .and_where(Expr::col(Alias::new("field_of_action_slug")).eq(slug))
-                    .to_owned(),
-            ),
+            offer::Column::Id.in_subquery(crate::offers::with_fields(filter.field_of_action)),
         );
     }
     let mut condition = Condition::all()

@@ -799,11 +799,50 @@ fn overlap_error(error: DbErr) -> AppError {
     }
 }
 
+/// Checks the multi-select filters of the offer and slot lists: every field of action
+/// known (422 naming `fieldOfAction[i]` otherwise), and no more values than a filter takes.
+pub(crate) async fn check_filter(
+    db: &impl ConnectionTrait,
+    fields_of_action: &[String],
+    formats: usize,
+) -> Result<(), AppError> {
+    let mut errors = academy_taxonomy::terms::check_filter(
+        db,
+        academy_taxonomy::TermKind::FieldsOfAction,
+        "fieldOfAction",
+        fields_of_action,
+    )
+    .await?;
+    if formats > academy_taxonomy::terms::MAX_FILTER_VALUES {
+        errors.push(academy_kernel::FieldError::new(
+            "format",
+            "too_many",
+            "takes too many values",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// The ids of offers for any of `slugs`.
+pub(crate) fn with_fields(slugs: Vec<String>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(Alias::new("offer_id"))
+        .from(Alias::new("consultation_offer_fields"))
+        .and_where(Expr::col(Alias::new("field_of_action_slug")).is_in(slugs))
+        .to_owned()
+}
+
 /// Filters of the public offer list.
 #[derive(Debug, Clone, Default)]
 pub struct OfferFilter {
-    pub field_of_action: Option<String>,
-    pub format: Option<Format>,
+    /// Any of these fields of action (empty: any).
+    pub field_of_action: Vec<String>,
+    /// Any of these formats (empty: any).
+    pub format: Vec<Format>,
     pub organisation: Option<Uuid>,
     pub consultant: Option<Uuid>,
     /// Only offers with a free slot starting in `[from, to)`.
@@ -835,19 +874,12 @@ pub async fn list_offers(
     } else {
         condition = condition.add(offer::Column::Status.eq("active"));
     }
-    if let Some(slug) = filter.field_of_action {
-        condition = condition.add(
-            offer::Column::Id.in_subquery(
-                Query::select()
-                    .column(Alias::new("offer_id"))
-                    .from(Alias::new("consultation_offer_fields"))
-                    .and_where(Expr::col(Alias::new("field_of_action_slug")).eq(slug))
-                    .to_owned(),
-            ),
-        );
+    check_filter(db, &filter.field_of_action, filter.format.len()).await?;
+    if !filter.field_of_action.is_empty() {
+        condition = condition.add(offer::Column::Id.in_subquery(with_fields(filter.field_of_action)));
     }
-    if let Some(format) = filter.format {
-        condition = condition.add(offer::Column::Format.eq(format.as_str()));
+    if !filter.format.is_empty() {
+        condition = condition.add(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
     }
     if let Some(id) = filter.organisation {
         condition = condition.add(offer::Column::OrganisationId.eq(id));

@@ -361,16 +361,27 @@ pub struct GuideListQuery {
     /// `search_timeout`.
     #[param(max_length = 200)]
     pub q: Option<String>,
-    /// Only guides tagged with this field of action (slug).
-    pub field_of_action: Option<String>,
-    /// Only guides with a field of action of this theme (slug).
-    pub theme: Option<String>,
-    /// Only guides for this programme phase (slug).
-    pub phase: Option<String>,
-    /// Only guides for this target audience (slug).
-    pub audience: Option<String>,
-    /// Only guides this organisation publishes or co-publishes.
-    pub organisation: Option<Uuid>,
+    /// Only guides tagged with one of these fields of action (slugs; repeat the parameter
+    /// for several: `?fieldOfAction=a&fieldOfAction=b`). An unknown slug is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub field_of_action: Vec<String>,
+    /// Only guides with a field of action of one of these themes (slugs, repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub theme: Vec<String>,
+    /// Only guides for one of these programme phases (slugs, repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub phase: Vec<String>,
+    /// Only guides for one of these target audiences (slugs, repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub audience: Vec<String>,
+    /// Only guides one of these organisations publishes or co-publishes (repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub organisation: Vec<Uuid>,
     /// Only guides in this language, e.g. `de`.
     pub language: Option<String>,
     /// Only guides changed at or after this time.

@@ -1087,11 +1087,12 @@ pub enum Sort {
 /// Filters of the list.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub field_of_action: Option<String>,
-    pub theme: Option<String>,
-    pub phase: Option<String>,
-    pub audience: Option<String>,
-    pub organisation: Option<Uuid>,
+    /// Each list filter matches any of its values; the filters combine with AND.
+    pub field_of_action: Vec<String>,
+    pub theme: Vec<String>,
+    pub phase: Vec<String>,
+    pub audience: Vec<String>,
+    pub organisation: Vec<Uuid>,
     pub language: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub status: Option<GuideStatus>,
@@ -1106,23 +1107,31 @@ const SHOWN: &str = "COALESCE(guides.live_revision_id, guides.working_revision_i
 
 /// `EXISTS (SELECT 1 FROM table x WHERE <joined> AND x.column = value)`, built so that
 /// each backend gets its own placeholder.
-fn exists(
+fn exists<V: Into<sea_orm::Value>>(
     table: &str,
     joined: String,
     column: &str,
-    value: impl Into<sea_orm::Value>,
+    values: impl IntoIterator<Item = V>,
 ) -> SimpleExpr {
     let mut select = Query::select();
     select
         .expr(Expr::cust("1"))
         .from_as(Alias::new(table), Alias::new("x"))
         .and_where(Expr::cust(joined))
-        .and_where(Expr::col((Alias::new("x"), Alias::new(column))).eq(value.into()));
+        .and_where(
+            Expr::col((Alias::new("x"), Alias::new(column)))
+                .is_in(values.into_iter().map(Into::into)),
+        );
     Expr::exists(select)
 }
 
-fn linked(table: &str, column: &str, value: impl Into<sea_orm::Value>) -> SimpleExpr {
-    exists(table, format!("x.revision_id = {SHOWN}"), column, value)
+/// The shown revision is linked to any of `values`.
+fn linked<V: Into<sea_orm::Value>>(
+    table: &str,
+    column: &str,
+    values: impl IntoIterator<Item = V>,
+) -> SimpleExpr {
+    exists(table, format!("x.revision_id = {SHOWN}"), column, values)
 }
 
 /// A page of the guides the caller may see, with the shown revision of each.
@@ -1147,20 +1156,42 @@ pub async fn list(
     if filter.review_due && !caller.is_some_and(is_staff) {
         return Err(AppError::forbidden());
     }
+    let mut unknown = Vec::new();
+    for (parameter, kind, slugs) in [
+        ("fieldOfAction", TermKind::FieldsOfAction, &filter.field_of_action),
+        ("theme", TermKind::Themes, &filter.theme),
+        ("phase", TermKind::Phases, &filter.phase),
+        ("audience", TermKind::Audiences, &filter.audience),
+    ] {
+        unknown.extend(academy_taxonomy::terms::check_filter(db, kind, parameter, slugs).await?);
+    }
+    if filter.organisation.len() > academy_taxonomy::terms::MAX_FILTER_VALUES {
+        unknown.push(FieldError::new(
+            "organisation",
+            "too_many",
+            format!(
+                "takes at most {} values",
+                academy_taxonomy::terms::MAX_FILTER_VALUES
+            ),
+        ));
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::validation(unknown));
+    }
     let mut condition = Condition::all().add(visibility);
-    if let Some(slug) = filter.field_of_action {
+    if !filter.field_of_action.is_empty() {
         condition = condition.add(linked(
             "guide_revision_fields_of_action",
             "field_of_action_slug",
-            slug,
+            filter.field_of_action,
         ));
     }
-    if let Some(theme) = filter.theme {
+    if !filter.theme.is_empty() {
         let mut fields = Query::select();
         fields
             .column(Alias::new("slug"))
             .from(Alias::new("fields_of_action"))
-            .and_where(Expr::col(Alias::new("theme_slug")).eq(theme));
+            .and_where(Expr::col(Alias::new("theme_slug")).is_in(filter.theme));
         let mut select = Query::select();
         select
             .expr(Expr::cust("1"))
@@ -1175,20 +1206,24 @@ pub async fn list(
             );
         condition = condition.add(Expr::exists(select));
     }
-    if let Some(slug) = filter.phase {
-        condition = condition.add(linked("guide_revision_phases", "phase_slug", slug));
+    if !filter.phase.is_empty() {
+        condition = condition.add(linked("guide_revision_phases", "phase_slug", filter.phase));
     }
-    if let Some(slug) = filter.audience {
-        condition = condition.add(linked("guide_revision_audiences", "audience_slug", slug));
+    if !filter.audience.is_empty() {
+        condition = condition.add(linked(
+            "guide_revision_audiences",
+            "audience_slug",
+            filter.audience,
+        ));
     }
-    if let Some(id) = filter.organisation {
+    if !filter.organisation.is_empty() {
         condition = condition.add(
             Condition::any()
-                .add(guide::Column::OrganisationId.eq(id))
+                .add(guide::Column::OrganisationId.is_in(filter.organisation.clone()))
                 .add(linked(
                     "guide_revision_organisations",
                     "organisation_id",
-                    id,
+                    filter.organisation,
                 )),
         );
     }
@@ -1197,7 +1232,7 @@ pub async fn list(
             "guide_revisions",
             format!("x.id = {SHOWN}"),
             "language",
-            language,
+            [language],
         ));
     }
     if let Some(since) = filter.updated_since {
@@ -1209,7 +1244,7 @@ pub async fn list(
                 "guide_revisions",
                 "x.id = guides.working_revision_id".to_owned(),
                 "state",
-                state.as_str(),
+                [state.as_str()],
             )
         };
         // `draft`, `in_review` and `scheduled` ask for the working revision's state, also

@@ -31,6 +31,9 @@ pub struct MailSettings {
     /// Whether this instance runs the delivery worker. Several instances may run it at
     /// once; each mail is still sent once.
     pub worker: bool,
+    /// Whether mails written to [`dir`](Self::dir) are also logged with their text. Only
+    /// for development: the text holds links that verify accounts and reset passwords.
+    pub log_text: bool,
 }
 
 impl Default for MailSettings {
@@ -41,6 +44,7 @@ impl Default for MailSettings {
             dir: PathBuf::from(DEFAULT_MAIL_DIR),
             poll_interval: DEFAULT_POLL_INTERVAL,
             worker: true,
+            log_text: false,
         }
     }
 }

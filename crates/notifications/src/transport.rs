@@ -31,7 +31,7 @@ enum Kind {
         client: AsyncSmtpTransport<Tokio1Executor>,
         server: String,
     },
-    Folder(PathBuf),
+    Folder { dir: PathBuf, log_text: bool },
 }
 
 /// A transport that cannot be set up from its settings.
@@ -60,7 +60,8 @@ impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, TransportError> {
         match &settings.smtp {
             Some(smtp) => Self::smtp(smtp, settings.from.clone()),
-            None => Self::folder(settings.dir.clone(), settings.from.clone()),
+            None => Ok(Self::folder(settings.dir.clone(), settings.from.clone())?
+                .logging_text(settings.log_text)),
         }
     }
 
@@ -101,8 +102,9 @@ impl Transport {
         })
     }
 
-    /// Writes every mail into `dir` as `<outbox id>.eml` and logs its plain text. The
-    /// folder is created now, so a folder that cannot be written stops the start.
+    /// Writes every mail into `dir` as `<outbox id>.eml` and logs that it did (with the
+    /// text only after [`logging_text`](Self::logging_text)). The folder is created now,
+    /// so a folder that cannot be written stops the start.
     pub fn folder(dir: impl Into<PathBuf>, from: Sender) -> Result<Self, TransportError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| {
@@ -112,16 +114,31 @@ impl Transport {
             ))
         })?;
         Ok(Self {
-            kind: Kind::Folder(dir),
+            kind: Kind::Folder {
+                dir,
+                log_text: false,
+            },
             from,
         })
+    }
+
+    /// Whether a folder transport also logs the text of each mail, so its links can be
+    /// followed on a development machine.
+    pub fn logging_text(mut self, yes: bool) -> Self {
+        if let Kind::Folder { log_text, .. } = &mut self.kind {
+            *log_text = yes;
+        }
+        self
     }
 
     /// Where this transport delivers, for the start-up log.
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Smtp { server, .. } => format!("SMTP server {server}"),
-            Kind::Folder(dir) => format!("the folder {} and the log", dir.display()),
+            Kind::Folder { dir, log_text: true } => {
+                format!("the folder {} and the log", dir.display())
+            }
+            Kind::Folder { dir, .. } => format!("the folder {}", dir.display()),
         }
     }
 
@@ -140,7 +157,7 @@ impl Transport {
                 tracing::debug!(mail = %id, "mail handed to the SMTP server");
                 Ok(())
             }
-            Kind::Folder(dir) => {
+            Kind::Folder { dir, log_text } => {
                 let failed = |e: std::io::Error| SendError {
                     message: format!("cannot write to the mail folder: {e}"),
                     permanent: false,
@@ -154,13 +171,20 @@ impl Transport {
                     .await
                     .map_err(failed)?;
                 tokio::fs::rename(&partial, &path).await.map_err(failed)?;
-                tracing::info!(
-                    to = %mail.to,
-                    subject = %mail.subject,
-                    file = %path.display(),
-                    "mail written to the mail folder, not sent (ACADEMY_SMTP_HOST is not set); its text:\n{}",
-                    mail.text
-                );
+                if *log_text {
+                    tracing::info!(
+                        to = %mail.to,
+                        subject = %mail.subject,
+                        file = %path.display(),
+                        "mail written to the mail folder, not sent (ACADEMY_SMTP_HOST is not set); its text:\n{}",
+                        mail.text
+                    );
+                } else {
+                    tracing::info!(
+                        file = %path.display(),
+                        "mail written to the mail folder, not sent (ACADEMY_SMTP_HOST is not set)"
+                    );
+                }
                 Ok(())
             }
         }

@@ -83,7 +83,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "ACADEMY_DEV_MODE",
         "false",
-        "development: without ACADEMY_JWT_SECRET a random one is generated per start (tokens die on restart)",
+        "development: without ACADEMY_JWT_SECRET a random one is generated per start (tokens die on restart); mails without SMTP are logged with their text; /metrics is open",
+    ),
+    (
+        "ACADEMY_METRICS_TOKEN",
+        "",
+        "bearer token the metrics scraper sends to GET /metrics (at least 16 characters); unset: /metrics answers 404 outside development mode",
     ),
     (
         "ACADEMY_ACCESS_TOKEN_TTL",
@@ -266,7 +271,35 @@ pub struct Config {
     pub consultation: academy_consultation_hours::Settings,
     /// How often the consultation hours jobs run on this instance.
     pub consultation_jobs_interval: Duration,
+    /// Development mode (`ACADEMY_DEV_MODE`).
+    pub dev_mode: bool,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
 }
+
+/// Who may read `GET /metrics`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Callers that send `Authorization: Bearer <token>`.
+    Token(String),
+    /// Everyone (development mode without a token).
+    Open,
+    /// No one: the endpoint answers 404.
+    Off,
+}
+
+impl fmt::Debug for MetricsAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Token(_) => f.write_str("Token(…)"),
+            Self::Open => f.write_str("Open"),
+            Self::Off => f.write_str("Off"),
+        }
+    }
+}
+
+/// Shortest accepted `ACADEMY_METRICS_TOKEN`.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// A setting that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,7 +408,7 @@ impl Config {
         let db_max_connections = positive("ACADEMY_DB_MAX_CONNECTIONS", 10)? as u32;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = positive("ACADEMY_WORKERS", cores)?;
-        let mail = mail_settings(&var, &get)?;
+        let mut mail = mail_settings(&var, &get)?;
         let files = file_settings(&var)?;
 
         let flag = |name: &'static str, default: bool| match var(name) {
@@ -383,6 +416,21 @@ impl Config {
             Some(text) => parse_bool(&text).map_err(|m| fail(name, m)),
         };
         let dev_mode = flag("ACADEMY_DEV_MODE", false)?;
+        // Mail text holds sign-in and reset links: logged on a development machine only.
+        mail.log_text = dev_mode;
+        let metrics = match var("ACADEMY_METRICS_TOKEN") {
+            Some(token) if token.chars().count() < MIN_METRICS_TOKEN_CHARS => {
+                return Err(fail(
+                    "ACADEMY_METRICS_TOKEN",
+                    format!(
+                        "must be at least {MIN_METRICS_TOKEN_CHARS} characters long; generate one with `openssl rand -hex 24`"
+                    ),
+                ));
+            }
+            Some(token) => MetricsAccess::Token(token),
+            None if dev_mode => MetricsAccess::Open,
+            None => MetricsAccess::Off,
+        };
         let check_secret = |name: &'static str, secret: &str| {
             if secret.len() < academy_auth::jwt::MIN_SECRET_BYTES {
                 Err(fail(
@@ -529,7 +577,26 @@ impl Config {
             jwt_secret_generated,
             consultation,
             consultation_jobs_interval,
+            dev_mode,
+            metrics,
         })
+    }
+
+    /// What an operator must hear at start-up about this configuration, loudly.
+    pub fn startup_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.mail.smtp.is_none() && !self.dev_mode {
+            warnings.push(format!(
+                "ACADEMY_SMTP_HOST is not set: NO MAIL LEAVES THIS SERVER. Verification links, invitations and password resets are only written to {} (their text is not logged outside development mode). Set ACADEMY_SMTP_HOST.",
+                self.mail.dir.display()
+            ));
+        }
+        if self.metrics == MetricsAccess::Off {
+            warnings.push(
+                "ACADEMY_METRICS_TOKEN is not set: GET /metrics answers 404; set a token for the metrics scraper to read it".to_owned(),
+            );
+        }
+        warnings
     }
 
     /// The identity settings, or the error that no JWT secret is configured.
@@ -667,6 +734,8 @@ fn mail_settings(
         dir,
         poll_interval,
         worker,
+        // Set from ACADEMY_DEV_MODE by the caller.
+        log_text: false,
     })
 }
 
@@ -847,6 +916,7 @@ mod tests {
             ("ACADEMY_LOGIN_WINDOW", "1w"),
             ("ACADEMY_TRUST_FORWARDED", "perhaps"),
             ("ACADEMY_UPLOAD_LIMIT", "lots"),
+            ("ACADEMY_METRICS_TOKEN", "too-short"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(variable);
@@ -858,6 +928,42 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn metrics_need_a_token_outside_development_mode() {
+        assert_eq!(config(&[]).unwrap().metrics, MetricsAccess::Off);
+        assert_eq!(
+            config(&[("ACADEMY_DEV_MODE", "true")]).unwrap().metrics,
+            MetricsAccess::Open
+        );
+        let token = "scraper-token-0123456789";
+        let with_token = config(&[("ACADEMY_METRICS_TOKEN", token)]).unwrap();
+        assert_eq!(with_token.metrics, MetricsAccess::Token(token.into()));
+        assert!(!format!("{with_token:?}").contains(token));
+    }
+
+    #[test]
+    fn without_smtp_outside_development_mode_start_up_warns_and_mail_text_is_not_logged() {
+        let production = config(&[]).unwrap();
+        assert!(!production.mail.log_text);
+        let warnings = production.startup_warnings();
+        assert!(
+            warnings.iter().any(|w| w.contains("NO MAIL LEAVES THIS SERVER")),
+            "{warnings:?}"
+        );
+        assert!(warnings.iter().any(|w| w.contains("ACADEMY_METRICS_TOKEN")));
+
+        let development = config(&[("ACADEMY_DEV_MODE", "true")]).unwrap();
+        assert!(development.mail.log_text);
+        assert!(development.startup_warnings().is_empty());
+
+        let with_smtp = config(&[
+            ("ACADEMY_SMTP_HOST", "mail.example.org"),
+            ("ACADEMY_METRICS_TOKEN", "scraper-token-0123456789"),
+        ])
+        .unwrap();
+        assert!(with_smtp.startup_warnings().is_empty());
     }
 
     #[test]

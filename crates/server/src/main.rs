@@ -108,6 +108,9 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    for warning in config.startup_warnings() {
+        tracing::warn!("{warning}");
+    }
     if config.jwt_secret_generated {
         tracing::warn!(
             "development mode: generated a random ACADEMY_JWT_SECRET; every token dies when the server stops. Never run production like this."

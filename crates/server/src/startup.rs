@@ -72,6 +72,7 @@ impl Application {
             request_timeout: config.request_timeout,
         });
         let pool_size = web::Data::new(PoolSize(config.db_max_connections));
+        let metrics_access = web::Data::new(config.metrics.clone());
         let cors_origins = config.cors_origins.clone();
         let json_limit = config.json_limit;
 
@@ -86,6 +87,7 @@ impl Application {
                 .app_data(consultation.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
+                .app_data(metrics_access.clone())
                 .app_data(route_table.clone())
                 .app_data(extract::json_config(json_limit))
                 .app_data(extract::payload_config(json_limit))

@@ -104,6 +104,39 @@ pub async fn list(db: &impl ConnectionTrait, kind: TermKind) -> Result<Vec<Term>
 }
 
 /// One term, or `None`.
+/// Most values one multi-select filter takes (`?fieldOfAction=a&fieldOfAction=b…`).
+pub const MAX_FILTER_VALUES: usize = 20;
+
+/// Checks the slugs of a list filter named `parameter`: each must name a term of `kind`,
+/// and there may be at most [`MAX_FILTER_VALUES`]. The problems, as field errors
+/// (`fieldOfAction[1]`: `unknown`), for a 422 — an unknown slug is a mistake, not a filter
+/// that matches nothing.
+pub async fn check_filter(
+    db: &impl ConnectionTrait,
+    kind: TermKind,
+    parameter: &str,
+    slugs: &[String],
+) -> Result<Vec<FieldError>, AppError> {
+    if slugs.len() > MAX_FILTER_VALUES {
+        return Ok(vec![FieldError::new(
+            parameter.to_owned(),
+            "too_many",
+            format!("takes at most {MAX_FILTER_VALUES} values"),
+        )]);
+    }
+    let mut errors = Vec::new();
+    for (i, slug) in slugs.iter().enumerate() {
+        if find(db, kind, slug).await?.is_none() {
+            errors.push(FieldError::new(
+                format!("{parameter}[{i}]"),
+                "unknown",
+                "no such term in the taxonomy",
+            ));
+        }
+    }
+    Ok(errors)
+}
+
 pub async fn find(
     db: &impl ConnectionTrait,
     kind: TermKind,

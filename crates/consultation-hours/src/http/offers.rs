@@ -141,10 +141,15 @@ fn offer_response(view: &OfferView, caller: Option<&Principal>, names: &Names) -
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OfferListQuery {
-    /// Only offers for this field of action (slug).
-    pub field_of_action: Option<String>,
-    /// Only offers in this format.
-    pub format: Option<Format>,
+    /// Only offers for one of these fields of action (slugs; repeat the parameter for
+    /// several: `?fieldOfAction=a&fieldOfAction=b`). An unknown slug is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub field_of_action: Vec<String>,
+    /// Only offers in one of these formats (repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub format: Vec<Format>,
     /// Only offers of consultants of this organisation.
     pub organisation: Option<Uuid>,
     /// Only offers of this consultant.
@@ -406,10 +411,15 @@ fn slot_response(s: &slot::Model, organisation_id: Uuid, names: &Names) -> SlotR
 pub struct SlotListQuery {
     /// Only slots of this offer.
     pub offer: Option<Uuid>,
-    /// Only slots of offers for this field of action (slug).
-    pub field_of_action: Option<String>,
-    /// Only slots of offers in this format.
-    pub format: Option<Format>,
+    /// Only slots of offers for one of these fields of action (slugs, repeatable). An
+    /// unknown slug is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub field_of_action: Vec<String>,
+    /// Only slots of offers in one of these formats (repeatable).
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub format: Vec<Format>,
     /// Only slots of consultants of this organisation.
     pub organisation: Option<Uuid>,
     /// Only slots of this consultant.
