@@ -5,7 +5,9 @@ use academy_tests::*;
 
 async fn total(app: &TestApp, path: &str) -> u64 {
     let body = json_body(app.get(path).await, StatusCode::OK).await;
-    body["total"].as_u64().unwrap_or_else(|| panic!("{path}: {body}"))
+    body["total"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{path}: {body}"))
 }
 
 on_both_backends! {

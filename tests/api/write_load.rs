@@ -10,12 +10,18 @@ use std::time::Duration;
 async fn every_mail_arrives(app: &TestApp, expected: &HashSet<String>, within: Duration) {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let received: HashSet<String> = app.mail.received().into_iter().flat_map(|m| m.to).collect();
+        let received: HashSet<String> =
+            app.mail.received().into_iter().flat_map(|m| m.to).collect();
         let missing: Vec<&String> = expected.iter().filter(|a| !received.contains(*a)).collect();
         if missing.is_empty() {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no mail arrived for {} addresses, e.g. {:?}", missing.len(), &missing[..missing.len().min(3)]);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail arrived for {} addresses, e.g. {:?}",
+            missing.len(),
+            &missing[..missing.len().min(3)]
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

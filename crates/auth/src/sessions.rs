@@ -5,8 +5,8 @@
 //! it was stolen or replayed, and the whole family is revoked. Access tokens carry the
 //! family as `sid`, and the extractor refuses them once it is revoked.
 
-use academy_kernel::db::begin_write;
 use academy_kernel::AppError;
+use academy_kernel::db::begin_write;
 use actix_web::http::{StatusCode, header};
 use chrono::{DateTime, Utc};
 use sea_orm::{

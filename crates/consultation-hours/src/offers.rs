@@ -876,10 +876,12 @@ pub async fn list_offers(
     }
     check_filter(db, &filter.field_of_action, filter.format.len()).await?;
     if !filter.field_of_action.is_empty() {
-        condition = condition.add(offer::Column::Id.in_subquery(with_fields(filter.field_of_action)));
+        condition =
+            condition.add(offer::Column::Id.in_subquery(with_fields(filter.field_of_action)));
     }
     if !filter.format.is_empty() {
-        condition = condition.add(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
+        condition =
+            condition.add(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
     }
     if let Some(id) = filter.organisation {
         condition = condition.add(offer::Column::OrganisationId.eq(id));

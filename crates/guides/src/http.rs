@@ -1,7 +1,7 @@
 //! `/guides`: browse and read published guides, write drafts, and the review workflow.
 
-use academy_kernel::extract::{Query, Json};
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
+use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page, etag, markdown};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};

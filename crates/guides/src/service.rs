@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    };
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -1158,7 +1158,11 @@ pub async fn list(
     }
     let mut unknown = Vec::new();
     for (parameter, kind, slugs) in [
-        ("fieldOfAction", TermKind::FieldsOfAction, &filter.field_of_action),
+        (
+            "fieldOfAction",
+            TermKind::FieldsOfAction,
+            &filter.field_of_action,
+        ),
         ("theme", TermKind::Themes, &filter.theme),
         ("phase", TermKind::Phases, &filter.phase),
         ("audience", TermKind::Audiences, &filter.audience),

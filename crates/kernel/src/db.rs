@@ -215,7 +215,9 @@ mod tests {
             .await
             .expect("insert");
         let started = Instant::now();
-        let refused = begin_write(&second).await.expect_err("second writer waits, then fails");
+        let refused = begin_write(&second)
+            .await
+            .expect_err("second writer waits, then fails");
         assert!(started.elapsed() >= SQLITE_BUSY_TIMEOUT - Duration::from_millis(500));
         let error = crate::AppError::from(refused);
         assert_eq!(error.code(), "database_busy");

@@ -257,7 +257,10 @@ impl AppError {
             "database_busy",
             "The database is busy with other changes; try again in a moment.",
         )
-        .with_header(header::RETRY_AFTER, HeaderValue::from(DATABASE_BUSY_RETRY_SECS))
+        .with_header(
+            header::RETRY_AFTER,
+            HeaderValue::from(DATABASE_BUSY_RETRY_SECS),
+        )
     }
 
     /// 500: something failed that the client cannot fix. The cause is logged, never sent.
@@ -357,9 +360,9 @@ impl AppError {
 }
 
 /// `text`, cut to at most `max` characters (the last being "…").
-fn shorten(text: &Cow<'static, str>, max: usize) -> Cow<'static, str> {
+fn shorten(text: &str, max: usize) -> Cow<'static, str> {
     match text.char_indices().nth(max) {
-        None => text.clone(),
+        None => Cow::Owned(text.to_owned()),
         Some(_) => {
             let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
             short.push('…');
@@ -594,11 +597,17 @@ mod tests {
             .collect();
         let (status, _, body) = body_of(AppError::validation(errors)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["errors"].as_array().map(Vec::len), Some(MAX_FIELD_ERRORS));
+        assert_eq!(
+            body["errors"].as_array().map(Vec::len),
+            Some(MAX_FIELD_ERRORS)
+        );
         assert_eq!(body["errors"][0]["field"], "answers.q0");
         assert_eq!(body["errorsOmitted"], 60_000 - MAX_FIELD_ERRORS);
         assert!(
-            body["detail"].as_str().unwrap_or_default().contains("20 of 60000"),
+            body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("20 of 60000"),
             "{body}"
         );
         assert!(body.to_string().len() < 4_000, "{}", body.to_string().len());
@@ -619,7 +628,10 @@ mod tests {
         let field = body["errors"][0]["field"].as_str().unwrap_or_default();
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
         assert_eq!(field.chars().count(), MAX_ECHO_CHARS);
-        assert!(field.starts_with("answers.kkk") && field.ends_with('…'), "{field}");
+        assert!(
+            field.starts_with("answers.kkk") && field.ends_with('…'),
+            "{field}"
+        );
         assert_eq!(message.chars().count(), MAX_ECHO_CHARS);
         assert!(body.get("errorsOmitted").is_none(), "{body}");
 

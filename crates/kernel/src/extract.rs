@@ -294,8 +294,7 @@ fn describe(path: &str, message: &str, top: &'static str) -> FieldError {
     if message.starts_with("invalid length ") {
         return FieldError::new(here(), "invalid_length", "has the wrong number of items");
     }
-    if message.starts_with("UUID parsing failed") || message.starts_with("invalid character")
-    {
+    if message.starts_with("UUID parsing failed") || message.starts_with("invalid character") {
         return FieldError::new(here(), "invalid_type", format!("must be {UUID_EXAMPLE}"));
     }
     const CHRONO: [&str; 7] = [
@@ -355,10 +354,10 @@ fn expectation(expected: &str) -> Cow<'static, str> {
         }
         e if e.contains("date") => Cow::Borrowed("a date such as 2026-03-01"),
         e if e.contains("time") => Cow::Borrowed("a time such as 10:00"),
-        e if e.starts_with("tuple struct ") || e.starts_with("a list") => {
-            Cow::Borrowed("a list")
+        e if e.starts_with("tuple struct ") || e.starts_with("a list") => Cow::Borrowed("a list"),
+        e if e.starts_with("one of ") => {
+            Cow::Owned(format!("one of: {}", &e[7..].replace('`', "")))
         }
-        e if e.starts_with("one of ") => Cow::Owned(format!("one of: {}", &e[7..].replace('`', ""))),
         e if e.starts_with("variant ") || e.starts_with("enum ") => {
             Cow::Borrowed("one of the allowed values")
         }
@@ -569,9 +568,7 @@ mod tests {
     #[test]
     fn json_type_errors_name_the_path_in_our_words() {
         use serde_json::json;
-        let weekly = |entry: serde_json::Value| {
-            json!({"title": "t", "availability": {"weekly": [{"seats": 1}, entry]}})
-        };
+        let weekly = |entry: serde_json::Value| json!({"title": "t", "availability": {"weekly": [{"seats": 1}, entry]}});
         let e = offer_error(weekly(json!({"seats": 1, "validFrom": "2026-1"})));
         assert_eq!(e.field, "availability.weekly[1].validFrom");
         assert_eq!(e.code, "invalid_type");
@@ -582,7 +579,13 @@ mod tests {
         assert_eq!(e.message, "must be a whole number from 0 to 4294967295");
 
         let e = offer_error(weekly(json!({"seats": "two"})));
-        assert_eq!((e.code.as_ref(), e.message.as_ref()), ("invalid_type", "must be a whole number from 0 to 4294967295"));
+        assert_eq!(
+            (e.code.as_ref(), e.message.as_ref()),
+            (
+                "invalid_type",
+                "must be a whole number from 0 to 4294967295"
+            )
+        );
 
         let e = offer_error(weekly(json!({"seats": 1, "owner": "x-not-a-uuid"})));
         assert_eq!(e.field, "availability.weekly[1].owner");
@@ -595,16 +598,28 @@ mod tests {
         assert_eq!(e.message, "must be one of: online, phone");
 
         let e = offer_error(weekly(json!({})));
-        assert_eq!((e.field.as_ref(), e.code.as_ref()), ("availability.weekly[1].seats", "required"));
+        assert_eq!(
+            (e.field.as_ref(), e.code.as_ref()),
+            ("availability.weekly[1].seats", "required")
+        );
 
         let e = offer_error(weekly(json!({"seats": 1, "colour": "red"})));
-        assert_eq!((e.field.as_ref(), e.code.as_ref()), ("availability.weekly[1].colour", "unknown_field"));
+        assert_eq!(
+            (e.field.as_ref(), e.code.as_ref()),
+            ("availability.weekly[1].colour", "unknown_field")
+        );
 
         let e = offer_error(json!({"title": "t", "availability": {"weekly": {}}}));
-        assert_eq!((e.field.as_ref(), e.message.as_ref()), ("availability.weekly", "must be a list"));
+        assert_eq!(
+            (e.field.as_ref(), e.message.as_ref()),
+            ("availability.weekly", "must be a list")
+        );
 
         let e = offer_error(json!([1, 2]));
-        assert_eq!((e.field.as_ref(), e.message.as_ref()), ("body", "must be an object"));
+        assert_eq!(
+            (e.field.as_ref(), e.message.as_ref()),
+            ("body", "must be an object")
+        );
         assert!(!e.message.contains("struct"), "{e:?}");
     }
 
@@ -657,8 +672,8 @@ mod tests {
 
     #[test]
     fn repeated_query_parameters_fill_a_list() {
-        let filters: Filters =
-            parse_query("fieldOfAction=a&limit=5&fieldOfAction=b").unwrap_or_else(|e| panic!("{e}"));
+        let filters: Filters = parse_query("fieldOfAction=a&limit=5&fieldOfAction=b")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(filters.field_of_action, ["a", "b"]);
         assert_eq!(filters.limit, Some(5));
         let single: Filters = parse_query("fieldOfAction=a").unwrap_or_else(|e| panic!("{e}"));

@@ -74,9 +74,7 @@ pub fn offset_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .description(Some(format!(
-            "Items to skip, 0–{MAX_OFFSET} (default 0)."
-        )))
+        .description(Some(format!("Items to skip, 0–{MAX_OFFSET} (default 0).")))
         .minimum(Some(0_u64))
         .maximum(Some(MAX_OFFSET))
         .default(Some(0_u64.into()))

@@ -31,7 +31,10 @@ enum Kind {
         client: AsyncSmtpTransport<Tokio1Executor>,
         server: String,
     },
-    Folder { dir: PathBuf, log_text: bool },
+    Folder {
+        dir: PathBuf,
+        log_text: bool,
+    },
 }
 
 /// A transport that cannot be set up from its settings.
@@ -135,7 +138,10 @@ impl Transport {
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Smtp { server, .. } => format!("SMTP server {server}"),
-            Kind::Folder { dir, log_text: true } => {
+            Kind::Folder {
+                dir,
+                log_text: true,
+            } => {
                 format!("the folder {} and the log", dir.display())
             }
             Kind::Folder { dir, .. } => format!("the folder {}", dir.display()),

@@ -949,7 +949,9 @@ mod tests {
         assert!(!production.mail.log_text);
         let warnings = production.startup_warnings();
         assert!(
-            warnings.iter().any(|w| w.contains("NO MAIL LEAVES THIS SERVER")),
+            warnings
+                .iter()
+                .any(|w| w.contains("NO MAIL LEAVES THIS SERVER")),
             "{warnings:?}"
         );
         assert!(warnings.iter().any(|w| w.contains("ACADEMY_METRICS_TOKEN")));

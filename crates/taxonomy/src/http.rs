@@ -1,7 +1,7 @@
 //! `/taxonomy`: the whole taxonomy for anyone, single terms, and coordinators' edits.
 
-use academy_kernel::extract::Json;
 use academy_auth::{Coordinators, Require};
+use academy_kernel::extract::Json;
 use academy_kernel::{AppError, Db, etag};
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, put, web};
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,7 @@ use academy_kernel::db::begin_write;
 use academy_kernel::{AppError, FieldError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, FromQueryResult, StatementBuilder, };
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, StatementBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;

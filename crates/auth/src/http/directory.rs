@@ -1,6 +1,6 @@
 //! `/organisations` and `/municipalities`: readable by anyone, managed by coordinators.
 
-use academy_kernel::extract::{Query, Json};
+use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};

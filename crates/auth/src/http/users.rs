@@ -1,6 +1,6 @@
 //! `/users`: account administration.
 
-use academy_kernel::extract::{Query, Json};
+use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;

@@ -1,6 +1,6 @@
 //! `/consultation-slots/{id}/bookings`, `/consultation-bookings` and the waitlist.
 
-use academy_kernel::extract::{Query, Json};
+use academy_kernel::extract::{Json, Query};
 use std::collections::BTreeMap;
 
 use academy_auth::Principal;

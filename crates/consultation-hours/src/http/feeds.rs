@@ -1,7 +1,7 @@
 //! `/me/calendar-feed`, `/calendar-feeds/{token}` and `/consultation-reports/bookings`.
 
-use academy_kernel::extract::Query;
 use academy_auth::{Coordinators, Principal, Require};
+use academy_kernel::extract::Query;
 use academy_kernel::{AppError, Db, FieldError};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};

@@ -1,7 +1,7 @@
 //! `/consultation-offers` and `/consultation-slots`.
 
-use academy_kernel::extract::{Query, Json};
 use academy_auth::{MaybePrincipal, Principal};
+use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
