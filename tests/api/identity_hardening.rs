@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use academy_auth::Role;
 use academy_tests::*;
-use futures_util::future::join_all;
 use reqwest::Method;
 
-/// Statuses of `attempts` logins sent all at once.
+/// Statuses of `attempts` logins sent all at once (and proven to have overlapped).
 async fn parallel_logins(app: &TestApp, attempts: Vec<(String, String)>) -> Vec<StatusCode> {
     let requests = attempts.into_iter().map(|(email, password)| {
         let request = app
@@ -17,7 +16,9 @@ async fn parallel_logins(app: &TestApp, attempts: Vec<(String, String)>) -> Vec<
             .json(&json!({"email": email, "password": password}));
         async move { request.send().await.expect("request sent").status() }
     });
-    join_all(requests).await
+    let race = race(requests).await;
+    race.assert_overlapped(2);
+    race.outcomes
 }
 
 fn tally(statuses: &[StatusCode], status: StatusCode) -> usize {
@@ -25,7 +26,7 @@ fn tally(statuses: &[StatusCode], status: StatusCode) -> usize {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_LOGIN_MAX_FAILURES", "5")];
+    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_DB_MAX_CONNECTIONS", "10"), ("ACADEMY_LOGIN_MAX_FAILURES", "5")];
     async fn parallel_wrong_passwords_for_one_account_never_pass_the_limit(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let attempts = (0..30)
@@ -45,7 +46,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "10")];
+    settings = [("ACADEMY_WORKERS", "4"), ("ACADEMY_DB_MAX_CONNECTIONS", "10"), ("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", "10")];
     async fn a_burst_from_one_client_never_records_more_than_the_client_limit(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let attempts = (0..40)
@@ -134,12 +135,14 @@ async fn refresh(app: &TestApp, token: &str) -> Response {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_WORKERS", "4")];
+    settings = RACING;
     async fn tabs_refreshing_at_once_get_the_same_new_pair(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let attempts = (0..8).map(|_| refresh(&app, &user.refresh));
         let mut pairs = Vec::new();
-        for response in join_all(attempts).await {
+        let race = race(attempts).await;
+        race.assert_overlapped(2);
+        for response in race.outcomes {
             pairs.push(json_body(response, StatusCode::OK).await);
         }
         let first = &pairs[0];
@@ -295,7 +298,7 @@ fn mails_to(app: &TestApp, to: &str) -> usize {
 }
 
 on_both_backends! {
-    settings = [("ACADEMY_WORKERS", "4")];
+    settings = RACING;
     async fn password_resets_to_one_address_are_limited_quietly(app: TestApp) {
         let user = app.user(&[Role::Learner]).await;
         let requests = (0..40).map(|_| async {
@@ -304,7 +307,9 @@ on_both_backends! {
                 .await;
             (response.status(), response.text().await.unwrap())
         });
-        let answers = join_all(requests).await;
+        let race = race(requests).await;
+        race.assert_overlapped(2);
+        let answers = race.outcomes;
         // Every answer is the same: nothing tells the caller that mails stopped.
         for answer in &answers {
             assert_eq!(answer, &answers[0]);
