@@ -274,7 +274,7 @@ pub async fn list_attachments(
     db: web::Data<Db>,
     caller: MaybePrincipal,
     key: web::Path<String>,
-    query: web::Query<GuideReadQuery>,
+    query: academy_kernel::extract::Query<GuideReadQuery>,
 ) -> Result<HttpResponse, AppError> {
     let which = match query.revision {
         Some(RevisionChoice::Working) => Which::Working,

@@ -1,6 +1,7 @@
 //! Municipality membership: the domains a municipality registers, and the pending
 //! requests coordinators confirm or decline.
 
+use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
@@ -65,7 +66,7 @@ pub async fn replace_email_domains(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     id: web::Path<Uuid>,
-    body: web::Json<EmailDomains>,
+    body: Json<EmailDomains>,
 ) -> Result<HttpResponse, AppError> {
     let domains =
         membership::set_email_domains(&db, &caller, id.into_inner(), &body.domains).await?;
@@ -80,8 +81,10 @@ pub struct MembershipListQuery {
     /// Only requests for this municipality.
     pub municipality_id: Option<Uuid>,
     /// Items per page, 1–100 (default 20).
+    #[param(schema_with = academy_kernel::page::limit_schema)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(schema_with = academy_kernel::page::offset_schema)]
     pub offset: Option<u64>,
 }
 
@@ -117,7 +120,7 @@ pub struct MembershipRequestResponse {
 pub async fn list_membership_requests(
     db: web::Data<Db>,
     _caller: Require<Coordinators>,
-    query: web::Query<MembershipListQuery>,
+    query: Query<MembershipListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
