@@ -278,7 +278,11 @@ async fn names(app: &TestApp, path: &str, token: Option<&str>) -> Vec<String> {
         None => app.get(path).await,
     };
     let list = json_body(response, StatusCode::OK).await;
-    list.as_array().unwrap().iter().map(|a| a["filename"].as_str().unwrap().to_owned()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 on_both_backends! {

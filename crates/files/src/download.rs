@@ -118,7 +118,10 @@ pub async fn respond(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let if_range = req.headers().get(header::IF_RANGE).map(|v| v.to_str().unwrap_or(""));
+    let if_range = req
+        .headers()
+        .get(header::IF_RANGE)
+        .map(|v| v.to_str().unwrap_or(""));
     let range = if if_range_matches(if_range, &etag) {
         parse_range(
             req.headers()
@@ -219,7 +222,10 @@ mod tests {
         assert!(if_range_matches(Some(" \"abc\" "), etag));
         assert!(!if_range_matches(Some("\"abd\""), etag));
         assert!(!if_range_matches(Some("W/\"abc\""), etag));
-        assert!(!if_range_matches(Some("Sat, 29 Oct 1994 19:43:31 GMT"), etag));
+        assert!(!if_range_matches(
+            Some("Sat, 29 Oct 1994 19:43:31 GMT"),
+            etag
+        ));
         assert!(!if_range_matches(Some(""), etag));
     }
 

@@ -465,7 +465,11 @@ mod tests {
         let (store, dir) = store(limit);
         let too_large = store.put_stream("gross.pdf", chunks(pdf(250_000))).await;
         assert!(matches!(too_large, Err(UploadError::TooLarge { limit: l }) if l == limit));
-        assert_eq!(files_on_disk(&dir), Vec::<PathBuf>::new(), "no staging file left");
+        assert_eq!(
+            files_on_disk(&dir),
+            Vec::<PathBuf>::new(),
+            "no staging file left"
+        );
         // A body that breaks off mid-upload is aborted the same way.
         let mut broken: Vec<Result<Bytes, std::io::Error>> = pdf(120_000)
             .into_iter()
@@ -476,7 +480,11 @@ mod tests {
             .put_stream("abgebrochen.pdf", futures_util::stream::iter(broken))
             .await;
         assert!(matches!(cut, Err(UploadError::Body(_))));
-        assert_eq!(files_on_disk(&dir), Vec::<PathBuf>::new(), "no staging file left");
+        assert_eq!(
+            files_on_disk(&dir),
+            Vec::<PathBuf>::new(),
+            "no staging file left"
+        );
         let executable = store
             .put_stream("vorlage.pdf", chunks(vec![b"MZ\x90\x00program".to_vec()]))
             .await;

@@ -512,7 +512,8 @@ pub async fn list_guides(
             (views, total, snippets)
         }
         None => {
-            let (views, total) = service::list(db.get_ref(), caller.0.as_ref(), filter, bounds).await?;
+            let (views, total) =
+                service::list(db.get_ref(), caller.0.as_ref(), filter, bounds).await?;
             (views, total, Default::default())
         }
     };

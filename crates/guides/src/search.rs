@@ -382,12 +382,18 @@ mod tests {
                 .map(|e| e.problem().errors[0].code.to_string())
         };
         assert_eq!(code(&"ab ".repeat(66)).as_deref(), Some("too_many_terms"));
-        assert_eq!(code(&"x".repeat(QUERY_MAX_CHARS + 1)).as_deref(), Some("too_long"));
+        assert_eq!(
+            code(&"x".repeat(QUERY_MAX_CHARS + 1)).as_deref(),
+            Some("too_long")
+        );
         // Stop words are not terms.
         assert!(Search::parse("Beteiligung in der und im Quartier mit dem Verein").is_ok());
         let ten = "eins zwei drei vier fuenf sechs sieben acht neun zehn";
         assert!(Search::parse(ten).is_ok());
-        assert_eq!(code(&format!("{ten} elf")).as_deref(), Some("too_many_terms"));
+        assert_eq!(
+            code(&format!("{ten} elf")).as_deref(),
+            Some("too_many_terms")
+        );
     }
 
     #[test]
@@ -396,7 +402,10 @@ mod tests {
         let late = format!("{} Quartier", "Wort ".repeat(SNIPPET_SCAN_CHARS));
         let snippet = snippet(&late, &searched);
         assert!(!snippet.contains("<mark>"), "beyond the scanned part");
-        assert!(snippet.split_whitespace().count() <= SNIPPET_WORDS + 2, "{snippet}");
+        assert!(
+            snippet.split_whitespace().count() <= SNIPPET_WORDS + 2,
+            "{snippet}"
+        );
     }
 
     #[test]

@@ -28,7 +28,8 @@ fn options() -> Options {
 /// comment, declaration or processing instruction). Autolinks (`<https://…>`), a lone `<`
 /// in prose and HTML inside code spans or blocks are Markdown, not HTML.
 pub fn contains_html(text: &str) -> bool {
-    Parser::new_ext(text, options()).any(|event| matches!(event, Event::Html(_) | Event::InlineHtml(_)))
+    Parser::new_ext(text, options())
+        .any(|event| matches!(event, Event::Html(_) | Event::InlineHtml(_)))
 }
 
 /// The field error for raw HTML in `field`.
@@ -126,7 +127,9 @@ mod tests {
         assert!(html.contains("<h2>Titel</h2>"), "{html}");
         assert!(html.contains("<strong>fett</strong>"), "{html}");
         assert!(
-            html.contains("<a href=\"https://example.org\" rel=\"noopener noreferrer nofollow\">Link</a>"),
+            html.contains(
+                "<a href=\"https://example.org\" rel=\"noopener noreferrer nofollow\">Link</a>"
+            ),
             "{html}"
         );
         assert!(html.contains("a&lt;b"), "{html}");
@@ -143,7 +146,14 @@ mod tests {
             "[x](data:text/html;base64,PHNjcmlwdD4=)",
         ] {
             let html = to_html(hostile).to_lowercase();
-            for bad in ["<script", "javascript:", "onerror", "onclick", "style=", "data:"] {
+            for bad in [
+                "<script",
+                "javascript:",
+                "onerror",
+                "onclick",
+                "style=",
+                "data:",
+            ] {
                 assert!(!html.contains(bad), "{hostile:?} → {html}");
             }
         }
