@@ -12,6 +12,7 @@ mod m20261121_000005_guide_attachments;
 mod m20261121_000006_guide_search;
 mod m20261121_000007_consultation_hours;
 mod m20261130_000020_consultation_person_limit;
+mod m20261130_000021_consultation_person_locks;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_guide_search::Migration),
             Box::new(m20261121_000007_consultation_hours::Migration),
             Box::new(m20261130_000020_consultation_person_limit::Migration),
+            Box::new(m20261130_000021_consultation_person_locks::Migration),
         ]
     }
 }
