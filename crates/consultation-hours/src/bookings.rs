@@ -181,11 +181,38 @@ impl Limit {
     }
 }
 
+/// Takes the row `(offer_id, key)` of a lock table (inserting it the first time), so
+/// transactions counting the same thing wait for each other on every backend and
+/// instance.
+async fn lock_row(
+    txn: &DatabaseTransaction,
+    table: &str,
+    key: &str,
+    offer_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let lock = Query::insert()
+        .into_table(Alias::new(table))
+        .columns([
+            Alias::new("offer_id"),
+            Alias::new(key),
+            Alias::new("touched_at"),
+        ])
+        .values_panic([offer_id.into(), id.into(), now.into()])
+        .on_conflict(
+            OnConflict::columns([Alias::new("offer_id"), Alias::new(key)])
+                .update_column(Alias::new("touched_at"))
+                .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&lock).await.map(|_| ())
+}
+
 /// Which limit of the offer one more booking of `user_id` for `municipality_id` would
-/// exceed, if any. Open bookings and seats held on the waitlist both count. Locks the
-/// (offer, municipality) row first, so the bookings of one municipality — and with
-/// them every booking of one person — are counted one after the other on every
-/// backend and instance.
+/// exceed, if any. Open bookings and seats held on the waitlist both count. Each count
+/// is taken under the lock of its (offer, person) or (offer, municipality) row, so
+/// parallel bookings are counted one after the other.
 async fn exceeded_limit(
     txn: &DatabaseTransaction,
     offer: &offer::Model,
@@ -193,21 +220,15 @@ async fn exceeded_limit(
     municipality_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Limit>, DbErr> {
-    let lock = Query::insert()
-        .into_table(Alias::new("consultation_quota_locks"))
-        .columns([
-            Alias::new("offer_id"),
-            Alias::new("municipality_id"),
-            Alias::new("touched_at"),
-        ])
-        .values_panic([offer.id.into(), municipality_id.into(), now.into()])
-        .on_conflict(
-            OnConflict::columns([Alias::new("offer_id"), Alias::new("municipality_id")])
-                .update_column(Alias::new("touched_at"))
-                .to_owned(),
-        )
-        .to_owned();
-    txn.execute(&lock).await?;
+    lock_row(
+        txn,
+        "consultation_person_locks",
+        "user_id",
+        offer.id,
+        user_id,
+        now,
+    )
+    .await?;
     let open_of = |column: booking::Column, id: Uuid| {
         booking::Entity::find()
             .filter(booking::Column::OfferId.eq(offer.id))
@@ -233,6 +254,15 @@ async fn exceeded_limit(
     let Some(limit) = offer.municipality_limit else {
         return Ok(None);
     };
+    lock_row(
+        txn,
+        "consultation_quota_locks",
+        "municipality_id",
+        offer.id,
+        municipality_id,
+        now,
+    )
+    .await?;
     let municipality = open_of(booking::Column::MunicipalityId, municipality_id)
         .count(txn)
         .await?
