@@ -14,9 +14,9 @@ mod m20261121_000007_consultation_hours;
 mod m20261130_000010_rate_limits;
 mod m20261130_000011_refresh_successor;
 mod m20261130_000012_municipality_membership;
-mod m20261130_000030_guide_revision_attachments;
 mod m20261130_000020_consultation_person_limit;
 mod m20261130_000021_consultation_person_locks;
+mod m20261130_000030_guide_revision_attachments;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -39,9 +39,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_rate_limits::Migration),
             Box::new(m20261130_000011_refresh_successor::Migration),
             Box::new(m20261130_000012_municipality_membership::Migration),
-            Box::new(m20261130_000030_guide_revision_attachments::Migration),
             Box::new(m20261130_000020_consultation_person_limit::Migration),
             Box::new(m20261130_000021_consultation_person_locks::Migration),
+            Box::new(m20261130_000030_guide_revision_attachments::Migration),
         ]
     }
 }
