@@ -1,6 +1,6 @@
 -- Consultation hours for the benchmark: 200 consultants with one offer each and slots on
 -- weekdays 09:00–13:00 local time for the next 12 weeks (48,000 slots), a contention
--- offer with 3-seat group hours, and 200 learners of one municipality. Run against a
+-- offer with 3-seat group hours, and 200 confirmed learners of one municipality. Run against a
 -- database the academy has migrated; the learners' password hash is copied from the
 -- account `bench-admin@example.org` created beforehand.
 BEGIN;
@@ -19,10 +19,11 @@ SELECT gen_random_uuid(), 'berater-' || n || '@example.org', 'berater-' || n || 
 FROM generate_series(1, 201) AS n;
 
 INSERT INTO users (id, email, email_normalized, display_name, password_hash, roles, organisation_id,
-                   municipality_id, status, email_verified_at, last_login_at, created_at, updated_at, version)
+                   municipality_id, municipality_confirmed_at, status, email_verified_at, last_login_at,
+                   created_at, updated_at, version)
 SELECT gen_random_uuid(), 'lernende-' || n || '@example.org', 'lernende-' || n || '@example.org',
        'Lernende ' || n, (SELECT password_hash FROM users WHERE email = 'bench-admin@example.org'),
-       'learner', NULL, '00000000-0000-7000-8000-000000000002', 'active', now(), NULL, now(), now(), 1
+       'learner', NULL, '00000000-0000-7000-8000-000000000002', now(), 'active', now(), NULL, now(), now(), 1
 FROM generate_series(1, 200) AS n;
 
 INSERT INTO consultation_offers (id, consultant_id, organisation_id, title, description, format, location,
