@@ -80,6 +80,19 @@ const ACCESS: &[Rule] = &[
     rule("POST /api/v1/municipalities", STAFF, NONE),
     rule("PUT /api/v1/municipalities/{id}", STAFF, NONE),
     rule("DELETE /api/v1/municipalities/{id}", STAFF, NONE),
+    rule("GET /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
+    rule("PUT /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
+    rule("GET /api/v1/municipality-memberships", STAFF, NONE),
+    rule(
+        "POST /api/v1/users/{id}/municipality-membership/confirm",
+        STAFF,
+        NONE,
+    ),
+    rule(
+        "POST /api/v1/users/{id}/municipality-membership/decline",
+        STAFF,
+        NONE,
+    ),
     rule("GET /api/v1/audit-log", ADMINS, NONE),
     rule("PUT /api/v1/taxonomy/{kind}/{slug}", STAFF, NONE),
     rule("DELETE /api/v1/taxonomy/{kind}/{slug}", STAFF, NONE),
@@ -178,11 +191,14 @@ const ACCESS: &[Rule] = &[
 /// The operations the served OpenAPI document says need credentials, as `METHOD /path`.
 async fn protected_operations(app: &TestApp) -> BTreeSet<String> {
     let document = json_body(app.get("/openapi.json").await, StatusCode::OK).await;
+    // Operations for accounts: the `bearer` scheme (the metrics scraper has a scheme of its
+    // own and no roles).
     let needs_credentials = |security: &Value| {
         security.as_array().is_some_and(|requirements| {
             !requirements.is_empty()
                 // `{}` among the requirements makes credentials optional.
                 && !requirements.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+                && requirements.iter().all(|r| r.get("bearer").is_some())
         })
     };
     let global = document.get("security").cloned().unwrap_or(Value::Null);
@@ -323,6 +339,22 @@ impl<'a> Cast<'a> {
             matches!(role, Role::Author | Role::Consultant).then_some(self.organisation);
         let municipality = (role == Role::Learner).then_some(self.municipality);
         self.app.user_in(&[role], organisation, municipality).await
+    }
+
+    /// A new learner whose membership in the cast's municipality waits for confirmation.
+    async fn pending_member(&self) -> Uuid {
+        use academy_auth::entity::user;
+        let learner = self.fresh(Role::Learner).await;
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::MunicipalityConfirmedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(user::Column::Id.eq(learner.id))
+            .exec(&self.app.db)
+            .await
+            .unwrap();
+        learner.id
     }
 
     fn next(&mut self) -> u32 {
@@ -546,6 +578,24 @@ impl<'a> Cast<'a> {
             "DELETE /api/v1/municipalities/{id}" => {
                 let id = self.app.municipality(&format!("Altstadt {n}"), &format!("06416{:03}", n % 1000)).await;
                 Call::new(&user, M::DELETE, format!("/api/v1/municipalities/{id}"), S::NO_CONTENT)
+            }
+            "GET /api/v1/municipalities/{id}/email-domains" => {
+                let id = self.municipality;
+                Call::new(&user, M::GET, format!("/api/v1/municipalities/{id}/email-domains"), S::OK)
+            }
+            "PUT /api/v1/municipalities/{id}/email-domains" => {
+                let id = self.app.municipality(&format!("Domainstadt {n}"), &format!("06417{:03}", n % 1000)).await;
+                Call::new(&user, M::PUT, format!("/api/v1/municipalities/{id}/email-domains"), S::OK)
+                    .json(json!({"domains": [format!("domainstadt-{n}.example.org")]}))
+            }
+            "GET /api/v1/municipality-memberships" => Call::new(&user, M::GET, "/api/v1/municipality-memberships", S::OK),
+            "POST /api/v1/users/{id}/municipality-membership/confirm" => {
+                let id = self.pending_member().await;
+                Call::new(&user, M::POST, format!("/api/v1/users/{id}/municipality-membership/confirm"), S::OK)
+            }
+            "POST /api/v1/users/{id}/municipality-membership/decline" => {
+                let id = self.pending_member().await;
+                Call::new(&user, M::POST, format!("/api/v1/users/{id}/municipality-membership/decline"), S::OK)
             }
             "GET /api/v1/audit-log" => Call::new(&user, M::GET, "/api/v1/audit-log", S::OK),
             "PUT /api/v1/taxonomy/{kind}/{slug}" => {

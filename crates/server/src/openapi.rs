@@ -59,7 +59,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// The tags of the capabilities, and the bearer scheme their protected operations name.
+/// The tags of the capabilities, the bearer scheme their protected operations name, and
+/// the scraper's token scheme of `/metrics`.
 fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
     let tags = api.tags.get_or_insert_with(Vec::new);
     for (name, description) in academy_auth::TAGS
@@ -89,6 +90,19 @@ fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
                     .build(),
             ),
         );
+    api.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+        "metricsToken",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "The metrics scraper's token, `ACADEMY_METRICS_TOKEN` (not an access token).",
+                ))
+                .build(),
+        ),
+    );
 }
 
 /// The document as the pretty-printed JSON that is committed and served.

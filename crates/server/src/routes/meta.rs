@@ -47,7 +47,7 @@ pub async fn get_version() -> HttpResponse {
 /// Without a configured token the endpoint answers 404, except in development mode.
 #[utoipa::path(
     tag = "operations",
-    security(("bearer" = [])),
+    security(("metricsToken" = [])),
     responses(
         (status = OK, description = "Metrics in the Prometheus text format.",
             body = String, content_type = "text/plain; version=0.0.4"),
