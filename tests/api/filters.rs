@@ -36,6 +36,25 @@ on_both_backends! {
         assert!(one > 0 && other > 0);
         assert_eq!(total(&app, &format!("{slots}?fieldOfAction=activation-participation&fieldOfAction=sustainable-mobility")).await, one + other);
 
+        // Organisations and consultants are repeatable too.
+        let second_id = second.id;
+        let colleague_id = colleague.id;
+        assert_eq!(total(&app, &format!("{offers}?consultant={second_id}")).await, 1);
+        assert_eq!(total(&app, &format!("{offers}?consultant={second_id}&consultant={colleague_id}")).await, 2);
+        assert_eq!(
+            total(&app, &format!("{slots}?consultant={second_id}&consultant={colleague_id}")).await,
+            total(&app, &format!("{slots}?consultant={second_id}")).await
+                + total(&app, &format!("{slots}?consultant={colleague_id}")).await
+        );
+        let organisation = json_body(app.get(&format!("{offers}?consultant={second_id}")).await, StatusCode::OK).await
+            ["items"][0]["organisationId"].as_str().unwrap().to_owned();
+        let everything = total(&app, offers).await;
+        let of_organisation = total(&app, &format!("{offers}?organisation={organisation}")).await;
+        assert!(of_organisation >= 1 && of_organisation <= everything);
+        let other_organisation = app.organisation("Zweiter Verein").await;
+        assert_eq!(total(&app, &format!("{offers}?organisation={organisation}&organisation={other_organisation}")).await, of_organisation);
+        assert_eq!(total(&app, &format!("{offers}?organisation={other_organisation}")).await, 0, "a known organisation without offers");
+
         // Guides take their taxonomy filters the same way.
         assert_eq!(total(&app, "/api/v1/guides?fieldOfAction=public-spaces&fieldOfAction=image-safety&theme=quality-of-life&theme=economy-services").await, 0);
     }
@@ -54,6 +73,17 @@ on_both_backends! {
         ] {
             let body = problem(app.get(path).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+        }
+        let nobody = uuid::Uuid::now_v7();
+        for (path, field) in [
+            (format!("/api/v1/consultation-offers?organisation={nobody}"), "organisation[0]"),
+            (format!("/api/v1/consultation-slots?consultant={nobody}"), "consultant[0]"),
+            (format!("/api/v1/consultation-offers?consultant={nobody}"), "consultant[0]"),
+            (format!("/api/v1/guides?organisation={nobody}"), "organisation[0]"),
+        ] {
+            let body = problem(app.get(&path).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+            assert_eq!(body["errors"][0]["code"], "unknown", "{path}: {body}");
         }
         let many: Vec<String> = (0..21).map(|_| "fieldOfAction=public-spaces".to_owned()).collect();
         let body = problem(
@@ -79,6 +109,10 @@ on_both_backends! {
             ("/api/v1/consultation-offers", "format"),
             ("/api/v1/consultation-slots", "fieldOfAction"),
             ("/api/v1/consultation-slots", "format"),
+            ("/api/v1/consultation-offers", "organisation"),
+            ("/api/v1/consultation-offers", "consultant"),
+            ("/api/v1/consultation-slots", "organisation"),
+            ("/api/v1/consultation-slots", "consultant"),
         ] {
             let parameter = api["paths"][path]["get"]["parameters"]
                 .as_array()

@@ -2,12 +2,12 @@
 //! Anyone may read it; coordinators manage it, and every change is audited.
 
 use academy_kernel::db::begin_write;
-use academy_kernel::{AppError, Bounds};
+use academy_kernel::{AppError, Bounds, FieldError};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, PrimaryKeyTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::domain::{Checks, check_ags, check_text, check_url};
-use crate::entity::{municipality, organisation};
+use crate::entity::{municipality, organisation, user};
 use crate::principal::Principal;
 
 /// What kind of body a member organisation is.
@@ -485,4 +485,53 @@ where
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The values of an id filter (`parameter`) that name no organisation, as field errors
+/// (`organisation[1]`: `unknown`) for a 422: an unknown id is a mistake, not a filter that
+/// matches nothing.
+pub async fn unknown_organisations(
+    db: &impl ConnectionTrait,
+    parameter: &str,
+    ids: &[Uuid],
+) -> Result<Vec<FieldError>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: Vec<Uuid> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(unknown(parameter, ids, &known, "no such organisation"))
+}
+
+/// The values of an id filter (`parameter`) that name no account, like
+/// [`unknown_organisations`].
+pub async fn unknown_accounts(
+    db: &impl ConnectionTrait,
+    parameter: &str,
+    ids: &[Uuid],
+) -> Result<Vec<FieldError>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: Vec<Uuid> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(unknown(parameter, ids, &known, "no such account"))
+}
+
+fn unknown(parameter: &str, ids: &[Uuid], known: &[Uuid], message: &str) -> Vec<FieldError> {
+    ids.iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains(id))
+        .map(|(i, _)| FieldError::new(format!("{parameter}[{i}]"), "unknown", message.to_owned()))
+        .collect()
 }

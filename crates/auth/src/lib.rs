@@ -22,6 +22,7 @@ mod throttle;
 pub mod tokens;
 
 pub use accounts::{CreateAdminOutcome, create_admin};
+pub use directory::{unknown_accounts, unknown_organisations};
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure, configure_pages};
 pub use membership::MembershipStatus;

@@ -125,8 +125,10 @@ pub struct SlotFilter {
     pub field_of_action: Vec<String>,
     /// Any of these formats (empty: any).
     pub format: Vec<Format>,
-    pub organisation: Option<Uuid>,
-    pub consultant: Option<Uuid>,
+    /// Any of these organisations (empty: any).
+    pub organisation: Vec<Uuid>,
+    /// Any of these consultants (empty: any).
+    pub consultant: Vec<Uuid>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Also list full slots (for joining their waitlist).
@@ -140,7 +142,14 @@ pub async fn list_slots(
     bounds: Bounds,
     now: DateTime<Utc>,
 ) -> Result<(Vec<slot::Model>, u64), AppError> {
-    crate::offers::check_filter(db, &filter.field_of_action, filter.format.len()).await?;
+    crate::offers::check_filter(
+        db,
+        &filter.field_of_action,
+        filter.format.len(),
+        &filter.organisation,
+        &filter.consultant,
+    )
+    .await?;
     let mut offers = Query::select();
     offers
         .column(offer::Column::Id)
@@ -149,8 +158,8 @@ pub async fn list_slots(
     if !filter.format.is_empty() {
         offers.and_where(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
     }
-    if let Some(id) = filter.organisation {
-        offers.and_where(offer::Column::OrganisationId.eq(id));
+    if !filter.organisation.is_empty() {
+        offers.and_where(offer::Column::OrganisationId.is_in(filter.organisation));
     }
     if !filter.field_of_action.is_empty() {
         offers.and_where(
@@ -169,8 +178,8 @@ pub async fn list_slots(
     if let Some(id) = filter.offer {
         condition = condition.add(slot::Column::OfferId.eq(id));
     }
-    if let Some(id) = filter.consultant {
-        condition = condition.add(slot::Column::ConsultantId.eq(id));
+    if !filter.consultant.is_empty() {
+        condition = condition.add(slot::Column::ConsultantId.is_in(filter.consultant));
     }
     if !filter.include_full {
         condition = condition.add(Expr::cust("booked + held < capacity"));

@@ -799,12 +799,15 @@ fn overlap_error(error: DbErr) -> AppError {
     }
 }
 
-/// Checks the multi-select filters of the offer and slot lists: every field of action
-/// known (422 naming `fieldOfAction[i]` otherwise), and no more values than a filter takes.
+/// Checks the multi-select filters of the offer and slot lists: every field of action,
+/// organisation and consultant known (422 naming `fieldOfAction[i]`, `organisation[i]` or
+/// `consultant[i]` otherwise), and no more values than a filter takes.
 pub(crate) async fn check_filter(
     db: &impl ConnectionTrait,
     fields_of_action: &[String],
     formats: usize,
+    organisations: &[Uuid],
+    consultants: &[Uuid],
 ) -> Result<(), AppError> {
     let mut errors = academy_taxonomy::terms::check_filter(
         db,
@@ -813,12 +816,29 @@ pub(crate) async fn check_filter(
         fields_of_action,
     )
     .await?;
-    if formats > academy_taxonomy::terms::MAX_FILTER_VALUES {
-        errors.push(academy_kernel::FieldError::new(
-            "format",
+    let too_many = |parameter: &str| {
+        academy_kernel::FieldError::new(
+            parameter.to_owned(),
             "too_many",
-            "takes too many values",
-        ));
+            format!(
+                "takes at most {} values",
+                academy_taxonomy::terms::MAX_FILTER_VALUES
+            ),
+        )
+    };
+    if formats > academy_taxonomy::terms::MAX_FILTER_VALUES {
+        errors.push(too_many("format"));
+    }
+    if organisations.len() > academy_taxonomy::terms::MAX_FILTER_VALUES {
+        errors.push(too_many("organisation"));
+    } else {
+        errors
+            .extend(academy_auth::unknown_organisations(db, "organisation", organisations).await?);
+    }
+    if consultants.len() > academy_taxonomy::terms::MAX_FILTER_VALUES {
+        errors.push(too_many("consultant"));
+    } else {
+        errors.extend(academy_auth::unknown_accounts(db, "consultant", consultants).await?);
     }
     if errors.is_empty() {
         Ok(())
@@ -843,8 +863,10 @@ pub struct OfferFilter {
     pub field_of_action: Vec<String>,
     /// Any of these formats (empty: any).
     pub format: Vec<Format>,
-    pub organisation: Option<Uuid>,
-    pub consultant: Option<Uuid>,
+    /// Any of these organisations (empty: any).
+    pub organisation: Vec<Uuid>,
+    /// Any of these consultants (empty: any).
+    pub consultant: Vec<Uuid>,
     /// Only offers with a free slot starting in `[from, to)`.
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -874,7 +896,14 @@ pub async fn list_offers(
     } else {
         condition = condition.add(offer::Column::Status.eq("active"));
     }
-    check_filter(db, &filter.field_of_action, filter.format.len()).await?;
+    check_filter(
+        db,
+        &filter.field_of_action,
+        filter.format.len(),
+        &filter.organisation,
+        &filter.consultant,
+    )
+    .await?;
     if !filter.field_of_action.is_empty() {
         condition =
             condition.add(offer::Column::Id.in_subquery(with_fields(filter.field_of_action)));
@@ -883,11 +912,11 @@ pub async fn list_offers(
         condition =
             condition.add(offer::Column::Format.is_in(filter.format.iter().map(|f| f.as_str())));
     }
-    if let Some(id) = filter.organisation {
-        condition = condition.add(offer::Column::OrganisationId.eq(id));
+    if !filter.organisation.is_empty() {
+        condition = condition.add(offer::Column::OrganisationId.is_in(filter.organisation));
     }
-    if let Some(id) = filter.consultant {
-        condition = condition.add(offer::Column::ConsultantId.eq(id));
+    if !filter.consultant.is_empty() {
+        condition = condition.add(offer::Column::ConsultantId.is_in(filter.consultant));
     }
     if filter.from.is_some() || filter.to.is_some() {
         let mut slots = Query::select();

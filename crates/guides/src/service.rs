@@ -1178,6 +1178,10 @@ pub async fn list(
                 academy_taxonomy::terms::MAX_FILTER_VALUES
             ),
         ));
+    } else {
+        unknown.extend(
+            academy_auth::unknown_organisations(db, "organisation", &filter.organisation).await?,
+        );
     }
     if !unknown.is_empty() {
         return Err(AppError::validation(unknown));

@@ -150,10 +150,16 @@ pub struct OfferListQuery {
     #[serde(default)]
     #[param(style = Form, explode)]
     pub format: Vec<Format>,
-    /// Only offers of consultants of this organisation.
-    pub organisation: Option<Uuid>,
-    /// Only offers of this consultant.
-    pub consultant: Option<Uuid>,
+    /// Only offers of consultants of one of these organisations (ids, repeatable). An
+    /// unknown id is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub organisation: Vec<Uuid>,
+    /// Only offers of one of these consultants (account ids, repeatable). An unknown id
+    /// is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub consultant: Vec<Uuid>,
     /// Only offers with a free slot starting at or after this time (RFC 3339).
     pub from: Option<DateTime<FixedOffset>>,
     /// Only offers with a free slot starting before this time (RFC 3339).
@@ -420,10 +426,16 @@ pub struct SlotListQuery {
     #[serde(default)]
     #[param(style = Form, explode)]
     pub format: Vec<Format>,
-    /// Only slots of consultants of this organisation.
-    pub organisation: Option<Uuid>,
-    /// Only slots of this consultant.
-    pub consultant: Option<Uuid>,
+    /// Only slots of consultants of one of these organisations (ids, repeatable). An
+    /// unknown id is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub organisation: Vec<Uuid>,
+    /// Only slots of one of these consultants (account ids, repeatable). An unknown id
+    /// is a 422.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    pub consultant: Vec<Uuid>,
     /// Only slots starting at or after this time (RFC 3339); never before now.
     pub from: Option<DateTime<FixedOffset>>,
     /// Only slots starting before this time (RFC 3339).
