@@ -282,6 +282,10 @@ fn future_slots(offer_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::Selec
         .to_owned()
 }
 
+fn slot_full() -> AppError {
+    conflict("slot_full", "Every seat of this slot is taken.")
+}
+
 /// Takes one free seat of the slot; `false` when none is left or it has begun.
 async fn take_seat(
     txn: &DatabaseTransaction,
@@ -434,6 +438,12 @@ pub async fn book(
     if let Some(code) = rules_of(&offer).booking_refusal(now, slot.starts_at) {
         return Err(refusal(code));
     }
+    if slot.booked + slot.held >= slot.capacity {
+        // Full when read: refused as of that moment, without a transaction or a lock, so
+        // a rush on full slots costs what a read costs. A seat freed later is taken by
+        // the conditional update below, never by this shortcut.
+        return Err(slot_full());
+    }
 
     let id = Uuid::now_v7();
     let txn = begin_write(db).await?;
@@ -475,7 +485,7 @@ pub async fn book(
         return Err(limit.error());
     }
     if !take_seat(&txn, slot.id, now).await? {
-        return Err(conflict("slot_full", "Every seat of this slot is taken."));
+        return Err(slot_full());
     }
     let who = Participant {
         id: caller.user_id,
@@ -744,7 +754,7 @@ pub async fn reschedule(
     }
     let txn = begin_write(db).await?;
     if !take_seat(&txn, target.id, now).await? {
-        return Err(conflict("slot_full", "Every seat of this slot is taken."));
+        return Err(slot_full());
     }
     let moved = booking::Entity::update_many()
         .col_expr(booking::Column::SlotId, Expr::value(target.id))

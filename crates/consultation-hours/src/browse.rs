@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    SelectModel, Selector,
 };
 use uuid::Uuid;
 
@@ -100,21 +101,52 @@ impl Names {
     }
 }
 
-/// The organisation of each slot's offer, in one query.
-pub async fn organisations_of_slots(
-    db: &impl ConnectionTrait,
-    slots: &[slot::Model],
-) -> Result<BTreeMap<Uuid, Uuid>, DbErr> {
-    if slots.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    Ok(offer::Entity::find()
-        .filter(offer::Column::Id.is_in(slots.iter().map(|s| s.offer_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.organisation_id))
-        .collect())
+/// A slot with the names shown beside it: its consultant, and its offer's organisation.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SlotRow {
+    #[sea_orm(nested)]
+    pub slot: slot::Model,
+    pub organisation_id: Uuid,
+    pub consultant_name: String,
+    pub organisation_name: String,
+}
+
+/// Slots joined to their offer, consultant and organisation, so a page with its names is
+/// one statement.
+fn with_names(slots: Select<slot::Entity>) -> Selector<SelectModel<SlotRow>> {
+    slots
+        .join(
+            JoinType::InnerJoin,
+            slot::Entity::belongs_to(offer::Entity)
+                .from(slot::Column::OfferId)
+                .to(offer::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            slot::Entity::belongs_to(user::Entity)
+                .from(slot::Column::ConsultantId)
+                .to(user::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            offer::Entity::belongs_to(organisation::Entity)
+                .from(offer::Column::OrganisationId)
+                .to(organisation::Column::Id)
+                .into(),
+        )
+        .column_as(offer::Column::OrganisationId, "organisation_id")
+        .column_as(user::Column::DisplayName, "consultant_name")
+        .column_as(organisation::Column::Name, "organisation_name")
+        .into_model::<SlotRow>()
+}
+
+/// One slot with its names.
+pub async fn slot_row(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SlotRow>, DbErr> {
+    with_names(slot::Entity::find().filter(slot::Column::Id.eq(id)))
+        .one(db)
+        .await
 }
 
 /// Filters of the public slot list.
@@ -141,7 +173,7 @@ pub async fn list_slots(
     filter: SlotFilter,
     bounds: Bounds,
     now: DateTime<Utc>,
-) -> Result<(Vec<slot::Model>, u64), AppError> {
+) -> Result<(Vec<SlotRow>, u64), AppError> {
     crate::offers::check_filter(
         db,
         &filter.field_of_action,
@@ -182,17 +214,23 @@ pub async fn list_slots(
         condition = condition.add(slot::Column::ConsultantId.is_in(filter.consultant));
     }
     if !filter.include_full {
-        condition = condition.add(Expr::cust("booked + held < capacity"));
+        condition = condition.add(
+            Expr::col((slot::Entity, slot::Column::Booked))
+                .add(Expr::col((slot::Entity, slot::Column::Held)))
+                .lt(Expr::col((slot::Entity, slot::Column::Capacity))),
+        );
     }
     let query = slot::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
-    let slots = query
-        .order_by_asc(slot::Column::StartsAt)
-        .order_by_asc(slot::Column::Id)
-        .limit(bounds.limit)
-        .offset(bounds.offset)
-        .all(db)
-        .await?;
+    let slots = with_names(
+        query
+            .order_by_asc(slot::Column::StartsAt)
+            .order_by_asc(slot::Column::Id)
+            .limit(bounds.limit)
+            .offset(bounds.offset),
+    )
+    .all(db)
+    .await?;
     Ok((slots, total))
 }
 

@@ -11,9 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::local;
-use crate::browse::{self, Names, SlotFilter};
+use crate::browse::{self, Names, SlotFilter, SlotRow};
 use crate::domain::{Format, IntakeQuestion, WaitlistMode};
-use crate::entity::slot;
 use crate::offers::{self, OfferFilter, OfferInput, OfferView, manages};
 use crate::schedule::Availability;
 
@@ -376,33 +375,15 @@ pub struct SlotResponse {
     pub remaining_seats: i32,
 }
 
-/// Each slot with the names of its consultant and organisation: two queries for a page.
-async fn slot_responses(db: &Db, slots: &[slot::Model]) -> Result<Vec<SlotResponse>, AppError> {
-    let organisations = browse::organisations_of_slots(db, slots).await?;
-    let names = Names::load(
-        db,
-        slots.iter().map(|s| s.consultant_id),
-        organisations.values().copied(),
-        [],
-    )
-    .await?;
-    Ok(slots
-        .iter()
-        .map(|s| {
-            let organisation_id = organisations.get(&s.offer_id).copied().unwrap_or_default();
-            slot_response(s, organisation_id, &names)
-        })
-        .collect())
-}
-
-fn slot_response(s: &slot::Model, organisation_id: Uuid, names: &Names) -> SlotResponse {
+fn slot_response(row: SlotRow) -> SlotResponse {
+    let s = row.slot;
     SlotResponse {
         id: s.id,
         offer_id: s.offer_id,
         consultant_id: s.consultant_id,
-        consultant_name: names.person(s.consultant_id),
-        organisation_id,
-        organisation_name: names.organisation(organisation_id),
+        consultant_name: row.consultant_name,
+        organisation_id: row.organisation_id,
+        organisation_name: row.organisation_name,
         starts_at: local(s.starts_at),
         ends_at: local(s.ends_at),
         capacity: s.capacity,
@@ -479,7 +460,7 @@ pub async fn list_slots(
     };
     let (slots, total) = browse::list_slots(db.get_ref(), filter, bounds, Utc::now()).await?;
     Ok(web::Json(Page::new(
-        slot_responses(&db, &slots).await?,
+        slots.into_iter().map(slot_response).collect(),
         total,
         bounds,
     )))
@@ -500,12 +481,9 @@ pub async fn get_slot(
     caller: MaybePrincipal,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<SlotResponse>, AppError> {
-    use sea_orm::EntityTrait;
-    let slot = slot::Entity::find_by_id(path.into_inner())
-        .one(db.get_ref())
+    let row = browse::slot_row(db.get_ref(), path.into_inner())
         .await?
         .ok_or_else(AppError::not_found)?;
-    offers::visible(db.get_ref(), caller.0.as_ref(), slot.offer_id).await?;
-    let mut one = slot_responses(&db, std::slice::from_ref(&slot)).await?;
-    one.pop().map(web::Json).ok_or_else(AppError::not_found)
+    offers::visible(db.get_ref(), caller.0.as_ref(), row.slot.offer_id).await?;
+    Ok(web::Json(slot_response(row)))
 }
