@@ -6,7 +6,10 @@
 #   bash bench/consultation.sh
 #   DURATION=30s CONNECTIONS=64 bash bench/consultation.sh
 #
-# Needs wrk (installed with apt-get when missing) and a PostgreSQL server at
+# Each slot listing is also measured as the statements the API sends for it, straight from
+# pgbench at the same concurrency (bench/consultation/*.sql).
+#
+# Needs wrk and pgbench (installed with apt-get when missing) and a PostgreSQL server at
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres); it creates
 # and drops a database academy_bench_consultation.
 set -euo pipefail
@@ -31,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-contrib >/dev/null; }
 
 echo "building the release binary…" >&2
 cargo build --release -q -p academy-server
@@ -74,16 +78,25 @@ api() { # path → "requests/s | p50 | p99"
   echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out")"
 }
 
-echo "| scenario | requests/s | p50 | p99 |"
-echo "|---|---:|---:|---:|"
-echo "| slots, 12 weeks × 200 consultants, first page of 100 | $(api "/api/v1/consultation-slots?from=$FROM&to=$TO&limit=100") |"
-echo "| slots, same range, page at offset 40,000 | $(api "/api/v1/consultation-slots?from=$FROM&to=$TO&limit=100&offset=40000") |"
-echo "| slots of one consultant, 12 weeks | $(api "/api/v1/consultation-slots?consultant=$CONSULTANT&from=$FROM&to=$TO&limit=100") |"
-echo "| slots by field of action, 12 weeks | $(api "/api/v1/consultation-slots?fieldOfAction=housing&from=$FROM&to=$TO&limit=100") |"
+sql() { # script, offset → "transactions/s | mean latency"
+  local out
+  sed -e "s/@FROM@/$FROM/g; s/@TO@/$TO/g; s/@CONSULTANT@/$CONSULTANT/g; s/@OFFSET@/$2/g" \
+    "bench/consultation/$1.sql" >"$WORK/$1.sql"
+  out="$(pgbench -n -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" -f "$WORK/$1.sql" "$PG_URL" 2>&1)"
+  echo "$(awk -F'= ' '/^tps/ {printf "%.0f", $2}' <<<"$out") | $(awk -F'= ' '/latency average/ {print $2}' <<<"$out")"
+}
+
+RANGE="from=$FROM&to=$TO&limit=100"
+echo "| scenario | API requests/s | API p50 | API p99 | pgbench tps (same SQL) | pgbench mean latency |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| slots, 12 weeks × 200 consultants, first page of 100 | $(api "/api/v1/consultation-slots?$RANGE") | $(sql slots 0) |"
+echo "| slots, same range, page at offset 40,000 | $(api "/api/v1/consultation-slots?$RANGE&offset=40000") | $(sql slots 40000) |"
+echo "| slots of one consultant, 12 weeks | $(api "/api/v1/consultation-slots?consultant=$CONSULTANT&$RANGE") | $(sql consultant 0) |"
+echo "| slots by field of action, 12 weeks | $(api "/api/v1/consultation-slots?fieldOfAction=housing&$RANGE") | $(sql field 0) |"
 
 out="$(BENCH_TOKENS="$WORK/tokens" BENCH_SLOTS="$WORK/slots" \
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/consultation/book.lua "http://127.0.0.1:$PORT/")"
-echo "| booking rush: 200 learners, 40 slots × 3 seats | $(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |"
+echo "| booking rush: 200 learners, 40 slots × 3 seats | $(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") | | |"
 echo
 echo "booking answers: $(grep '^created=' <<<"$out")"
 violations="$(psql "$PG_URL" -Atc "SELECT count(*) FROM consultation_slots s

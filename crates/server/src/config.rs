@@ -397,17 +397,15 @@ impl Config {
             Some(text) => parse_bool(&text).map_err(|m| fail("ACADEMY_MIGRATE", m))?,
         };
 
-        let positive = |name: &'static str, default: usize| match var(name) {
+        // Counts of connections, threads and attempts: 1 to 1024.
+        let positive = |name: &'static str, default: u32| match var(name) {
             None => Ok(default),
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=1024).contains(n))
-                .ok_or_else(|| fail(name, format!("{text:?} is not a number from 1 to 1024"))),
+            Some(text) => parse_bounded(&text, 1..=1024u32).map_err(|m| fail(name, m)),
         };
-        let db_max_connections = positive("ACADEMY_DB_MAX_CONNECTIONS", 10)? as u32;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let workers = positive("ACADEMY_WORKERS", cores)?;
+        let db_max_connections = positive("ACADEMY_DB_MAX_CONNECTIONS", 10)?;
+        let cores = std::thread::available_parallelism()
+            .map_or(2, |n| u32::try_from(n.get()).unwrap_or(1024).min(1024));
+        let workers = positive("ACADEMY_WORKERS", cores)? as usize;
         let mut mail = mail_settings(&var, &get)?;
         let files = file_settings(&var)?;
 
@@ -499,19 +497,19 @@ impl Config {
                     ),
                 )
             })?;
-        let hash_concurrency = positive("ACADEMY_PASSWORD_HASH_CONCURRENCY", cores)?;
-        let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)? as u32;
-        let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)? as u32;
+        let hash_concurrency = positive("ACADEMY_PASSWORD_HASH_CONCURRENCY", cores)? as usize;
+        let per_account = positive("ACADEMY_LOGIN_MAX_FAILURES", 5)?;
+        let per_client = positive("ACADEMY_LOGIN_MAX_FAILURES_PER_CLIENT", 50)?;
         let window = duration("ACADEMY_LOGIN_WINDOW", Duration::from_secs(15 * 60))?;
         let mail_limit = academy_auth::MailLimitSettings {
             per_recipient: positive(
                 "ACADEMY_MAIL_MAX_PER_RECIPIENT",
-                academy_auth::DEFAULT_MAILS_PER_RECIPIENT as usize,
-            )? as u32,
+                academy_auth::DEFAULT_MAILS_PER_RECIPIENT,
+            )?,
             per_client: positive(
                 "ACADEMY_MAIL_MAX_PER_CLIENT",
-                academy_auth::DEFAULT_MAILS_PER_CLIENT as usize,
-            )? as u32,
+                academy_auth::DEFAULT_MAILS_PER_CLIENT,
+            )?,
             window: duration(
                 "ACADEMY_MAIL_LIMIT_WINDOW",
                 academy_auth::DEFAULT_MAIL_LIMIT_WINDOW,
@@ -520,16 +518,8 @@ impl Config {
         let trust_forwarded = flag("ACADEMY_TRUST_FORWARDED", false)?;
         let retention_days = match var("ACADEMY_BOOKING_RETENTION_DAYS") {
             None => 365,
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|d| (1..=3650).contains(d))
-                .ok_or_else(|| {
-                    fail(
-                        "ACADEMY_BOOKING_RETENTION_DAYS",
-                        format!("{text:?} is not a number of days between 1 and 3650"),
-                    )
-                })?,
+            Some(text) => parse_bounded(&text, 1..=3650i64)
+                .map_err(|m| fail("ACADEMY_BOOKING_RETENTION_DAYS", m))?,
         };
         let consultation = academy_consultation_hours::Settings {
             app_url: app_url.clone(),
@@ -754,28 +744,54 @@ fn parse_smtp_host(host: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+/// The longest duration a setting may name: ten years. Longer ones would overflow the
+/// clock arithmetic they feed, and no window, timeout or interval needs more.
+const MAX_DURATION: Duration = Duration::from_secs(3650 * 24 * 3600);
+
+/// `30s`, `500ms`, `2m`, `1h`, `7d`, or a bare number of seconds; longer than zero and at
+/// most ten years.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = split_number(text);
     let value: u64 = number
         .parse()
         .map_err(|_| format!("{text:?} is not a duration such as 30s, 500ms or 2m"))?;
+    let seconds = |factor: u64| value.checked_mul(factor).map(Duration::from_secs);
     let duration = match unit {
-        "" | "s" => Duration::from_secs(value),
-        "ms" => Duration::from_millis(value),
-        "m" | "min" => Duration::from_secs(value * 60),
-        "h" => Duration::from_secs(value * 3600),
-        "d" => Duration::from_secs(value * 24 * 3600),
+        "" | "s" => Some(Duration::from_secs(value)),
+        "ms" => Some(Duration::from_millis(value)),
+        "m" | "min" => seconds(60),
+        "h" => seconds(3600),
+        "d" => seconds(24 * 3600),
         _ => {
             return Err(format!(
                 "{text:?} has an unknown unit; use ms, s, m, h or d"
             ));
         }
     };
-    if duration.is_zero() {
-        return Err(format!("{text:?} must be longer than zero"));
+    match duration {
+        Some(d) if d.is_zero() => Err(format!("{text:?} must be longer than zero")),
+        Some(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!("{text:?} is longer than ten years")),
     }
-    Ok(duration)
+}
+
+/// A whole number within `range`; anything else, including numbers too large for any
+/// integer type, is refused with the range named.
+fn parse_bounded<T>(text: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    text.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 /// `1MiB`, `256KiB`, `64kB`, or a bare number of bytes.
@@ -928,6 +944,29 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_and_durations_too_large_are_refused_not_wrapped() {
+        let cases = [
+            ("ACADEMY_DB_MAX_CONNECTIONS", "4294967297"),
+            ("ACADEMY_WORKERS", "18446744073709551617"),
+            ("ACADEMY_LOGIN_MAX_FAILURES", "4294967296"),
+            ("ACADEMY_MAIL_MAX_PER_RECIPIENT", "1025"),
+            ("ACADEMY_BOOKING_RETENTION_DAYS", "9223372036854775808"),
+            ("ACADEMY_REQUEST_TIMEOUT", "18446744073709551615h"),
+            ("ACADEMY_LOGIN_WINDOW", "5124095576030431d"),
+            ("ACADEMY_SHUTDOWN_TIMEOUT", "3651d"),
+            ("ACADEMY_MAIL_LIMIT_WINDOW", "99999999999999999m"),
+        ];
+        for (variable, value) in cases {
+            let error = config(&[(variable, value)]).expect_err(variable);
+            assert_eq!(error.variable, variable, "{value}");
+        }
+        let longest = config(&[("ACADEMY_REFRESH_TOKEN_TTL", "3650d")]).unwrap();
+        assert_eq!(longest.auth.refresh_token_ttl, MAX_DURATION);
+        assert_eq!(parse_bounded("1024", 1..=1024u32), Ok(1024));
+        assert!(parse_bounded("-1", 1..=1024u32).is_err());
     }
 
     #[test]
