@@ -137,9 +137,12 @@ on_both_backends! {
         let colleague = app.learner(municipality).await;
         let others = fill(&app, &slots[..1]).await;
         let place = join(&app, &learner, &slots[0]).await;
+        let next_in_line = app.learner(app.some_municipality().await).await;
+        join(&app, &next_in_line, &slots[0]).await;
         let (other, booking) = &others[0];
         json_body(app.booking_action(other, booking, "cancel", None).await, StatusCode::OK).await;
         assert_eq!(places(&app, &learner).await[0]["status"], "offered");
+        assert_eq!(places(&app, &next_in_line).await[0]["status"], "waiting");
 
         // While the seat is held, a colleague takes the municipality's other booking and
         // the consultant lowers the limit: accepting now would exceed it.
@@ -147,7 +150,12 @@ on_both_backends! {
         app.db.execute_unprepared("UPDATE consultation_offers SET municipality_limit = 1").await.unwrap();
         problem(accept(&app, &learner, str_of(&place["id"])).await, StatusCode::CONFLICT, "municipality_limit_reached").await;
         assert!(open_bookings(&app, &learner).await.is_empty());
-        assert_eq!(places(&app, &learner).await[0]["status"], "offered", "nothing changed");
+        // The learner waits again, keeping the turn; the seat went on to the next in line
+        // at once instead of staying held until the hold ran out.
+        assert_eq!(places(&app, &learner).await[0]["status"], "waiting");
+        assert_eq!(places(&app, &next_in_line).await[0]["status"], "offered");
+        let seats = json_body(app.get(&format!("/api/v1/consultation-slots/{}", slots[0])).await, StatusCode::OK).await;
+        assert_eq!(seats["remainingSeats"], 0, "the seat is held for the next in line");
     }
 }
 

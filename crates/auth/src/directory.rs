@@ -495,17 +495,7 @@ pub async fn unknown_organisations(
     parameter: &str,
     ids: &[Uuid],
 ) -> Result<Vec<FieldError>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let known: Vec<Uuid> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(unknown(parameter, ids, &known, "no such organisation"))
+    unknown_ids(db, organisation::Column::Id, parameter, ids, "no such organisation").await
 }
 
 /// The values of an id filter (`parameter`) that name no account, like
@@ -515,17 +505,31 @@ pub async fn unknown_accounts(
     parameter: &str,
     ids: &[Uuid],
 ) -> Result<Vec<FieldError>, AppError> {
+    unknown_ids(db, user::Column::Id, parameter, ids, "no such account").await
+}
+
+/// The ids that no row of `id`'s table has, in one query.
+async fn unknown_ids<C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    id: C,
+    parameter: &str,
+    ids: &[Uuid],
+    message: &str,
+) -> Result<Vec<FieldError>, AppError>
+where
+    C::EntityName: EntityTrait<Column = C>,
+{
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let known: Vec<Uuid> = user::Entity::find()
+    let known: Vec<Uuid> = <C::EntityName as EntityTrait>::find()
         .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .column(id)
+        .filter(id.is_in(ids.iter().copied()))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(unknown(parameter, ids, &known, "no such account"))
+    Ok(unknown(parameter, ids, &known, message))
 }
 
 fn unknown(parameter: &str, ids: &[Uuid], known: &[Uuid], message: &str) -> Vec<FieldError> {

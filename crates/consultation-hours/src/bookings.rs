@@ -1085,6 +1085,21 @@ pub async fn accept_place(
     if let Some(limit) =
         exceeded_limit(&txn, &offer, entry.user_id, entry.municipality_id, now).await?
     {
+        // Refused: the place goes back to waiting (keeping its turn), and the held seat
+        // goes on to the next in line now rather than when the hold would have run out.
+        waitlist_entry::Entity::update_many()
+            .col_expr(waitlist_entry::Column::Status, Expr::value("waiting"))
+            .col_expr(waitlist_entry::Column::BookingId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                waitlist_entry::Column::OfferedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(waitlist_entry::Column::UpdatedAt, Expr::value(now))
+            .filter(waitlist_entry::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        release_seat(&txn, settings, entry.slot_id, slot::Column::Held, now).await?;
+        txn.commit().await?;
         return Err(limit.error());
     }
     let moved = slot::Entity::update_many()
