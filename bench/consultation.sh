@@ -14,6 +14,7 @@
 # and drops a database academy_bench_consultation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RELEASE="${CARGO_TARGET_DIR:-target}/release"
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -41,15 +42,15 @@ cargo build --release -q -p academy-server
 
 psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
 psql "$PG_SERVER" -qc "CREATE DATABASE $PG_DB" >/dev/null
-DATABASE_URL="$PG_URL" ACADEMY_LOG=warn ./target/release/academy migrate up >/dev/null
+DATABASE_URL="$PG_URL" ACADEMY_LOG=warn "$RELEASE"/academy migrate up >/dev/null
 DATABASE_URL="$PG_URL" ACADEMY_LOG=warn ACADEMY_ADMIN_PASSWORD="$PASSWORD" \
-  ./target/release/academy create-admin --email bench-admin@example.org >/dev/null
+  "$RELEASE"/academy create-admin --email bench-admin@example.org >/dev/null
 echo "seeding 200 consultants with 12 weeks of slots and 200 learners…" >&2
 psql "$PG_URL" -q -v ON_ERROR_STOP=1 -f bench/consultation/seed.sql >/dev/null
 
 DATABASE_URL="$PG_URL" ACADEMY_BIND="127.0.0.1:$PORT" ACADEMY_LOG=warn ACADEMY_DEV_MODE=true \
   ACADEMY_MAIL_WORKER=false ACADEMY_FILES_DIR="$WORK/files" \
-  ./target/release/academy serve \
+  "$RELEASE"/academy serve \
   >"$WORK/academy.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do

@@ -11,6 +11,7 @@
 # drops a database academy_bench_guides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RELEASE="${CARGO_TARGET_DIR:-target}/release"
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -37,12 +38,12 @@ cargo build --release -q -p academy-server
 
 psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
 psql "$PG_SERVER" -qc "CREATE DATABASE $PG_DB" >/dev/null
-DATABASE_URL="$PG_URL" ACADEMY_LOG=warn ./target/release/academy migrate up >/dev/null
+DATABASE_URL="$PG_URL" ACADEMY_LOG=warn "$RELEASE"/academy migrate up >/dev/null
 echo "seeding 10,000 guides…" >&2
 psql "$PG_URL" -q -f bench/guides/seed.sql >/dev/null
 
 DATABASE_URL="$PG_URL" ACADEMY_BIND="127.0.0.1:$PORT" ACADEMY_LOG=warn ACADEMY_DEV_MODE=true \
-  ACADEMY_MAIL_WORKER=false ACADEMY_FILES_DIR="$WORK/files" ./target/release/academy serve \
+  ACADEMY_MAIL_WORKER=false ACADEMY_FILES_DIR="$WORK/files" "$RELEASE"/academy serve \
   >"$WORK/academy.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do

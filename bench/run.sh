@@ -9,6 +9,7 @@
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RELEASE="${CARGO_TARGET_DIR:-target}/release"
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -60,7 +61,7 @@ export ACADEMY_MAIL_DIR="$WORK/mail"
 
 start_academy() { # name database-url port
   DATABASE_URL="$2" ACADEMY_BIND="127.0.0.1:$3" ACADEMY_LOG="${ACADEMY_LOG:-info}" \
-    ACADEMY_LOG_FORMAT=json ./target/release/academy serve >"$WORK/$1.log" 2>&1 &
+    ACADEMY_LOG_FORMAT=json "$RELEASE"/academy serve >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:$3/health/live"
   echo "${PIDS[-1]}"
@@ -69,7 +70,7 @@ start_academy() { # name database-url port
 echo "| server | endpoint | requests/s | p50 | p99 | RSS idle | RSS peak |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 
-BARE_BIND=127.0.0.1:8091 ./target/release/bare >/dev/null 2>&1 &
+BARE_BIND=127.0.0.1:8091 "$RELEASE"/bare >/dev/null 2>&1 &
 PIDS+=($!)
 bare=$!
 wait_ready "http://127.0.0.1:8091/health/live"
@@ -120,7 +121,7 @@ measure_light() { # url → "requests/s | p50 | p99"
 for concurrency in ${HASH_CONCURRENCY:-1 2}; do
   db="sqlite://$WORK/login-$concurrency.db"
   ACADEMY_ADMIN_PASSWORD="Verwaltung am Marktplatz 7" DATABASE_URL="$db" ACADEMY_LOG=warn \
-    ./target/release/academy create-admin --email bench@example.org >/dev/null
+    "$RELEASE"/academy create-admin --email bench@example.org >/dev/null
   port=$((8100 + concurrency))
   login_pid="$(ACADEMY_PASSWORD_HASH_CONCURRENCY=$concurrency start_academy "login-$concurrency" "$db" "$port")"
   idle="$(rss_kib "$login_pid")"

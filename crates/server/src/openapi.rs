@@ -27,7 +27,16 @@ const PROBLEM_RESPONSE: &str = "Problem";
     tags(
         (name = "operations", description = "Health probes, version and metrics for operating the service."),
     ),
-    components(schemas(Problem, FieldError)),
+    // Enums used only as parameters: utoipa refers to them but collects only the schemas
+    // of bodies, so they are named here.
+    components(schemas(
+        Problem,
+        FieldError,
+        academy_taxonomy::TermKind,
+        academy_guides::GuideSort,
+        academy_guides::RevisionChoice,
+        academy_consultation_hours::browse::Scope,
+    )),
 )]
 struct ApiDoc;
 
@@ -56,7 +65,52 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     add_problem_responses(&mut api);
     add_tags_and_security(&mut api);
+    flatten_all_of(&mut api);
     api
+}
+
+/// Turns each component that is an `allOf` of objects (what `#[serde(flatten)]` makes)
+/// into one object with all their properties. With `allOf`, a part that refuses unknown
+/// properties (`additionalProperties: false`) would refuse the other parts' properties
+/// too, so JSON Schema validators rejected every valid request; one flat object states
+/// exactly what the server reads, and generated clients get one plain type.
+fn flatten_all_of(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{Object, Schema};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let named = components.schemas.clone();
+    let object_of = |part: &RefOr<Schema>| -> Option<Object> {
+        match part {
+            RefOr::T(Schema::Object(object)) => Some(object.clone()),
+            RefOr::Ref(reference) => {
+                let name = reference.ref_location.rsplit('/').next()?;
+                match named.get(name)? {
+                    RefOr::T(Schema::Object(object)) => Some(object.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::AllOf(all)) = schema else {
+            continue;
+        };
+        let Some(parts) = all.items.iter().map(object_of).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let mut merged = Object::new();
+        merged.description = all.description.clone();
+        for part in parts {
+            merged.properties.extend(part.properties);
+            merged.required.extend(part.required);
+            if part.additional_properties.is_some() {
+                merged.additional_properties = part.additional_properties;
+            }
+        }
+        *schema = RefOr::T(Schema::Object(merged));
+    }
 }
 
 /// The tags of the capabilities, the bearer scheme their protected operations name, and
@@ -167,6 +221,37 @@ mod tests {
                 assert!(responses.contains_key("5XX"), "{path} lacks 5XX");
             }
         }
+    }
+
+    /// Every `"$ref"` in `value`, wherever it is.
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    out.push(target.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let json: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        let mut found = Vec::new();
+        refs(&json, &mut found);
+        assert!(!found.is_empty());
+        let dangling: Vec<&String> = found
+            .iter()
+            .filter(|target| {
+                target
+                    .strip_prefix('#')
+                    .is_none_or(|pointer| json.pointer(pointer).is_none())
+            })
+            .collect();
+        assert!(dangling.is_empty(), "unresolved: {dangling:?}");
     }
 
     #[test]
