@@ -1,6 +1,7 @@
 //! Every failure is an RFC 9457 problem document, including actix's own 404 and 405.
 
 use academy_tests::*;
+use academy_auth::Role;
 use reqwest::Method;
 
 on_both_backends! {
@@ -25,6 +26,24 @@ on_both_backends! {
 
         let response = app.request(Method::POST, "/health/ready").send().await.unwrap();
         problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+}
+
+on_both_backends! {
+    async fn a_literal_path_beside_a_parameter_path_answers_405_not_404(app: TestApp) {
+        // `PATCH /users/{id}` exists, but `invitations` is a path of its own, not an id.
+        let admin = app.user(&[Role::Admin]).await;
+        let response = app
+            .authed(Method::PATCH, "/api/v1/users/invitations", &admin.access)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], "POST");
+        problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+        // An id that does not parse, where no literal path matches, is still a 404.
+        let response = app.authed(Method::GET, "/api/v1/users/not-an-id", &admin.access).send().await.unwrap();
+        problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
 

@@ -178,7 +178,8 @@ fn query_error(err: QueryPayloadError) -> AppError {
     AppError::validation(vec![describe("", &message, "query")])
 }
 
-fn path_error(err: PathError) -> AppError {
+/// A path parameter that does not parse: 404, as no resource has such an id.
+pub fn path_error(err: PathError) -> AppError {
     AppError::not_found().with_source(anyhow::anyhow!("{err}"))
 }
 

@@ -92,7 +92,7 @@ impl Application {
                 .app_data(extract::json_config(json_limit))
                 .app_data(extract::payload_config(json_limit))
                 .app_data(extract::query_config())
-                .app_data(extract::path_config())
+                .app_data(fallback::path_config())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .configure(academy_auth::configure_pages)
                 .default_service(web::to(fallback::not_routed))

@@ -56,22 +56,40 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// The methods of the templates that match `path` with the most literal segments:
+    /// `/users/invitations` rather than `/users/{id}`.
+    pub fn most_specific(&self, path: &str) -> Option<Vec<&'static str>> {
+        let parts: Vec<&str> = split(path).collect();
+        let matching: Vec<(usize, &Vec<&'static str>)> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| matches(segments, &parts))
+            .map(|(segments, methods)| {
+                let literals = segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count();
+                (literals, methods)
+            })
+            .collect();
+        let most = matching.iter().map(|(literals, _)| *literals).max()?;
+        let mut methods: Vec<&'static str> = matching
+            .into_iter()
+            .filter(|(literals, _)| *literals == most)
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        Some(methods)
+    }
+
     /// The methods allowed on `path`, or `None` when no template matches it.
     pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
         let parts: Vec<&str> = split(path).collect();
         let mut allowed: Vec<&'static str> = self
             .routes
             .iter()
-            .filter(|(segments, _)| {
-                segments.len() == parts.len()
-                    && segments
-                        .iter()
-                        .zip(&parts)
-                        .all(|(segment, part)| match segment {
-                            Segment::Parameter => !part.is_empty(),
-                            Segment::Literal(literal) => literal == part,
-                        })
-            })
+            .filter(|(segments, _)| matches(segments, &parts))
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
         if allowed.is_empty() {
@@ -83,8 +101,36 @@ impl RouteTable {
     }
 }
 
+fn matches(segments: &[Segment], parts: &[&str]) -> bool {
+    segments.len() == parts.len()
+        && segments
+            .iter()
+            .zip(parts)
+            .all(|(segment, part)| match segment {
+                Segment::Parameter => !part.is_empty(),
+                Segment::Literal(literal) => literal == part,
+            })
+}
+
 fn split(path: &str) -> impl Iterator<Item = &str> {
     path.trim_end_matches('/').split('/').skip(1)
+}
+
+/// Path parameters. A segment that does not parse is a 404 (no resource has such an id),
+/// unless a more specific path matches the request literally and serves other methods:
+/// `PATCH /users/invitations` is a 405 naming `POST`, not a user id that does not parse.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, req| {
+        let specific = req
+            .app_data::<web::Data<RouteTable>>()
+            .and_then(|table| table.most_specific(req.path()));
+        match specific {
+            Some(methods) if !methods.contains(&req.method().as_str()) => {
+                AppError::method_not_allowed(&methods).into()
+            }
+            _ => academy_kernel::extract::path_error(err).into(),
+        }
+    })
 }
 
 /// The default service of the app.
