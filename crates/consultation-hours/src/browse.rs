@@ -7,7 +7,7 @@ use academy_auth::entity::{municipality, organisation, user};
 use academy_auth::{Principal, Role};
 use academy_kernel::{AppError, Bounds};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Query};
+use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
     JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -220,14 +220,26 @@ pub async fn list_slots(
                 .lt(Expr::col((slot::Entity, slot::Column::Capacity))),
         );
     }
-    let query = slot::Entity::find().filter(condition);
-    let total = query.clone().count(db).await?;
+    let total = slot::Entity::find()
+        .filter(condition.clone())
+        .count(db)
+        .await?;
+    // The page is chosen on the slots alone, and only its rows are joined for their
+    // names: joining before the offset would join every skipped row too.
+    let page = Query::select()
+        .column(slot::Column::Id)
+        .from(slot::Entity)
+        .cond_where(condition)
+        .order_by(slot::Column::StartsAt, Order::Asc)
+        .order_by(slot::Column::Id, Order::Asc)
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .to_owned();
     let slots = with_names(
-        query
+        slot::Entity::find()
+            .filter(slot::Column::Id.in_subquery(page))
             .order_by_asc(slot::Column::StartsAt)
-            .order_by_asc(slot::Column::Id)
-            .limit(bounds.limit)
-            .offset(bounds.offset),
+            .order_by_asc(slot::Column::Id),
     )
     .all(db)
     .await?;
