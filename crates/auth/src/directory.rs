@@ -495,7 +495,14 @@ pub async fn unknown_organisations(
     parameter: &str,
     ids: &[Uuid],
 ) -> Result<Vec<FieldError>, AppError> {
-    unknown_ids(db, organisation::Column::Id, parameter, ids, "no such organisation").await
+    unknown_ids(
+        db,
+        organisation::Column::Id,
+        parameter,
+        ids,
+        "no such organisation",
+    )
+    .await
 }
 
 /// The values of an id filter (`parameter`) that name no account, like

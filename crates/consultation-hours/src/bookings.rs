@@ -1089,7 +1089,10 @@ pub async fn accept_place(
         // goes on to the next in line now rather than when the hold would have run out.
         waitlist_entry::Entity::update_many()
             .col_expr(waitlist_entry::Column::Status, Expr::value("waiting"))
-            .col_expr(waitlist_entry::Column::BookingId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                waitlist_entry::Column::BookingId,
+                Expr::value(Option::<Uuid>::None),
+            )
             .col_expr(
                 waitlist_entry::Column::OfferedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),

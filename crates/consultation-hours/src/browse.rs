@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, IntoTableRef, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    SelectModel, Selector,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, SelectModel, Selector,
 };
 use uuid::Uuid;
 

@@ -152,6 +152,13 @@ pub const STEP_TITLE_MAX: usize = 200;
 pub const STEPS_MAX: usize = 50;
 /// Longest comment or change note, in characters.
 pub const NOTE_MAX: usize = 2000;
+/// Longest estimated reading time, in minutes.
+pub const READING_MINUTES_MAX: i32 = 600;
+/// Language tags: two lowercase letters, then letters, digits and single hyphens; 2–8
+/// characters in all (`de`, `en`, `de-CH`).
+pub const LANGUAGE_PATTERN: &str = "^[a-z]{2}[A-Za-z0-9]*(-[A-Za-z0-9]+)*$";
+/// Shortest and longest language tag.
+pub const LANGUAGE_LENGTH: (usize, usize) = (2, 8);
 
 /// One step of a guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -360,7 +367,7 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     }
 
     let language = optional(input.language).unwrap_or_else(|| "de".to_owned());
-    let language_ok = (2..=8).contains(&language.len())
+    let language_ok = (LANGUAGE_LENGTH.0..=LANGUAGE_LENGTH.1).contains(&language.len())
         && language
             .split('-')
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -390,12 +397,12 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     }
     if input
         .reading_minutes
-        .is_some_and(|m| !(1..=600).contains(&m))
+        .is_some_and(|m| !(1..=READING_MINUTES_MAX).contains(&m))
     {
         errors.push(FieldError::new(
             "readingMinutes",
             "out_of_range",
-            "must be between 1 and 600",
+            format!("must be between 1 and {READING_MINUTES_MAX}"),
         ));
     }
     let change_note = optional(input.change_note);

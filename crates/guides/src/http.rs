@@ -11,7 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::domain::{self, ContentInput, GuideStatus, RevisionState, Step};
+use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
+
+use crate::domain::{
+    self, ContentInput, GuideStatus, LANGUAGE_LENGTH, LANGUAGE_PATTERN, MARKDOWN_MAX, NOTE_MAX,
+    READING_MINUTES_MAX, RevisionState, STEP_TITLE_MAX, STEPS_MAX, SUMMARY_MAX, Step, TITLE_MAX,
+};
+use crate::search;
 use crate::service::{self, GuideView, HistoryEntry, ListFilter, Sort, Which};
 
 /// OpenAPI tags of this capability, with descriptions.
@@ -255,6 +261,41 @@ fn changed(view: &GuideView, caller: &Principal) -> HttpResponse {
         .json(guide_response(view, Some(caller)))
 }
 
+/// The bounds the guides' checks enforce, for the contract (from the same constants).
+pub fn contract() -> Vec<Constraint> {
+    use Rule::{Default, Items, Length, Pattern, Range};
+    let mut all = Vec::new();
+    for schema in ["GuideContentRequest", "PatchGuideRequest"] {
+        let field = |name, rule| Constraint::field(schema, name, rule);
+        all.extend([
+            field("title", Length(1, TITLE_MAX)),
+            field("title", Pattern(NOT_BLANK)),
+            field("summary", Length(1, SUMMARY_MAX)),
+            field("summary", Pattern(NOT_BLANK)),
+            field("context", Length(0, MARKDOWN_MAX)),
+            field("successFactors", Length(0, MARKDOWN_MAX)),
+            field("pitfalls", Length(0, MARKDOWN_MAX)),
+            field("body", Length(0, MARKDOWN_MAX)),
+            field("steps", Items(0, STEPS_MAX)),
+            field("language", Length(LANGUAGE_LENGTH.0, LANGUAGE_LENGTH.1)),
+            field("language", Pattern(LANGUAGE_PATTERN)),
+            field("contactName", Length(0, TITLE_MAX)),
+            field("readingMinutes", Range(1, i64::from(READING_MINUTES_MAX))),
+            field("changeNote", Length(0, NOTE_MAX)),
+        ]);
+    }
+    all.extend([
+        Constraint::field("GuideContentRequest", "language", Default("de".into())),
+        Constraint::field("Step", "title", Length(1, STEP_TITLE_MAX)),
+        Constraint::field("Step", "title", Pattern(NOT_BLANK)),
+        Constraint::field("Step", "body", Length(0, MARKDOWN_MAX)),
+        Constraint::field("ReturnGuideRequest", "comment", Length(1, NOTE_MAX)),
+        Constraint::field("ReturnGuideRequest", "comment", Pattern(NOT_BLANK)),
+        Constraint::parameter("list_guides", "q", Length(0, search::QUERY_MAX_CHARS)),
+    ]);
+    all
+}
+
 /// A guide's content as authors write it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -359,7 +400,6 @@ pub struct GuideListQuery {
     /// terms (words of two or more letters; common words such as "und" do not count):
     /// 422 `too_long` / `too_many_terms` above. A search that runs too long answers 503
     /// `search_timeout`.
-    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only guides tagged with one of these fields of action (slugs; repeat the parameter
     /// for several: `?fieldOfAction=a&fieldOfAction=b`). An unknown slug is a 422.

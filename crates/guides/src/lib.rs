@@ -24,5 +24,5 @@ pub mod scheduler;
 pub mod search;
 pub mod service;
 
-pub use http::{GuideSort, RevisionChoice, TAGS, configure};
+pub use http::{GuideSort, RevisionChoice, TAGS, configure, contract};
 pub use service::publish_due;

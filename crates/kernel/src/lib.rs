@@ -2,6 +2,7 @@
 //! actix extractor configuration that renders through it, pagination, entity tags,
 //! the database handle and rate limits kept in the database.
 
+pub mod contract;
 pub mod db;
 pub mod error;
 pub mod etag;

@@ -1,6 +1,7 @@
 //! The OpenAPI document: assembled from the handlers' annotations, so it cannot drift
 //! from the code; `openapi/openapi.json` in the repository is this document, committed.
 
+use academy_kernel::contract::Constraint;
 use academy_kernel::{FieldError, Problem};
 use actix_web::App;
 use utoipa::OpenApi;
@@ -58,6 +59,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The complete OpenAPI 3.1 document.
 pub fn document() -> utoipa::openapi::OpenApi {
+    assemble().0
+}
+
+/// The constraints every capability's checks enforce (see `academy_kernel::contract`).
+fn constraints() -> Vec<Constraint> {
+    academy_guides::contract()
+}
+
+/// The document, and the constraints that found no place in it (a test reports them).
+fn assemble() -> (utoipa::openapi::OpenApi, Vec<String>) {
     let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -65,8 +76,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     add_problem_responses(&mut api);
     add_tags_and_security(&mut api);
+    // Before flattening, so flattened schemas take the constrained properties.
+    let unplaced = academy_kernel::contract::apply(&mut api, &constraints());
     flatten_all_of(&mut api);
-    api
+    (api, unplaced)
 }
 
 /// Turns each component that is an `allOf` of objects (what `#[serde(flatten)]` makes)
@@ -235,6 +248,12 @@ mod tests {
             serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn every_constraint_finds_its_place() {
+        let (_, unplaced) = assemble();
+        assert!(unplaced.is_empty(), "{unplaced:#?}");
     }
 
     #[test]
