@@ -584,11 +584,14 @@ pub async fn change(
     let reason = reason
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > domain::REASON_MAX)
+    {
         return Err(AppError::validation(vec![FieldError::new(
             "reason",
             "too_long",
-            "must be at most 1000 characters",
+            format!("must be at most {} characters", domain::REASON_MAX),
         )]));
     }
     let by_participant = !view.manager;

@@ -163,10 +163,24 @@ pub struct IntakeQuestion {
     pub required: bool,
 }
 
-const MAX_QUESTIONS: usize = 20;
-const MAX_ANSWER: usize = 2000;
+/// Most intake questions of an offer.
+pub const MAX_QUESTIONS: usize = 20;
+/// Longest answer to an intake question.
+pub const MAX_ANSWER: usize = 2000;
+/// Length of a question's id.
+pub const QUESTION_ID_LENGTH: (usize, usize) = (1, 40);
+/// A question's id: lowercase letters, digits, `_` and `-`.
+pub const QUESTION_ID_PATTERN: &str = "^[a-z0-9_-]+$";
+/// Longest question label.
+pub const QUESTION_LABEL_MAX: usize = 300;
+/// Options of a choice question.
+pub const QUESTION_OPTIONS: (usize, usize) = (2, 20);
+/// Longest option of a choice question.
+pub const QUESTION_OPTION_MAX: usize = 200;
 /// The longest concern text.
 pub const MAX_CONCERN: usize = 4000;
+/// The longest reason for declining or cancelling a booking.
+pub const REASON_MAX: usize = 1000;
 
 /// Checks the questions of an offer.
 pub fn check_questions(questions: &[IntakeQuestion], errors: &mut Vec<FieldError>) {
@@ -180,7 +194,7 @@ pub fn check_questions(questions: &[IntakeQuestion], errors: &mut Vec<FieldError
     let mut seen = Vec::new();
     for (i, q) in questions.iter().enumerate() {
         let field = |name: &str| format!("intakeQuestions[{i}].{name}");
-        let id_ok = (1..=40).contains(&q.id.len())
+        let id_ok = (QUESTION_ID_LENGTH.0..=QUESTION_ID_LENGTH.1).contains(&q.id.len())
             && q.id
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
@@ -199,19 +213,19 @@ pub fn check_questions(questions: &[IntakeQuestion], errors: &mut Vec<FieldError
         }
         seen.push(q.id.as_str());
         let label = q.label.trim();
-        if label.is_empty() || label.chars().count() > 300 {
+        if label.is_empty() || label.chars().count() > QUESTION_LABEL_MAX {
             errors.push(FieldError::new(
                 field("label"),
                 "invalid_length",
-                "must be 1–300 characters",
+                format!("must be 1–{QUESTION_LABEL_MAX} characters"),
             ));
         }
         match q.kind {
             QuestionKind::Choice => {
-                let ok = (2..=20).contains(&q.options.len())
+                let ok = (QUESTION_OPTIONS.0..=QUESTION_OPTIONS.1).contains(&q.options.len())
                     && q.options
                         .iter()
-                        .all(|o| !o.trim().is_empty() && o.chars().count() <= 200);
+                        .all(|o| !o.trim().is_empty() && o.chars().count() <= QUESTION_OPTION_MAX);
                 if !ok {
                     errors.push(FieldError::new(
                         field("options"),
@@ -336,6 +350,35 @@ pub fn check_location(format: Format, location: &str) -> Result<String, FieldErr
     }
 }
 
+/// Length of one appointment, in minutes.
+pub const SLOT_MINUTES: (i32, i32) = (5, 480);
+/// Seats per slot.
+pub const SEATS: (i32, i32) = (1, 500);
+/// Minutes before the start when bookings close.
+pub const MIN_NOTICE_MINUTES: (i32, i32) = (0, 43_200);
+/// Days ahead a slot can be booked.
+pub const MAX_ADVANCE_DAYS: (i32, i32) = (1, 365);
+/// Minutes before the start until which participants may cancel or move.
+pub const CANCEL_DEADLINE_MINUTES: (i32, i32) = (0, 20_160);
+/// Free minutes between two appointments.
+pub const BUFFER_MINUTES: (i32, i32) = (0, 240);
+/// Minutes a waitlisted person has to accept an offered seat.
+pub const WAITLIST_HOLD_MINUTES: (i32, i32) = (5, 10_080);
+/// Seats per slot unless the offer says otherwise.
+pub const DEFAULT_SEATS: i32 = 1;
+/// Minimum notice unless the offer says otherwise: a day.
+pub const DEFAULT_MIN_NOTICE_MINUTES: i32 = 24 * 60;
+/// Booking horizon unless the offer says otherwise.
+pub const DEFAULT_MAX_ADVANCE_DAYS: i32 = 90;
+/// Cancellation deadline unless the offer says otherwise: a day.
+pub const DEFAULT_CANCEL_DEADLINE_MINUTES: i32 = 24 * 60;
+/// How long an offered seat is held unless the offer says otherwise: twelve hours.
+pub const DEFAULT_WAITLIST_HOLD_MINUTES: i32 = 12 * 60;
+/// Longest offer title.
+pub const OFFER_TITLE_MAX: usize = 200;
+/// Longest offer description (Markdown).
+pub const OFFER_DESCRIPTION_MAX: usize = 5000;
+
 /// The most slots one offer may have within its booking horizon: more would make every
 /// change of its hours a long write.
 pub const MAX_SLOTS_PER_OFFER: usize = 5_000;
@@ -384,18 +427,21 @@ pub struct Rules {
 impl Rules {
     /// Checks the numbers against their ranges.
     pub fn check(&self, errors: &mut Vec<FieldError>) {
-        for (field, value, min, max) in [
-            ("slotMinutes", self.slot_minutes, 5, 480),
-            ("seats", self.seats, 1, 500),
-            ("minNoticeMinutes", self.min_notice_minutes, 0, 43_200),
-            ("maxAdvanceDays", self.max_advance_days, 1, 365),
+        for (field, value, (min, max)) in [
+            ("slotMinutes", self.slot_minutes, SLOT_MINUTES),
+            ("seats", self.seats, SEATS),
+            (
+                "minNoticeMinutes",
+                self.min_notice_minutes,
+                MIN_NOTICE_MINUTES,
+            ),
+            ("maxAdvanceDays", self.max_advance_days, MAX_ADVANCE_DAYS),
             (
                 "cancelDeadlineMinutes",
                 self.cancel_deadline_minutes,
-                0,
-                20_160,
+                CANCEL_DEADLINE_MINUTES,
             ),
-            ("bufferMinutes", self.buffer_minutes, 0, 240),
+            ("bufferMinutes", self.buffer_minutes, BUFFER_MINUTES),
         ] {
             if !(min..=max).contains(&value) {
                 errors.push(FieldError::new(

@@ -38,4 +38,4 @@ pub mod feeds;
 mod http;
 pub mod jobs;
 
-pub use http::{TAGS, configure};
+pub use http::{TAGS, configure, contract};

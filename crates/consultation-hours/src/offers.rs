@@ -83,12 +83,10 @@ pub struct OfferInput {
     /// (1–1,000; no limit when left out). Seats held for the municipality's people on the
     /// waitlist count as booked.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 1000)]
     pub municipality_limit: Option<i32>,
     /// Fair use: at most this many open bookings per person for this offer (1–100,
     /// default 1). Seats held for the person on the waitlist count as booked.
     #[serde(default = "default_person_limit")]
-    #[schema(default = 1, minimum = 1, maximum = 100)]
     pub person_limit: i32,
     /// What happens when a seat in a full slot frees up.
     #[serde(default = "default_waitlist_mode")]
@@ -102,16 +100,16 @@ pub struct OfferInput {
 }
 
 fn one() -> i32 {
-    1
+    domain::DEFAULT_SEATS
 }
 fn default_notice() -> i32 {
-    24 * 60
+    domain::DEFAULT_MIN_NOTICE_MINUTES
 }
 fn default_advance() -> i32 {
-    90
+    domain::DEFAULT_MAX_ADVANCE_DAYS
 }
 fn default_deadline() -> i32 {
-    24 * 60
+    domain::DEFAULT_CANCEL_DEADLINE_MINUTES
 }
 fn default_person_limit() -> i32 {
     domain::DEFAULT_PERSON_LIMIT
@@ -120,7 +118,7 @@ fn default_waitlist_mode() -> WaitlistMode {
     WaitlistMode::Offer
 }
 fn default_hold() -> i32 {
-    12 * 60
+    domain::DEFAULT_WAITLIST_HOLD_MINUTES
 }
 
 impl OfferInput {
@@ -189,19 +187,22 @@ fn validate(
 ) -> Result<(String, String, String, Plan), AppError> {
     let mut errors = Vec::new();
     let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    if title.is_empty() || title.chars().count() > domain::OFFER_TITLE_MAX {
         errors.push(FieldError::new(
             "title",
             "invalid_length",
-            "must be 1–200 characters",
+            format!("must be 1–{} characters", domain::OFFER_TITLE_MAX),
         ));
     }
     let description = input.description.trim();
-    if description.chars().count() > 5000 {
+    if description.chars().count() > domain::OFFER_DESCRIPTION_MAX {
         errors.push(FieldError::new(
             "description",
             "too_long",
-            "must be at most 5000 characters",
+            format!(
+                "must be at most {} characters",
+                domain::OFFER_DESCRIPTION_MAX
+            ),
         ));
     }
     academy_kernel::markdown::check("description", description, &mut errors);
@@ -217,11 +218,12 @@ fn validate(
         .unwrap_or_default();
     input.rules().check(&mut errors);
     domain::check_limits(input.municipality_limit, input.person_limit, &mut errors);
-    if !(5..=10_080).contains(&input.waitlist_hold_minutes) {
+    let (min, max) = domain::WAITLIST_HOLD_MINUTES;
+    if !(min..=max).contains(&input.waitlist_hold_minutes) {
         errors.push(FieldError::new(
             "waitlistHoldMinutes",
             "out_of_range",
-            "must be between 5 and 10080",
+            format!("must be between {min} and {max}"),
         ));
     }
     domain::check_questions(&input.intake_questions, &mut errors);

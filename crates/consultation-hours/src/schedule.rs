@@ -16,8 +16,12 @@ use academy_kernel::FieldError;
 /// The zone every consultation hour is planned in.
 pub const ZONE: Tz = chrono_tz::Europe::Berlin;
 
-/// How many weekly windows, absences and extra hours an offer may have.
-const MAX_ENTRIES: usize = 200;
+/// How many weekly windows, absences and extra hours an offer may have (each).
+pub const MAX_ENTRIES: usize = 200;
+/// Longest note of an absence.
+pub const ABSENCE_NOTE_MAX: usize = 200;
+/// A local time of day, `HH:MM` (24 hours).
+pub const TIME_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -224,12 +228,12 @@ impl Availability {
             if absence
                 .note
                 .as_ref()
-                .is_some_and(|n| n.chars().count() > 200)
+                .is_some_and(|n| n.chars().count() > ABSENCE_NOTE_MAX)
             {
                 errors.push(FieldError::new(
                     format!("availability.absences[{i}].note"),
                     "too_long",
-                    "must be at most 200 characters",
+                    format!("must be at most {ABSENCE_NOTE_MAX} characters"),
                 ));
             }
             absences.push((absence.from, absence.until));

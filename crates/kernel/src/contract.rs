@@ -25,6 +25,8 @@ pub enum Rule {
     Range(i64, i64),
     /// A list of `min` to `max` items.
     Items(usize, usize),
+    /// A list of at least this many items.
+    MinItems(usize),
     /// Every item of a list is a string of `min` to `max` characters.
     ItemLength(usize, usize),
     /// A string matching this regular expression (ECMA 262, as JSON Schema reads it).
@@ -172,6 +174,10 @@ fn apply_rule(schema: &mut RefOr<Schema>, rule: &Rule) -> bool {
         (Schema::Array(array), Rule::Items(min, max)) => {
             array.min_items = Some(*min);
             array.max_items = Some(*max);
+            true
+        }
+        (Schema::Array(array), Rule::MinItems(min)) => {
+            array.min_items = Some(*min);
             true
         }
         (Schema::Array(array), Rule::ItemLength(min, max)) => match &mut array.items {

@@ -64,7 +64,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The constraints every capability's checks enforce (see `academy_kernel::contract`).
 fn constraints() -> Vec<Constraint> {
-    academy_guides::contract()
+    [
+        academy_guides::contract(),
+        academy_consultation_hours::contract(),
+    ]
+    .concat()
 }
 
 /// The document, and the constraints that found no place in it (a test reports them).

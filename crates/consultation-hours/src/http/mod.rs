@@ -5,6 +5,7 @@ mod bookings;
 mod feeds;
 mod offers;
 
+use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
 use chrono::{DateTime, FixedOffset, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -55,4 +56,72 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// An instant as local time `Europe/Berlin` with its offset (RFC 3339).
 fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&ZONE).fixed_offset()
+}
+
+/// The bounds and defaults the consultation hours' checks apply, for the contract (from
+/// the same constants).
+pub fn contract() -> Vec<Constraint> {
+    use crate::domain::*;
+    use crate::schedule::{ABSENCE_NOTE_MAX, MAX_ENTRIES, TIME_PATTERN};
+    use Rule::{Default, ItemLength, Items, Length, MinItems, Pattern, Range};
+    let offer = |field, rule| Constraint::field("OfferInput", field, rule);
+    let range = |(min, max): (i32, i32)| Range(min.into(), max.into());
+    vec![
+        offer("title", Length(1, OFFER_TITLE_MAX)),
+        offer("title", Pattern(NOT_BLANK)),
+        offer("description", Length(0, OFFER_DESCRIPTION_MAX)),
+        offer("fieldsOfAction", MinItems(1)),
+        offer("slotMinutes", range(SLOT_MINUTES)),
+        offer("seats", range(SEATS)),
+        offer("seats", Default(DEFAULT_SEATS.into())),
+        offer("minNoticeMinutes", range(MIN_NOTICE_MINUTES)),
+        offer(
+            "minNoticeMinutes",
+            Default(DEFAULT_MIN_NOTICE_MINUTES.into()),
+        ),
+        offer("maxAdvanceDays", range(MAX_ADVANCE_DAYS)),
+        offer("maxAdvanceDays", Default(DEFAULT_MAX_ADVANCE_DAYS.into())),
+        offer("cancelDeadlineMinutes", range(CANCEL_DEADLINE_MINUTES)),
+        offer(
+            "cancelDeadlineMinutes",
+            Default(DEFAULT_CANCEL_DEADLINE_MINUTES.into()),
+        ),
+        offer("bufferMinutes", range(BUFFER_MINUTES)),
+        offer("bufferMinutes", Default(0.into())),
+        offer("requiresConfirmation", Default(false.into())),
+        offer("intakeQuestions", Items(0, MAX_QUESTIONS)),
+        offer("municipalityLimit", Range(1, MAX_MUNICIPALITY_LIMIT.into())),
+        offer("personLimit", Range(1, MAX_PERSON_LIMIT.into())),
+        offer("personLimit", Default(DEFAULT_PERSON_LIMIT.into())),
+        offer("waitlistHoldMinutes", range(WAITLIST_HOLD_MINUTES)),
+        offer(
+            "waitlistHoldMinutes",
+            Default(DEFAULT_WAITLIST_HOLD_MINUTES.into()),
+        ),
+        Constraint::field(
+            "IntakeQuestion",
+            "id",
+            Length(QUESTION_ID_LENGTH.0, QUESTION_ID_LENGTH.1),
+        ),
+        Constraint::field("IntakeQuestion", "id", Pattern(QUESTION_ID_PATTERN)),
+        Constraint::field("IntakeQuestion", "label", Length(1, QUESTION_LABEL_MAX)),
+        Constraint::field("IntakeQuestion", "label", Pattern(NOT_BLANK)),
+        Constraint::field("IntakeQuestion", "options", Items(0, QUESTION_OPTIONS.1)),
+        Constraint::field(
+            "IntakeQuestion",
+            "options",
+            ItemLength(1, QUESTION_OPTION_MAX),
+        ),
+        Constraint::field("Availability", "weekly", Items(0, MAX_ENTRIES)),
+        Constraint::field("Availability", "absences", Items(0, MAX_ENTRIES)),
+        Constraint::field("Availability", "extra", Items(0, MAX_ENTRIES)),
+        Constraint::field("WeeklyHours", "start", Pattern(TIME_PATTERN)),
+        Constraint::field("WeeklyHours", "end", Pattern(TIME_PATTERN)),
+        Constraint::field("ExtraHours", "start", Pattern(TIME_PATTERN)),
+        Constraint::field("ExtraHours", "end", Pattern(TIME_PATTERN)),
+        Constraint::field("Absence", "note", Length(0, ABSENCE_NOTE_MAX)),
+        Constraint::field("BookingInput", "concern", Length(1, MAX_CONCERN)),
+        Constraint::field("BookingInput", "concern", Pattern(NOT_BLANK)),
+        Constraint::field("ReasonRequest", "reason", Length(0, REASON_MAX)),
+    ]
 }
