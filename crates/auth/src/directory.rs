@@ -101,7 +101,10 @@ fn profiles_text(profiles: &[RoleProfile]) -> String {
 }
 
 /// Longest name, in characters.
-const NAME_MAX: usize = 200;
+/// Longest name of an organisation, municipality or district.
+pub const NAME_MAX: usize = 200;
+/// Years a municipality may have entered the programme.
+pub const COHORT_YEARS: (i32, i32) = (1971, 2100);
 
 /// The editable fields of an organisation.
 pub struct OrganisationFields {
@@ -265,12 +268,15 @@ fn check_municipality(fields: &MunicipalityFields) -> Result<(String, String, St
     checks.check(check_ags("ags", &ags));
     let district = checks.check(check_text("district", &fields.district, NAME_MAX));
     if let Some(year) = fields.cohort_year
-        && !(1971..=2100).contains(&year)
+        && !(COHORT_YEARS.0..=COHORT_YEARS.1).contains(&year)
     {
         checks.push(academy_kernel::FieldError::new(
             "cohortYear",
             "out_of_range",
-            "must be a year between 1971 and 2100",
+            format!(
+                "must be a year between {} and {}",
+                COHORT_YEARS.0, COHORT_YEARS.1
+            ),
         ));
     }
     checks.finish()?;

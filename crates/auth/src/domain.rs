@@ -146,11 +146,11 @@ impl Email {
         use unicode_normalization::UnicodeNormalization;
         let invalid = || FieldError::new(field, "invalid_email", "must be an email address");
         let canonical: String = text.trim().nfkc().collect();
-        if canonical.chars().count() > 254 {
+        if canonical.chars().count() > EMAIL_MAX {
             return Err(FieldError::new(
                 field,
                 "too_long",
-                "must be at most 254 characters",
+                format!("must be at most {EMAIL_MAX} characters"),
             ));
         }
         let (local, domain) = canonical.rsplit_once('@').ok_or_else(invalid)?;
@@ -299,6 +299,16 @@ fn is_sequence(text: &str) -> bool {
     })
 }
 
+/// An Amtlicher Gemeindeschlüssel as a pattern: the state code 01–16, then six digits.
+pub const AGS_PATTERN: &str = "^(0[1-9]|1[0-6])[0-9]{6}$";
+/// Longest email address, in characters.
+pub const EMAIL_MAX: usize = 254;
+/// Longest web address, in characters.
+pub const URL_MAX: usize = 2000;
+/// An optional http(s) address as a pattern: empty, or a scheme, a host and no white
+/// space.
+pub const OPTIONAL_URL_PATTERN: &str = r"^\s*(https?://[^/\s]\S*)?\s*$";
+
 /// Validates an Amtlicher Gemeindeschlüssel: eight digits, the first two a federal state
 /// (01–16).
 pub fn check_ags(field: &'static str, ags: &str) -> Result<(), FieldError> {
@@ -334,7 +344,7 @@ pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<String,
 pub fn check_url(field: &'static str, text: &str) -> Result<String, FieldError> {
     let trimmed = text.trim();
     let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-        && trimmed.len() <= 2000
+        && trimmed.len() <= URL_MAX
         && trimmed.split_once("://").is_some_and(|(_, rest)| {
             !rest.is_empty() && !rest.starts_with('/') && !rest.chars().any(char::is_whitespace)
         });

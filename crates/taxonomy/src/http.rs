@@ -1,6 +1,7 @@
 //! `/taxonomy`: the whole taxonomy for anyone, single terms, and coordinators' edits.
 
 use academy_auth::{Coordinators, Require};
+use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
 use academy_kernel::extract::Json;
 use academy_kernel::{AppError, Db, etag};
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, put, web};
@@ -275,4 +276,16 @@ pub async fn delete_term(
 ) -> Result<HttpResponse, AppError> {
     terms::delete(&db, &caller, path.kind, &path.slug).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The bounds the taxonomy's checks apply, for the contract (from the same constants).
+pub fn contract() -> Vec<Constraint> {
+    use crate::terms::{CODE_PATTERN, DESCRIPTION_MAX, NAME_MAX};
+    use Rule::{Length, Pattern};
+    vec![
+        Constraint::field("TermRequest", "name", Length(1, NAME_MAX)),
+        Constraint::field("TermRequest", "name", Pattern(NOT_BLANK)),
+        Constraint::field("TermRequest", "description", Length(0, DESCRIPTION_MAX)),
+        Constraint::field("TermRequest", "code", Pattern(CODE_PATTERN)),
+    ]
 }

@@ -167,9 +167,13 @@ pub struct TermInput {
 }
 
 /// Longest name, in characters.
-const NAME_MAX: usize = 200;
+/// Longest term name.
+pub const NAME_MAX: usize = 200;
 /// Longest description, in characters.
-const DESCRIPTION_MAX: usize = 2000;
+/// Longest term description.
+pub const DESCRIPTION_MAX: usize = 2000;
+/// A theme's code: one capital letter.
+pub const CODE_PATTERN: &str = "^[A-Z]$";
 
 /// Checks `input` for `kind`; returns name, description and the extra column's value.
 async fn check(

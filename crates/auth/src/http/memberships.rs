@@ -21,7 +21,7 @@ use crate::principal::{Coordinators, Require};
 pub struct EmailDomains {
     /// Domains such as `hanau.de` (stored in lower-case ASCII form; at most 20, each
     /// registered by one municipality only).
-    #[schema(example = json!(["hanau.de"]), max_items = 20)]
+    #[schema(example = json!(["hanau.de"]))]
     pub domains: Vec<String>,
 }
 

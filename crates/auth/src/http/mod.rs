@@ -10,6 +10,7 @@ mod memberships;
 mod pages;
 mod users;
 
+use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
 use academy_kernel::etag;
 use actix_web::{HttpRequest, HttpResponse, http::header};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -97,4 +98,64 @@ fn created<T: serde::Serialize>(location: String, version: i32, body: &T) -> Htt
 /// The `If-Match` check as a closure over the stored version, for the use cases.
 fn if_match(req: &HttpRequest) -> impl FnOnce(i32) -> Result<(), academy_kernel::AppError> + '_ {
     move |version| etag::check_if_match(req, &etag::of(version))
+}
+
+/// The bounds the identity and directory checks apply, for the contract (from the same
+/// constants).
+pub fn contract() -> Vec<Constraint> {
+    use crate::accounts::DISPLAY_NAME_MAX;
+    use crate::directory::{COHORT_YEARS, NAME_MAX};
+    use crate::domain::{
+        AGS_PATTERN, EMAIL_MAX, OPTIONAL_URL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, URL_MAX,
+    };
+    use crate::membership::EMAIL_DOMAINS_MAX;
+    use Rule::{Items, Length, Pattern, Range};
+    let field = Constraint::field;
+    let mut all = Vec::new();
+    for (schema, name) in [
+        ("RegisterRequest", "email"),
+        ("LoginRequest", "email"),
+        ("PasswordResetRequest", "email"),
+        ("InviteRequest", "email"),
+    ] {
+        all.push(field(schema, name, Length(3, EMAIL_MAX)));
+    }
+    for (schema, name) in [
+        ("RegisterRequest", "password"),
+        ("SetPasswordRequest", "password"),
+        ("ChangePasswordRequest", "newPassword"),
+    ] {
+        all.push(field(schema, name, Length(PASSWORD_MIN, PASSWORD_MAX)));
+    }
+    for (schema, name) in [
+        ("RegisterRequest", "displayName"),
+        ("InviteRequest", "displayName"),
+        ("UpdateMeRequest", "displayName"),
+        ("UpdateUserRequest", "displayName"),
+    ] {
+        all.push(field(schema, name, Length(1, DISPLAY_NAME_MAX)));
+        all.push(field(schema, name, Pattern(NOT_BLANK)));
+    }
+    all.extend([
+        field("OrganisationRequest", "name", Length(1, NAME_MAX)),
+        field("OrganisationRequest", "name", Pattern(NOT_BLANK)),
+        field("OrganisationRequest", "website", Length(0, URL_MAX)),
+        field(
+            "OrganisationRequest",
+            "website",
+            Pattern(OPTIONAL_URL_PATTERN),
+        ),
+        field("MunicipalityRequest", "name", Length(1, NAME_MAX)),
+        field("MunicipalityRequest", "name", Pattern(NOT_BLANK)),
+        field("MunicipalityRequest", "ags", Pattern(AGS_PATTERN)),
+        field("MunicipalityRequest", "district", Length(1, NAME_MAX)),
+        field("MunicipalityRequest", "district", Pattern(NOT_BLANK)),
+        field(
+            "MunicipalityRequest",
+            "cohortYear",
+            Range(COHORT_YEARS.0.into(), COHORT_YEARS.1.into()),
+        ),
+        field("EmailDomains", "domains", Items(0, EMAIL_DOMAINS_MAX)),
+    ]);
+    all
 }
