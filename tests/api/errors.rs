@@ -1,7 +1,7 @@
 //! Every failure is an RFC 9457 problem document, including actix's own 404 and 405.
 
-use academy_tests::*;
 use academy_auth::Role;
+use academy_tests::*;
 use reqwest::Method;
 
 on_both_backends! {

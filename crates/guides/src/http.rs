@@ -1,7 +1,7 @@
 //! `/guides`: browse and read published guides, write drafts, and the review workflow.
 
 use academy_auth::{Coordinators, MaybePrincipal, Principal, Require};
-use academy_kernel::extract::{Json, Query};
+use academy_kernel::extract::{Json, OptionalJson, Query};
 use academy_kernel::{AppError, Bounds, Db, Page, etag, markdown};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
@@ -944,12 +944,12 @@ pub struct PublishGuideRequest {
 }
 
 /// Approves the revision under review: it goes live now (the previous live revision
-/// joins the history), or is scheduled for `publishAt`. Coordinators; send `{}` to publish
-/// at once.
+/// joins the history), or is scheduled for `publishAt`. Coordinators; send no body (or
+/// `{}`) to publish at once.
 #[utoipa::path(
     tag = "guides",
     security(("bearer" = [])),
-    request_body = PublishGuideRequest,
+    request_body = Option<PublishGuideRequest>,
     params(("guide" = String, Path, description = "The guide's id or slug.")),
     responses(
         (status = OK, description = "Published or scheduled.", body = GuideResponse),
@@ -962,7 +962,7 @@ pub async fn publish_guide(
     db: web::Data<Db>,
     caller: Require<Coordinators>,
     path: web::Path<String>,
-    body: Json<PublishGuideRequest>,
+    body: OptionalJson<PublishGuideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let view = service::publish(

@@ -83,6 +83,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON body that may be left out: an empty body (no bytes) reads as `T::default()`;
+/// any body that is sent is read and checked exactly as by [`Json`], so a malformed one is
+/// refused rather than ignored. Document it with `request_body = Option<T>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T> OptionalJson<T> {
+    /// The body, or the default when none was sent.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+        let headers = req.headers();
+        let empty = match headers.get(CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(TRANSFER_ENCODING),
+        };
+        if empty {
+            return Box::pin(async { Ok(OptionalJson(T::default())) });
+        }
+        let body = Json::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJson(body.await?.into_inner())) })
+    }
+}
+
 /// Reads `T` from a JSON value; a mismatch is a 422 naming the member at fault.
 ///
 /// Every body of this API is an object; anything else is refused as such up front, since

@@ -1,6 +1,6 @@
 //! `/consultation-slots/{id}/bookings`, `/consultation-bookings` and the waitlist.
 
-use academy_kernel::extract::{Json, Query};
+use academy_kernel::extract::{Json, OptionalJson, Query};
 use std::collections::BTreeMap;
 
 use academy_auth::Principal;
@@ -345,9 +345,8 @@ async fn apply(
     caller: &Principal,
     id: Uuid,
     change: Change,
-    body: Option<Json<ReasonRequest>>,
+    reason: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = body.and_then(|b| b.into_inner().reason);
     let view = bookings::change(db, settings, caller, id, change, reason, Utc::now()).await?;
     with_etag(db, &view, actix_web::http::StatusCode::OK).await
 }
@@ -389,7 +388,7 @@ pub async fn confirm_booking(
 #[utoipa::path(
     tag = "consultation-bookings",
     security(("bearer" = [])),
-    request_body = ReasonRequest,
+    request_body = Option<ReasonRequest>,
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Declined.", body = BookingResponse),
@@ -406,7 +405,7 @@ pub async fn decline_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: Option<Json<ReasonRequest>>,
+    body: OptionalJson<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     apply(
         &db,
@@ -414,7 +413,7 @@ pub async fn decline_booking(
         &caller,
         path.into_inner(),
         Change::Decline,
-        body,
+        body.into_inner().reason,
     )
     .await
 }
@@ -425,7 +424,7 @@ pub async fn decline_booking(
 #[utoipa::path(
     tag = "consultation-bookings",
     security(("bearer" = [])),
-    request_body = ReasonRequest,
+    request_body = Option<ReasonRequest>,
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Cancelled.", body = BookingResponse),
@@ -441,7 +440,7 @@ pub async fn cancel_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: Option<Json<ReasonRequest>>,
+    body: OptionalJson<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     apply(
         &db,
@@ -449,7 +448,7 @@ pub async fn cancel_booking(
         &caller,
         path.into_inner(),
         Change::Cancel,
-        body,
+        body.into_inner().reason,
     )
     .await
 }
