@@ -48,6 +48,7 @@ pub struct OfferInput {
     #[serde(default)]
     pub description: String,
     /// Slugs of the fields of action (Handlungsfelder); at least one.
+    #[schema(example = json!(["activation-participation"]))]
     pub fields_of_action: Vec<String>,
     /// Online, phone or on site.
     pub format: Format,

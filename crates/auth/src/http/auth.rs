@@ -77,6 +77,7 @@ pub async fn register(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenRequest {
     /// The token from the link or the code in the mail.
+    #[schema(example = "Xq3v8kT1b2Lr9mZs4Pw7Yc0Nd5Hf6Jg")]
     pub token: String,
 }
 
@@ -142,6 +143,7 @@ pub async fn login(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh; it can be used once.
+    #[schema(example = "r5Tq9zL2mW8xV1bN4cK7hJ3gF6dS0aPe")]
     pub refresh_token: String,
 }
 
@@ -260,8 +262,10 @@ pub async fn request_password_reset(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetPasswordRequest {
     /// The token from the link or the code in the mail.
+    #[schema(example = "Xq3v8kT1b2Lr9mZs4Pw7Yc0Nd5Hf6Jg")]
     pub token: String,
     /// 12 to 128 characters, not a common password.
+    #[schema(example = "Neues Passwort am Marktplatz")]
     pub password: String,
 }
 

@@ -85,8 +85,10 @@ pub async fn update_me(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The password the account has now.
+    #[schema(example = "Wiese am Fluss im Herbst")]
     pub current_password: String,
     /// 12 to 128 characters, not a common password.
+    #[schema(example = "Neues Passwort am Marktplatz")]
     pub new_password: String,
 }
 
@@ -125,6 +127,7 @@ pub async fn change_password(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeleteMeRequest {
     /// The account's current password.
+    #[schema(example = "Wiese am Fluss im Herbst")]
     pub password: String,
 }
 

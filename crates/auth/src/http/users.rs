@@ -79,6 +79,7 @@ pub struct InviteRequest {
     #[schema(example = "Max Beispiel")]
     pub display_name: String,
     /// At least one. Only administrators can grant `admin`.
+    #[schema(example = json!(["author"]))]
     pub roles: Vec<Role>,
     /// Required for authors and consultants.
     pub organisation_id: Option<Uuid>,
