@@ -14,6 +14,7 @@ mod consultation_offers;
 mod consultation_paths;
 mod consultation_waitlist;
 mod contract;
+mod demo;
 mod directory;
 mod errors;
 mod filters;

@@ -172,6 +172,12 @@ impl Instance {
 }
 
 impl TestApp {
+    /// The settings the app was started with, as the command line would read them (its
+    /// database, its file store).
+    pub fn config(&self) -> Config {
+        test_config(&self.env)
+    }
+
     /// Starts a second instance with the same settings on the same database.
     pub async fn another_instance(&self) -> Instance {
         let app = Application::build(test_config(&self.env))

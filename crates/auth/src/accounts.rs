@@ -474,18 +474,30 @@ async fn check_assignment(
     organisation_id: Option<Uuid>,
     municipality_id: Option<Uuid>,
 ) -> Result<(), AppError> {
-    if roles.is_empty() {
-        checks.push(FieldError::new(
-            "roles",
-            "required",
-            "must name at least one role",
-        ));
-    }
     if roles.contains_any(&[Role::Admin]) && !caller.has(Role::Admin) {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
             "cannot_grant_admin",
             "Only administrators can grant the admin role.",
+        ));
+    }
+    check_roles(db, checks, roles, organisation_id, municipality_id).await
+}
+
+/// Checks roles against organisation and municipality, whoever grants them: at least one
+/// role, authors and consultants in an organisation, both places existing.
+async fn check_roles(
+    db: &impl ConnectionTrait,
+    checks: &mut Checks,
+    roles: &Roles,
+    organisation_id: Option<Uuid>,
+    municipality_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    if roles.is_empty() {
+        checks.push(FieldError::new(
+            "roles",
+            "required",
+            "must name at least one role",
         ));
     }
     if roles.contains_any(&[Role::Author, Role::Consultant]) && organisation_id.is_none() {
@@ -1027,6 +1039,142 @@ pub async fn logout_everywhere(
     Ok(())
 }
 
+/// An account made ready to sign in at once, by a trusted caller such as the command
+/// line: active, its address counted as verified, with roles and assignments.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Email address; unique among accounts.
+    pub email: String,
+    /// Display name, at most [`DISPLAY_NAME_MAX`] characters.
+    pub display_name: String,
+    /// Password, held to the same rules as everywhere else.
+    pub password: String,
+    /// At least one role; authors and consultants need an organisation.
+    pub roles: Vec<Role>,
+    /// The member organisation the account belongs to.
+    pub organisation_id: Option<Uuid>,
+    /// The municipality the account belongs to.
+    pub municipality_id: Option<Uuid>,
+    /// Whether the membership in `municipality_id` counts at once (as if a coordinator had
+    /// confirmed it) or waits for a coordinator.
+    pub municipality_confirmed: bool,
+}
+
+/// A [`NewAccount`] after its checks, with the password hashed.
+struct ReadyAccount {
+    email: Email,
+    display_name: String,
+    password_hash: String,
+    roles: Roles,
+    organisation_id: Option<Uuid>,
+    municipality_id: Option<Uuid>,
+    municipality_confirmed: bool,
+}
+
+/// Inserts an active, verified account; the one insert of [`create_account`] and
+/// [`create_admin`].
+async fn insert_ready(
+    db: &impl ConnectionTrait,
+    account: ReadyAccount,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    let confirmed_at =
+        (account.municipality_confirmed && account.municipality_id.is_some()).then_some(now);
+    Ok(user::Entity::insert(user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(account.email.as_str().to_owned()),
+        email_normalized: Set(account.email.normalized().to_owned()),
+        display_name: Set(account.display_name),
+        password_hash: Set(Some(account.password_hash)),
+        roles: Set(account.roles.to_stored()),
+        organisation_id: Set(account.organisation_id),
+        municipality_id: Set(account.municipality_id),
+        municipality_confirmed_at: Set(confirmed_at),
+        status: Set(UserStatus::Active.as_str().to_owned()),
+        email_verified_at: Set(Some(now)),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    })
+    .exec_with_returning(db)
+    .await?)
+}
+
+/// Creates an account that can sign in at once (for the command line and seeding, not
+/// for requests): the same checks as an invitation by an administrator — address,
+/// password, name, roles against organisation and municipality — then an active account
+/// with a verified address. 409 `email_taken` when the address has an account. Audited as
+/// `user.created`.
+pub async fn create_account(
+    db: &DatabaseConnection,
+    input: NewAccount,
+) -> Result<user::Model, AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check(Email::parse("email", &input.email));
+    checks.check(check_password("password", &input.password));
+    let name = checks.check(check_text(
+        "displayName",
+        &input.display_name,
+        DISPLAY_NAME_MAX,
+    ));
+    let roles = Roles::new(input.roles);
+    check_roles(
+        db,
+        &mut checks,
+        &roles,
+        input.organisation_id,
+        input.municipality_id,
+    )
+    .await?;
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "checks passed without values"
+        )));
+    };
+    let hash = crate::password::PasswordHasherPool::new(1)
+        .hash(input.password)
+        .await?;
+    let txn = begin_write(db).await?;
+    if find_by_email(&txn, &email).await?.is_some() {
+        return Err(AppError::conflict(
+            "email_taken",
+            "An account with this email address exists already.",
+        ));
+    }
+    let account = insert_ready(
+        &txn,
+        ReadyAccount {
+            email,
+            display_name: name,
+            password_hash: hash,
+            roles: roles.clone(),
+            organisation_id: input.organisation_id,
+            municipality_id: input.municipality_id,
+            municipality_confirmed: input.municipality_confirmed,
+        },
+        Utc::now(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        None,
+        "user.created",
+        "user",
+        Some(account.id),
+        json!({
+            "roles": roles.to_vec(),
+            "organisationId": account.organisation_id,
+            "municipalityId": account.municipality_id,
+            "via": "command line",
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
 /// What `academy create-admin` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateAdminOutcome {
@@ -1075,27 +1223,16 @@ pub async fn create_admin(
             CreateAdminOutcome::Promoted(id)
         }
         None => {
-            let id = Uuid::now_v7();
-            user::Entity::insert(user::ActiveModel {
-                id: Set(id),
-                email: Set(email.as_str().to_owned()),
-                email_normalized: Set(email.normalized().to_owned()),
-                display_name: Set(name),
-                password_hash: Set(Some(hash)),
-                roles: Set(Roles::new([Role::Admin]).to_stored()),
-                organisation_id: Set(None),
-                municipality_id: Set(None),
-                municipality_confirmed_at: Set(None),
-                status: Set(UserStatus::Active.as_str().to_owned()),
-                email_verified_at: Set(Some(now)),
-                last_login_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            CreateAdminOutcome::Created(id)
+            let account = ReadyAccount {
+                email,
+                display_name: name,
+                password_hash: hash,
+                roles: Roles::new([Role::Admin]),
+                organisation_id: None,
+                municipality_id: None,
+                municipality_confirmed: false,
+            };
+            CreateAdminOutcome::Created(insert_ready(&txn, account, now).await?.id)
         }
     };
     let id = match outcome {

@@ -108,9 +108,13 @@ pub const COHORT_YEARS: (i32, i32) = (1971, 2100);
 
 /// The editable fields of an organisation.
 pub struct OrganisationFields {
+    /// Name, at most 200 characters.
     pub name: String,
+    /// What kind of body it is.
     pub kind: OrganisationKind,
+    /// Its website, an `http(s)` address.
     pub website: Option<String>,
+    /// How it contributes to the alliance.
     pub role_profiles: Vec<RoleProfile>,
 }
 
@@ -135,6 +139,7 @@ fn check_organisation(fields: &OrganisationFields) -> Result<(String, Option<Str
     }
 }
 
+/// Organisations by name, optionally matching `q` and of one kind, with the total.
 pub async fn list_organisations(
     db: &DatabaseConnection,
     q: Option<&str>,
@@ -163,6 +168,7 @@ pub async fn list_organisations(
     Ok((items, total))
 }
 
+/// One organisation; 404 when there is none.
 pub async fn get_organisation(
     db: &DatabaseConnection,
     id: Uuid,
@@ -173,6 +179,7 @@ pub async fn get_organisation(
         .ok_or_else(AppError::not_found)
 }
 
+/// Creates an organisation (audited as `organisation.created`).
 pub async fn create_organisation(
     db: &DatabaseConnection,
     caller: &Principal,
@@ -206,6 +213,8 @@ pub async fn create_organisation(
     Ok(created)
 }
 
+/// Replaces an organisation's fields if it is still at the expected version (412
+/// otherwise); audited as `organisation.updated`.
 pub async fn update_organisation(
     db: &DatabaseConnection,
     caller: &Principal,
@@ -253,11 +262,17 @@ pub async fn delete_organisation(
 
 /// The editable fields of a municipality.
 pub struct MunicipalityFields {
+    /// Name, at most 200 characters.
     pub name: String,
+    /// Amtlicher Gemeindeschlüssel: 8 digits, starting with the state code.
     pub ags: String,
+    /// The district (Landkreis) or "kreisfreie Stadt".
     pub district: String,
+    /// Whether it is a site of the "Sozialer Zusammenhalt" programme.
     pub funded_site: bool,
+    /// Year it joined the programme (1971–2100).
     pub cohort_year: Option<i32>,
+    /// Where the funded site stands in the programme.
     pub phase: Option<Phase>,
 }
 
@@ -288,6 +303,8 @@ fn check_municipality(fields: &MunicipalityFields) -> Result<(String, String, St
     }
 }
 
+/// Municipalities by name, optionally matching `q` (name, district, AGS), funded or not,
+/// in one phase, with the total.
 pub async fn list_municipalities(
     db: &DatabaseConnection,
     q: Option<&str>,
@@ -329,6 +346,7 @@ pub async fn list_municipalities(
     Ok((items, total))
 }
 
+/// One municipality; 404 when there is none.
 pub async fn get_municipality(
     db: &DatabaseConnection,
     id: Uuid,
@@ -339,6 +357,7 @@ pub async fn get_municipality(
         .ok_or_else(AppError::not_found)
 }
 
+/// Creates a municipality (audited as `municipality.created`).
 pub async fn create_municipality(
     db: &DatabaseConnection,
     caller: &Principal,
@@ -374,6 +393,8 @@ pub async fn create_municipality(
     Ok(created)
 }
 
+/// Replaces a municipality's fields if it is still at the expected version (412
+/// otherwise); audited as `municipality.updated`.
 pub async fn update_municipality(
     db: &DatabaseConnection,
     caller: &Principal,

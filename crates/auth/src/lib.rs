@@ -2,18 +2,18 @@
 //! and the [`Principal`] extractor every other capability authenticates with.
 //!
 //! Reading order: `entity/` (tables) → [`domain`] (validated types, pure rules) →
-//! [`password`], [`jwt`], [`tokens`] (mechanics) → `accounts`, `sessions`, `directory`
-//! (use cases) → `http/` (handlers, mounted by [`configure`]).
+//! [`password`], [`jwt`], [`tokens`] (mechanics) → `accounts`, `sessions`, [`directory`],
+//! [`membership`] (use cases) → `http/` (handlers, mounted by [`configure`]).
 
 mod accounts;
 pub mod audit;
-mod directory;
+pub mod directory;
 pub mod domain;
 pub mod entity;
 mod http;
 pub mod jwt;
 mod mails;
-mod membership;
+pub mod membership;
 pub mod password;
 mod principal;
 mod sessions;
@@ -21,7 +21,7 @@ mod settings;
 mod throttle;
 pub mod tokens;
 
-pub use accounts::{CreateAdminOutcome, create_admin};
+pub use accounts::{CreateAdminOutcome, NewAccount, create_account, create_admin};
 pub use directory::{unknown_accounts, unknown_organisations};
 pub use domain::{Role, Roles, UserStatus};
 pub use http::{TAGS, configure, configure_pages, contract};

@@ -184,7 +184,9 @@ pub async fn set_email_domains(
 
 /// A pending membership request, for coordinators.
 pub struct PendingMembership {
+    /// The account asking to belong.
     pub account: user::Model,
+    /// The municipality it names.
     pub municipality: Option<municipality::Model>,
 }
 

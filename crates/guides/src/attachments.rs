@@ -179,13 +179,61 @@ pub async fn upload_attachment(
     key: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let guide = service::editable(db.get_ref(), &caller, &key).await?;
-    // Checked before the bytes are received, and again in the transaction.
-    service::check_editable_now(db.get_ref(), &guide).await?;
-    if let Some(base) = guide.working_revision_id.or(guide.live_revision_id) {
-        check_room(db.get_ref(), base).await?;
-    }
+    let guide = ready_for_file(db.get_ref(), &caller, &key).await?;
     let (file, filename, title) = receive(&store, form).await?;
+    let model = save(db.get_ref(), &store, &caller, &guide, file, filename, title).await?;
+    let location = format!("/api/v1/guides/{key}/attachments/{}", model.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(response(&key, model)))
+}
+
+/// Attaches `content` as a file named `filename` to the draft of guide `key`, as the
+/// upload does (see [`upload_attachment`]): the same editors, checks and refusals, for
+/// callers that hold the bytes already, such as seeding. Returns the attachment.
+pub async fn attach_file(
+    db: &Db,
+    store: &FileStore,
+    caller: &Principal,
+    key: &str,
+    filename: &str,
+    title: Option<String>,
+    content: Vec<u8>,
+) -> Result<guide_attachment::Model, AppError> {
+    let guide = ready_for_file(db, caller, key).await?;
+    let chunks =
+        futures_util::stream::iter([Ok::<_, std::convert::Infallible>(web::Bytes::from(content))]);
+    let file = store.put_stream(filename, chunks).await?;
+    save(db, store, caller, &guide, file, filename.to_owned(), title).await
+}
+
+/// The guide `key` if the caller may add a file to it now and it has room; checked
+/// before the bytes are received, and again when the file is saved.
+async fn ready_for_file(
+    db: &Db,
+    caller: &Principal,
+    key: &str,
+) -> Result<crate::entity::guide::Model, AppError> {
+    let guide = service::editable(db, caller, key).await?;
+    service::check_editable_now(db, &guide).await?;
+    if let Some(base) = guide.working_revision_id.or(guide.live_revision_id) {
+        check_room(db, base).await?;
+    }
+    Ok(guide)
+}
+
+/// Records a stored file as an attachment of the guide's draft (a new draft on a live
+/// guide without one), audited. On any refusal the stored bytes are deleted: the row is
+/// the only way to them.
+async fn save(
+    db: &Db,
+    store: &FileStore,
+    caller: &Principal,
+    guide: &crate::entity::guide::Model,
+    file: academy_files::StoredFile,
+    filename: String,
+    title: Option<String>,
+) -> Result<guide_attachment::Model, AppError> {
     let title = title.unwrap_or_else(|| filename.clone());
     if title.chars().count() > TITLE_MAX {
         let _ = store.delete(&file.key).await;
@@ -197,8 +245,8 @@ pub async fn upload_attachment(
     }
     let saved = async {
         let now = Utc::now();
-        let (txn, guide) = service::begin_unconditional_change(&db, guide.id, now).await?;
-        let revision_id = service::draft_for_change(&txn, &caller, &guide, now).await?;
+        let (txn, guide) = service::begin_unconditional_change(db, guide.id, now).await?;
+        let revision_id = service::draft_for_change(&txn, caller, &guide, now).await?;
         check_room(&txn, revision_id).await?;
         let model = guide_attachment::Entity::insert(guide_attachment::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -229,19 +277,10 @@ pub async fn upload_attachment(
         Ok::<_, AppError>(model)
     }
     .await;
-    match saved {
-        Ok(model) => {
-            let location = format!("/api/v1/guides/{key}/attachments/{}", model.id);
-            Ok(HttpResponse::Created()
-                .insert_header((header::LOCATION, location))
-                .json(response(&key, model)))
-        }
-        Err(error) => {
-            // The row is the only way to the bytes: without it they must go.
-            let _ = store.delete(&file.key).await;
-            Err(error)
-        }
+    if saved.is_err() {
+        let _ = store.delete(&file.key).await;
     }
+    saved
 }
 
 /// 409 when the revision already carries [`MAX_ATTACHMENTS`] files.

@@ -24,5 +24,6 @@ pub mod scheduler;
 pub mod search;
 pub mod service;
 
+pub use attachments::attach_file;
 pub use http::{GuideSort, RevisionChoice, TAGS, configure, contract};
 pub use service::publish_due;

@@ -2,6 +2,7 @@
 //! server owns. Domain crates bring their routes; this crate mounts them.
 
 pub mod config;
+pub mod demo;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use academy_server::config::{Config, VARIABLES};
-use academy_server::{Application, openapi, telemetry};
+use academy_server::{Application, demo, openapi, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -38,6 +38,16 @@ enum Command {
         /// Display name of a new account.
         #[arg(long, default_value = "Administration")]
         name: String,
+    },
+    /// Fill an empty database with a demo academy — member organisations, municipalities,
+    /// an account of every role, published guides, consultation hours with free slots —
+    /// and print the accounts. A second run changes nothing; a database with other content
+    /// is refused (exit 2).
+    SeedDemo {
+        /// Password of every demo account (also ACADEMY_DEMO_PASSWORD). Without one,
+        /// development mode (ACADEMY_DEV_MODE=true) uses the demo password from the README.
+        #[arg(long)]
+        password: Option<String>,
     },
 }
 
@@ -90,6 +100,9 @@ async fn main() -> ExitCode {
         }
         Command::CreateAdmin { email, name } => {
             return create_admin(config, &email, &name).await;
+        }
+        Command::SeedDemo { password } => {
+            return seed_demo(config, password).await;
         }
         Command::Migrate { action } => migrate(config, action).await,
         Command::Openapi => Ok(()),
@@ -192,6 +205,45 @@ async fn create_admin(config: Config, email: &str, name: &str) -> ExitCode {
         }
         Err(error) => {
             eprintln!("academy: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `academy seed-demo`: exit 0 when seeded now or before, 2 when refused or without a
+/// password outside development mode, 1 on other failures.
+async fn seed_demo(config: Config, password: Option<String>) -> ExitCode {
+    let chosen = password.or_else(|| {
+        std::env::var("ACADEMY_DEMO_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
+    let password = match chosen {
+        Some(password) => password,
+        None if config.dev_mode => demo::DEMO_PASSWORD.to_owned(),
+        None => {
+            eprintln!(
+                "academy: outside development mode seed-demo needs a password for the demo accounts: set ACADEMY_DEMO_PASSWORD or pass --password (with ACADEMY_DEV_MODE=true it uses {:?})",
+                demo::DEMO_PASSWORD
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match demo::run(&config, &password).await {
+        Ok(demo::Outcome::Seeded(report)) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Ok(demo::Outcome::AlreadySeeded(earlier)) => {
+            print!("{earlier}");
+            ExitCode::SUCCESS
+        }
+        Ok(demo::Outcome::Refused(refusal)) => {
+            eprintln!("academy: {refusal}");
+            ExitCode::from(2)
+        }
+        Err(error) => {
+            eprintln!("academy: seed-demo failed: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -124,6 +124,55 @@ fn create_admin_creates_then_promotes_and_refuses_weak_passwords() {
 }
 
 #[test]
+fn seed_demo_prints_the_accounts_once_and_wants_a_password_outside_development_mode() {
+    let (url, path) = temp_sqlite_url();
+    let files = path.with_extension("files");
+    let run = |dev_mode: bool| {
+        let mut command = academy();
+        command
+            .env("DATABASE_URL", &url)
+            .env("ACADEMY_FILES_DIR", &files)
+            .arg("seed-demo");
+        if dev_mode {
+            command.env("ACADEMY_DEV_MODE", "true");
+        }
+        command.output().unwrap()
+    };
+
+    let without_password = run(false);
+    assert_eq!(without_password.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&without_password.stderr).contains("ACADEMY_DEMO_PASSWORD"),
+        "{}",
+        String::from_utf8_lossy(&without_password.stderr)
+    );
+
+    let seeded = run(true);
+    let stdout = String::from_utf8_lossy(&seeded.stdout);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    for role in ["admin", "coordinator", "author", "consultant", "learner"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(role)
+                && l.contains("@example.org")
+                && l.contains("Demo-Akademie-Hessen")),
+            "{role}: {stdout}"
+        );
+    }
+
+    let again = run(true);
+    assert!(again.status.success());
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("already there"), "{stdout}");
+    assert!(!stdout.contains("Demo-Akademie-Hessen"), "{stdout}");
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_dir_all(files);
+}
+
+#[test]
 fn migrate_up_and_status_work_on_a_new_database() {
     let (url, path) = temp_sqlite_url();
     let up = academy()
