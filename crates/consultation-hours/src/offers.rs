@@ -967,7 +967,18 @@ mod tests {
 
     #[test]
     fn the_contract_states_the_limits_the_validation_applies() {
-        let schema = serde_json::to_value(OfferInput::schema()).expect("a schema");
+        use utoipa::openapi::{ComponentsBuilder, OpenApiBuilder};
+        let mut api = OpenApiBuilder::new()
+            .components(Some(
+                ComponentsBuilder::new()
+                    .schema("OfferInput", OfferInput::schema())
+                    .build(),
+            ))
+            .build();
+        // The other schemas the crate constrains are not in this small document.
+        let _ = academy_kernel::contract::apply(&mut api, &crate::contract());
+        let json = serde_json::to_value(&api).expect("a document");
+        let schema = &json["components"]["schemas"]["OfferInput"];
         let person = &schema["properties"]["personLimit"];
         assert_eq!(person["default"], domain::DEFAULT_PERSON_LIMIT);
         assert_eq!(person["minimum"], 1);
@@ -975,5 +986,9 @@ mod tests {
         let municipality = &schema["properties"]["municipalityLimit"];
         assert_eq!(municipality["minimum"], 1);
         assert_eq!(municipality["maximum"], domain::MAX_MUNICIPALITY_LIMIT);
+        let seats = &schema["properties"]["seats"];
+        assert_eq!(seats["minimum"], domain::SEATS.0);
+        assert_eq!(seats["maximum"], domain::SEATS.1);
+        assert_eq!(seats["default"], domain::DEFAULT_SEATS);
     }
 }
