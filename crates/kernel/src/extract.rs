@@ -83,7 +83,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A JSON body that may be left out: an empty body (no bytes) reads as `T::default()`;
+/// A JSON body that may be left out: an empty body (no bytes) or `null` reads as
+/// `T::default()`;
 /// any body that is sent is read and checked exactly as by [`Json`], so a malformed one is
 /// refused rather than ignored. Document it with `request_body = Option<T>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,8 +111,14 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
         if empty {
             return Box::pin(async { Ok(OptionalJson(T::default())) });
         }
-        let body = Json::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalJson(body.await?.into_inner())) })
+        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            match body.await?.into_inner() {
+                // `null` says "nothing", as the document's optional body allows.
+                serde_json::Value::Null => Ok(OptionalJson(T::default())),
+                value => Ok(OptionalJson(from_json_value(value)?)),
+            }
+        })
     }
 }
 

@@ -65,6 +65,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The constraints every capability's checks enforce (see `academy_kernel::contract`).
 fn constraints() -> Vec<Constraint> {
     [
+        academy_auth::contract(),
+        academy_taxonomy::contract(),
         academy_guides::contract(),
         academy_consultation_hours::contract(),
     ]
