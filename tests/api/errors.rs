@@ -41,6 +41,12 @@ on_both_backends! {
             .unwrap();
         assert_eq!(response.headers()["allow"], "POST");
         problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+        // Methods no route of either path serves name the literal path's methods too.
+        for method in [Method::DELETE, Method::PUT] {
+            let response = app.authed(method, "/api/v1/users/invitations", &admin.access).send().await.unwrap();
+            assert_eq!(response.headers()["allow"], "POST");
+            problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+        }
         // An id that does not parse, where no literal path matches, is still a 404.
         let response = app.authed(Method::GET, "/api/v1/users/not-an-id", &admin.access).send().await.unwrap();
         problem(response, StatusCode::NOT_FOUND, "not_found").await;

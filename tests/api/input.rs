@@ -182,3 +182,32 @@ on_both_backends! {
         assert_eq!(body["errors"][0]["code"], "invalid_type", "{body}");
     }
 }
+
+on_both_backends! {
+    async fn a_nul_character_is_refused_wherever_it_comes_not_a_server_error(app: TestApp) {
+        // PostgreSQL cannot hold text with U+0000: before, each of these was a 500 there.
+        for path in [
+            "/api/v1/guides?q=Klima%00anpassung",
+            "/api/v1/organisations?q=%00",
+            "/api/v1/consultation-slots?fieldOfAction=a%00b",
+            "/api/v1/guides/beteiligung%00verstetigen",
+        ] {
+            problem(app.get(path).await, StatusCode::BAD_REQUEST, "invalid_character").await;
+        }
+        let body = problem(
+            app.post_json("/api/v1/auth/login", &json!({"email": "erika\u{0}@example.org", "password": "Wiese am Fluss im Herbst"})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "email");
+        assert_eq!(body["errors"][0]["code"], "invalid_character");
+        let body = problem(
+            app.post_json("/api/v1/auth/register", &json!({"email": "erika@example.org", "password": "Wiese am Fluss im Herbst", "displayName": "Erika", "extra": {"a\u{0}": 1}})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["code"], "invalid_character");
+    }
+}

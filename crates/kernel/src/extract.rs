@@ -135,11 +135,48 @@ pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<
             "must be an object",
         )]));
     }
+    if let Some(path) = nul_in(&value, String::new()) {
+        return Err(AppError::validation(vec![FieldError::new(
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            "invalid_character",
+            "must not contain a NUL character (U+0000)",
+        )]));
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = path_of(error.path());
         let message = error.into_inner().to_string();
         AppError::validation(vec![describe(&path, &message, "body")])
     })
+}
+
+/// The path (`steps[2].title`) of the first string or key in `value` that contains a NUL
+/// character: no text of this API may, and PostgreSQL cannot store one.
+fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.contains('\0').then_some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, format!("{path}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(key, member)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(inner)
+            } else {
+                nul_in(member, inner)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// The query string, read into `T`. Repeated parameters fill lists (`Vec<String>`); a

@@ -107,6 +107,24 @@ fn record(method: &Method, route: &str, status: u16, started: Instant) {
         .record(started.elapsed().as_secs_f64());
 }
 
+/// Refuses a request whose path or query string carries a NUL character (`%00`): no name,
+/// id, slug or search of this API contains one, and PostgreSQL cannot store or compare
+/// text with it, so it would otherwise surface as a server error. 400 `invalid_character`.
+pub async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let carries_nul = |text: &str| text.contains("%00") || text.contains('\0');
+    if carries_nul(req.path()) || carries_nul(req.query_string()) {
+        let error = AppError::bad_request(
+            "invalid_character",
+            "The address contains a NUL character (%00), which no parameter accepts.",
+        );
+        return Ok(req.error_response(error).map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// HEAD wherever GET: a HEAD request is routed as GET, and its answer keeps the status and
 /// headers (`Content-Length`, `ETag`, `Content-Disposition`, …) but loses the body, which is
 /// never read — a download answers HEAD without touching the file's contents.

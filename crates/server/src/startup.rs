@@ -97,6 +97,7 @@ impl Application {
                 .configure(academy_auth::configure_pages)
                 .default_service(web::to(fallback::not_routed))
                 .wrap(from_fn(middleware::head_as_get))
+                .wrap(from_fn(middleware::refuse_nul))
                 .wrap(from_fn(middleware::limit_time))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),

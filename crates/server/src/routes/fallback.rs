@@ -56,9 +56,10 @@ impl RouteTable {
         Self { routes }
     }
 
-    /// The methods of the templates that match `path` with the most literal segments:
-    /// `/users/invitations` rather than `/users/{id}`.
-    pub fn most_specific(&self, path: &str) -> Option<Vec<&'static str>> {
+    /// The methods allowed on `path`, or `None` when no template matches it. Where several
+    /// match, those with the most literal segments decide: `/users/invitations` rather
+    /// than `/users/{id}`.
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
         let parts: Vec<&str> = split(path).collect();
         let matching: Vec<(usize, &Vec<&'static str>)> = self
             .routes
@@ -81,23 +82,6 @@ impl RouteTable {
         methods.sort_unstable();
         methods.dedup();
         Some(methods)
-    }
-
-    /// The methods allowed on `path`, or `None` when no template matches it.
-    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
-        let parts: Vec<&str> = split(path).collect();
-        let mut allowed: Vec<&'static str> = self
-            .routes
-            .iter()
-            .filter(|(segments, _)| matches(segments, &parts))
-            .flat_map(|(_, methods)| methods.iter().copied())
-            .collect();
-        if allowed.is_empty() {
-            return None;
-        }
-        allowed.sort_unstable();
-        allowed.dedup();
-        Some(allowed)
     }
 }
 
@@ -123,7 +107,7 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, req| {
         let specific = req
             .app_data::<web::Data<RouteTable>>()
-            .and_then(|table| table.most_specific(req.path()));
+            .and_then(|table| table.allowed_methods(req.path()));
         match specific {
             Some(methods) if !methods.contains(&req.method().as_str()) => {
                 AppError::method_not_allowed(&methods).into()
