@@ -112,9 +112,14 @@ fn request_hash(slot_id: Uuid, concern: &str, answers: &BTreeMap<String, String>
     academy_auth::tokens::digest(&format!("{slot_id}\n{concern}\n{}", json!(answers)))
 }
 
+/// Longest `Idempotency-Key`.
+pub const KEY_MAX: usize = 255;
+/// An `Idempotency-Key`: visible ASCII characters (`!` to `~`).
+pub const KEY_PATTERN: &str = "^[!-~]+$";
+
 /// Checks an `Idempotency-Key`: 1–255 visible ASCII characters.
 pub fn check_key(key: &str) -> Result<(), AppError> {
-    if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) {
+    if (1..=KEY_MAX).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) {
         Ok(())
     } else {
         Err(AppError::validation(vec![FieldError::new(

@@ -123,5 +123,15 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("BookingInput", "concern", Length(1, MAX_CONCERN)),
         Constraint::field("BookingInput", "concern", Pattern(NOT_BLANK)),
         Constraint::field("ReasonRequest", "reason", Length(0, REASON_MAX)),
+        Constraint::parameter(
+            "book_slot",
+            "Idempotency-Key",
+            Length(1, crate::bookings::KEY_MAX),
+        ),
+        Constraint::parameter(
+            "book_slot",
+            "Idempotency-Key",
+            Pattern(crate::bookings::KEY_PATTERN),
+        ),
     ]
 }
