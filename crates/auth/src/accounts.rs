@@ -580,21 +580,7 @@ pub async fn invite(
     })
     .exec_with_returning(&txn)
     .await?;
-    let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    if may_mail(&txn, auth, &account.email_normalized, None).await? {
-        academy_notifications::enqueue(
-            &txn,
-            mails::invitation(
-                auth,
-                &account.email,
-                &account.display_name,
-                &inviter.display_name,
-                &grant_of(&txn, &account).await?,
-                &token,
-            ),
-        )
-        .await?;
-    }
+    send_invitation(&txn, auth, &account, &inviter).await?;
     audit::record(
         &txn,
         Some(caller.user_id),
@@ -606,6 +592,31 @@ pub async fn invite(
     .await?;
     txn.commit().await?;
     Ok(account)
+}
+
+/// A fresh invitation token for `account`, mailed unless the mail limits hold it back.
+async fn send_invitation(
+    txn: &sea_orm::DatabaseTransaction,
+    auth: &Auth,
+    account: &user::Model,
+    inviter: &user::Model,
+) -> Result<(), AppError> {
+    let token = create_token(txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
+    if may_mail(txn, auth, &account.email_normalized, None).await? {
+        academy_notifications::enqueue(
+            txn,
+            mails::invitation(
+                auth,
+                &account.email,
+                &account.display_name,
+                &inviter.display_name,
+                &grant_of(txn, account).await?,
+                &token,
+            ),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Sends an invited account a fresh invitation; earlier unused ones stop working. For
@@ -638,21 +649,7 @@ pub async fn resend_invitation(
         .exec(&txn)
         .await?;
     let inviter = load(&txn, caller.user_id).await?;
-    let token = create_token(&txn, account.id, Purpose::Invitation, INVITATION_TTL).await?;
-    if may_mail(&txn, auth, &account.email_normalized, None).await? {
-        academy_notifications::enqueue(
-            &txn,
-            mails::invitation(
-                auth,
-                &account.email,
-                &account.display_name,
-                &inviter.display_name,
-                &grant_of(&txn, &account).await?,
-                &token,
-            ),
-        )
-        .await?;
-    }
+    send_invitation(&txn, auth, &account, &inviter).await?;
     audit::record(
         &txn,
         Some(caller.user_id),
