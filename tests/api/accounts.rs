@@ -395,3 +395,18 @@ on_both_backends! {
         problem(missing, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn a_password_reset_for_text_that_is_no_address_is_422(app: TestApp) {
+        // The answer for any well-formed address is the same 202; text that cannot be an
+        // address says nothing about accounts and is refused, naming the field.
+        for email in ["00", "kein-at-zeichen.example.org", "a@b", "zwei@@example.org"] {
+            let response = app.post_json("/api/v1/auth/password-reset", &json!({"email": email})).await;
+            let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], "email", "{email}: {body}");
+            assert_eq!(body["errors"][0]["code"], "invalid_email", "{email}: {body}");
+        }
+        let fine = app.post_json("/api/v1/auth/password-reset", &json!({"email": "niemand@example.org"})).await;
+        assert_eq!(fine.status(), StatusCode::ACCEPTED);
+    }
+}

@@ -380,3 +380,27 @@ on_both_backends! {
         assert!(consultant_told.text.contains("Im Anhang finden Sie die Absage"), "{}", consultant_told.text);
     }
 }
+
+on_both_backends! {
+    async fn declining_takes_a_reason_in_a_body_the_document_requires(app: TestApp) {
+        let consultant = app.consultant().await;
+        let offer = app.offer(&consultant, json!({"requiresConfirmation": true})).await;
+        let slots = app.slots(offer["id"].as_str().unwrap(), false).await;
+        let learner = app.learner(app.some_municipality().await).await;
+        let booking = json_body(app.book(&learner, slots[0]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
+        let id = booking["id"].as_str().unwrap();
+        let path = format!("/api/v1/consultation-bookings/{id}/decline");
+        // No body at all, an empty object, a blank reason: refused, and the booking stays.
+        let bare = app.authed(Method::POST, &path, &consultant.access).send().await.unwrap();
+        assert!(bare.status().is_client_error(), "{}", bare.status());
+        for body in [json!({}), json!({"reason": "   "}), json!({"reason": null})] {
+            let response = app.authed(Method::POST, &path, &consultant.access).json(&body).send().await.unwrap();
+            let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(problem["errors"][0]["field"], "reason", "{body}: {problem}");
+        }
+        let still = json_body(app.authed(Method::GET, &format!("/api/v1/consultation-bookings/{id}"), &consultant.access).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(still["status"], "pending");
+        let declined = app.booking_action(&consultant, id, "decline", Some(json!({"reason": "Dazu berät die Servicestelle Wohnen."}))).await;
+        assert_eq!(json_body(declined, StatusCode::OK).await["status"], "declined");
+    }
+}

@@ -53,7 +53,9 @@ on_both_backends! {
         assert!(received.subject.contains("Buchung eingegangen"), "{}", received.subject);
 
         let id = str_of(&booking["id"]);
-        problem(app.booking_action(&consultant, id, "decline", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        // The document requires the body: none at all is 415, one without a reason 422.
+        problem(app.booking_action(&consultant, id, "decline", None).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        problem(app.booking_action(&consultant, id, "decline", Some(json!({}))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         problem(app.booking_action(&a, id, "decline", Some(json!({"reason": "x"}))).await, StatusCode::FORBIDDEN, "forbidden").await;
         let declined = json_body(app.booking_action(&consultant, id, "decline", Some(json!({"reason": "Leider verhindert."}))).await, StatusCode::OK).await;
         assert_eq!(declined["status"], "declined");

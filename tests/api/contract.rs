@@ -43,7 +43,7 @@ on_both_backends! {
         // Every operation whose body the document calls optional works without one, and
         // refuses a malformed one instead of ignoring it.
         let committed: Value = serde_json::from_str(COMMITTED).unwrap();
-        let optional: Vec<String> = committed["paths"]
+        let mut optional: Vec<String> = committed["paths"]
             .as_object()
             .unwrap()
             .iter()
@@ -54,11 +54,11 @@ on_both_backends! {
                 })
             })
             .collect();
+        optional.sort();
         assert_eq!(
             optional,
             [
                 "POST /api/v1/consultation-bookings/{id}/cancel",
-                "POST /api/v1/consultation-bookings/{id}/decline",
                 "POST /api/v1/guides/{guide}/publish",
             ]
         );
@@ -111,4 +111,132 @@ on_both_backends! {
         let cancelled = json_body(app.booking_action(&learner, booking, "cancel", Some(Value::Null)).await, StatusCode::OK).await;
         assert_eq!(cancelled["status"], "cancelled");
     }
+}
+
+#[test]
+fn every_text_a_request_carries_states_the_rules_all_texts_share() {
+    // No NUL character anywhere (the server refuses one), no empty query value (`?q=`).
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut unstated = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                let schema = if schema["type"] == "array" {
+                    &schema["items"]
+                } else {
+                    schema
+                };
+                if schema["type"] != "string"
+                    || schema.get("enum").is_some()
+                    || schema.get("$ref").is_some()
+                {
+                    continue;
+                }
+                let name = format!("{method} {path} {}", parameter["name"]);
+                if schema.get("pattern").is_none() && schema.get("format").is_none() {
+                    unstated.push(format!("{name}: neither pattern nor format"));
+                }
+                if parameter["in"] == "query" && schema["minLength"].as_u64().unwrap_or(0) < 1 {
+                    unstated.push(format!("{name}: may be empty"));
+                }
+            }
+        }
+    }
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        if !name.ends_with("Request") && !name.ends_with("Input") {
+            continue;
+        }
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            let is_string = property["type"] == "string"
+                || property["type"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.contains(&json!("string")));
+            if is_string
+                && property.get("pattern").is_none()
+                && property.get("format").is_none()
+                && property.get("enum").is_none()
+            {
+                unstated.push(format!("{name}.{field}: neither pattern nor format"));
+            }
+        }
+    }
+    assert!(unstated.is_empty(), "{unstated:#?}");
+    assert_eq!(
+        document["components"]["schemas"]["BookingInput"]["properties"]["answers"]["propertyNames"]
+            ["pattern"],
+        academy_kernel::contract::NO_NUL
+    );
+}
+
+#[test]
+fn the_workflows_are_linked_from_the_responses_that_start_them() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let links = |path: &str, method: &str, status: &str| -> Value {
+        document["paths"][path][method]["responses"][status]["links"].clone()
+    };
+    // A new guide leads to its submission, a submission to publication.
+    let created = links("/api/v1/guides", "post", "201");
+    assert_eq!(
+        created["submit_guide"]["parameters"]["guide"],
+        "$response.body#/id"
+    );
+    assert_eq!(
+        created["update_guide"]["parameters"]["If-Match"],
+        "$response.header.ETag"
+    );
+    let submitted = links("/api/v1/guides/{guide}/submit", "post", "200");
+    assert_eq!(submitted["publish_guide"]["operationId"], "publish_guide");
+    // A listed slot leads to booking it and to its waitlist; a booking to cancelling it.
+    let slots = links("/api/v1/consultation-slots", "get", "200");
+    assert_eq!(
+        slots["book_slot"]["parameters"]["id"],
+        "$response.body#/items/0/id"
+    );
+    assert_eq!(
+        slots["join_waitlist"]["parameters"]["id"],
+        "$response.body#/items/0/id"
+    );
+    let booked = links("/api/v1/consultation-slots/{id}/bookings", "post", "201");
+    assert_eq!(
+        booked["cancel_booking"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+    let waiting = links("/api/v1/consultation-slots/{id}/waitlist", "post", "201");
+    assert_eq!(
+        waiting["accept_waitlist_place"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+    // Every link names an operation of the document and only parameters it has.
+    let operations: std::collections::HashMap<&str, &Value> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|operation| (operation["operationId"].as_str().unwrap(), operation))
+        .collect();
+    let mut count = 0;
+    for operation in operations.values() {
+        for response in operation["responses"].as_object().unwrap().values() {
+            for link in response["links"]
+                .as_object()
+                .into_iter()
+                .flat_map(|links| links.values())
+            {
+                count += 1;
+                let target = operations[link["operationId"].as_str().unwrap()];
+                for name in link["parameters"].as_object().unwrap().keys() {
+                    assert!(
+                        target["parameters"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|p| p["name"] == name.as_str()),
+                        "{link}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(count >= 50, "{count} links");
 }

@@ -852,6 +852,13 @@ on_both_backends! {
         let first = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
         let second = create(&app, &author.access, content(long.trim())).await["slug"].as_str().unwrap().to_owned();
         assert!(second.len() <= 64 && second.ends_with("-2") && second != first, "{first} {second}");
+
+        // A title too short or too foreign for a slug still makes a valid one; before, "0"
+        // made the slug "0" and the guide was refused for a slug the author never gave.
+        for (title, slug) in [("0", "leitfaden-0"), ("Ω", "leitfaden"), ("Ω!", "leitfaden-2")] {
+            let guide = create(&app, &author.access, content(title)).await;
+            assert_eq!(guide["slug"], slug, "{title}");
+        }
     }
 }
 

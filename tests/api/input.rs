@@ -211,3 +211,54 @@ on_both_backends! {
         assert_eq!(body["errors"][0]["code"], "invalid_character");
     }
 }
+
+on_both_backends! {
+    async fn whole_numbers_written_with_a_zero_fraction_are_whole_numbers(app: TestApp) {
+        // JSON Schema's `integer` admits 30.0; a client that writes numbers as floats gets
+        // what it asked for, and a real fraction is still refused naming the field.
+        let consultant = app.consultant().await;
+        let created = app
+            .authed(Method::POST, "/api/v1/consultation-offers", &consultant.access)
+            .json(&offer_body(json!({"slotMinutes": 30.0, "seats": 2.0, "personLimit": 1.0})))
+            .send()
+            .await
+            .unwrap();
+        let offer = json_body(created, StatusCode::CREATED).await;
+        assert_eq!(offer["slotMinutes"], 30);
+        assert_eq!(offer["seats"], 2);
+
+        let fraction = app
+            .authed(Method::POST, "/api/v1/consultation-offers", &consultant.access)
+            .json(&offer_body(json!({"slotMinutes": 30.5})))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(fraction, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "slotMinutes", "{body}");
+        assert_eq!(body["errors"][0]["code"], "invalid_type", "{body}");
+    }
+}
+
+on_both_backends! {
+    async fn a_query_parameter_without_a_value_is_refused_naming_it(app: TestApp) {
+        // `?to=` is no filter: before, it was read as "no bound" and the whole list came back.
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        for (path, parameter) in [
+            ("/api/v1/guides?language=", "language"),
+            ("/api/v1/guides?fieldOfAction=", "fieldOfAction"),
+            ("/api/v1/consultation-slots?to=", "to"),
+            ("/api/v1/consultation-slots?offer", "offer"),
+            ("/api/v1/organisations?limit=5&kind=", "kind"),
+            ("/api/v1/consultation-bookings?offer=", "offer"),
+            ("/api/v1/municipality-memberships?municipalityId=", "municipalityId"),
+        ] {
+            let response = app.authed(Method::GET, path, &coordinator.access).send().await.unwrap();
+            let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], parameter, "{path}: {body}");
+            assert_eq!(body["errors"][0]["code"], "empty", "{path}: {body}");
+        }
+        // Left out, the same parameters are simply no filter.
+        let response = app.authed(Method::GET, "/api/v1/consultation-slots", &coordinator.access).send().await.unwrap();
+        json_body(response, StatusCode::OK).await;
+    }
+}

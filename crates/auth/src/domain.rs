@@ -307,7 +307,7 @@ pub const EMAIL_MAX: usize = 254;
 pub const URL_MAX: usize = 2000;
 /// An optional http(s) address as a pattern: empty, or a scheme, a host and no white
 /// space.
-pub const OPTIONAL_URL_PATTERN: &str = r"^\s*(https?://[^/\s]\S*)?\s*$";
+pub const OPTIONAL_URL_PATTERN: &str = r"^\s*(https?://[^/\s\u0000][^\s\u0000]*)?\s*$";
 
 /// Validates an Amtlicher Gemeindeschlüssel: eight digits, the first two a federal state
 /// (01–16).

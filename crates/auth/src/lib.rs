@@ -24,7 +24,7 @@ pub mod tokens;
 pub use accounts::{CreateAdminOutcome, NewAccount, create_account, create_admin};
 pub use directory::{unknown_accounts, unknown_organisations};
 pub use domain::{Role, Roles, UserStatus};
-pub use http::{TAGS, configure, configure_pages, contract};
+pub use http::{TAGS, configure, configure_pages, contract, links};
 pub use membership::MembershipStatus;
 pub use principal::{Admins, Coordinators, MaybePrincipal, Principal, Require, RoleSet};
 pub use settings::{

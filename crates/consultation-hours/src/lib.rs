@@ -38,4 +38,4 @@ pub mod feeds;
 mod http;
 pub mod jobs;
 
-pub use http::{TAGS, configure, contract};
+pub use http::{TAGS, configure, contract, links};

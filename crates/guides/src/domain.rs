@@ -237,8 +237,9 @@ pub fn valid_email(email: &str) -> bool {
 pub use academy_taxonomy::terms::valid_slug;
 
 /// A slug from a German title: umlauts transcribed, everything else that is not a letter
-/// or digit becomes a hyphen. "Bürgerbeteiligung in Groß-Gerau" →
-/// `buergerbeteiligung-in-gross-gerau`.
+/// or digit becomes a hyphen: "Bürgerbeteiligung in Groß-Gerau" →
+/// `buergerbeteiligung-in-gross-gerau`. Always a valid slug (`leitfaden` when the title
+/// gives none).
 pub fn slugify(title: &str) -> String {
     let mut slug = String::new();
     for c in title.chars().flat_map(char::to_lowercase) {
@@ -265,8 +266,17 @@ pub fn slugify(title: &str) -> String {
         }
         collapsed.push_str(part);
     }
-    collapsed
+    // A title of one character, or of letters without a Latin transcription ("Ω"),
+    // leaves too little: the guide is then a `leitfaden`, numbered like any other.
+    match collapsed.len() {
+        0 => SLUG_FALLBACK.to_owned(),
+        1 => format!("{SLUG_FALLBACK}-{collapsed}"),
+        _ => collapsed,
+    }
 }
+
+/// The slug of a guide whose title gives none.
+const SLUG_FALLBACK: &str = "leitfaden";
 
 /// The `n`-th slug made from `base`: `base` itself, then `base-2`, `base-3`, …, the base
 /// shortened so that the whole stays within 64 characters.
@@ -647,6 +657,13 @@ mod tests {
         assert!(valid_slug(&slugify("Öffentliche Räume")));
         assert!(!valid_slug("Mit Leerzeichen"));
         assert!(!valid_slug("a"));
+        // Every title makes a valid slug, however short or foreign.
+        assert_eq!(slugify("0"), "leitfaden-0");
+        assert_eq!(slugify("Ω"), "leitfaden");
+        assert_eq!(slugify("?!"), "leitfaden");
+        for title in ["0", "Ω", "?!", "a b", "ä"] {
+            assert!(valid_slug(&slugify(title)), "{title}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
+use academy_kernel::contract::{Constraint, Link, NOT_BLANK, Rule};
 
 use crate::domain::{
     self, ContentInput, GuideStatus, LANGUAGE_LENGTH, LANGUAGE_PATTERN, MARKDOWN_MAX, NOTE_MAX,
@@ -261,9 +261,69 @@ fn changed(view: &GuideView, caller: &Principal) -> HttpResponse {
         .json(guide_response(view, Some(caller)))
 }
 
+/// Where a guide's responses lead, through its workflow: a new draft to its edits,
+/// attachments and submission; a submission to review (publish or return); a published
+/// guide to its archive and revisions; a list's first guide to the guide; an uploaded
+/// attachment to its download.
+pub fn links() -> Vec<Link> {
+    const GUIDE: (&str, &str) = ("guide", "$response.body#/id");
+    const VERSION: (&str, &str) = ("If-Match", "$response.header.ETag");
+    const KEY: (&str, &str) = ("key", "$response.body#/id");
+    let read = ["get_guide", "list_guide_revisions"];
+    let edit = ["update_guide", "patch_guide"];
+    let attachments = ["list_attachments", "upload_attachment"];
+    [
+        Link::each("create_guide", "201", &read, &[GUIDE]),
+        Link::each("create_guide", "201", &edit, &[GUIDE, VERSION]),
+        Link::each(
+            "create_guide",
+            "201",
+            &["submit_guide", "delete_guide"],
+            &[GUIDE],
+        ),
+        Link::each("create_guide", "201", &attachments, &[KEY]),
+        Link::each("update_guide", "200", &["submit_guide"], &[GUIDE]),
+        Link::each("patch_guide", "200", &["submit_guide"], &[GUIDE]),
+        Link::each(
+            "submit_guide",
+            "200",
+            &["publish_guide", "return_guide"],
+            &[GUIDE],
+        ),
+        Link::each("return_guide", "200", &edit, &[GUIDE, VERSION]),
+        Link::each(
+            "publish_guide",
+            "200",
+            &["archive_guide", "get_guide"],
+            &[GUIDE],
+        ),
+        Link::each("publish_guide", "200", &edit, &[GUIDE, VERSION]),
+        vec![Link::new(
+            "publish_guide",
+            "200",
+            "get_guide_revision",
+            &[GUIDE, ("number", "$response.body#/liveRevision")],
+        )],
+        Link::each(
+            "list_guides",
+            "200",
+            &read,
+            &[("guide", "$response.body#/items/0/id")],
+        ),
+        Link::each(
+            "upload_attachment",
+            "201",
+            &["download_attachment", "delete_attachment"],
+            &[("key", "$request.path.key"), ("id", "$response.body#/id")],
+        ),
+    ]
+    .concat()
+}
+
 /// The bounds the guides' checks enforce, for the contract (from the same constants).
 pub fn contract() -> Vec<Constraint> {
-    use Rule::{Default, Items, Length, Pattern, Range};
+    use Rule::{Default, Format, Items, Length, Pattern, Range};
+    use academy_taxonomy::terms::{SLUG_LENGTH, SLUG_PATTERN};
     let mut all = Vec::new();
     for schema in ["GuideContentRequest", "PatchGuideRequest"] {
         let field = |name, rule| Constraint::field(schema, name, rule);
@@ -291,8 +351,22 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("Step", "body", Length(0, MARKDOWN_MAX)),
         Constraint::field("ReturnGuideRequest", "comment", Length(1, NOTE_MAX)),
         Constraint::field("ReturnGuideRequest", "comment", Pattern(NOT_BLANK)),
-        Constraint::parameter("list_guides", "q", Length(0, search::QUERY_MAX_CHARS)),
+        Constraint::parameter("list_guides", "q", Length(1, search::QUERY_MAX_CHARS)),
+        Constraint::field(
+            "CreateGuideRequest",
+            "slug",
+            Length(SLUG_LENGTH.0, SLUG_LENGTH.1),
+        ),
+        Constraint::field("CreateGuideRequest", "slug", Pattern(SLUG_PATTERN)),
     ]);
+    for schema in ["GuideContentRequest", "PatchGuideRequest"] {
+        all.push(Constraint::field(schema, "contactEmail", Format("email")));
+    }
+    all.extend(academy_taxonomy::filter_contract(
+        "list_guides",
+        &["fieldOfAction", "theme", "phase", "audience"],
+        &["organisation"],
+    ));
     all
 }
 

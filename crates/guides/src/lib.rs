@@ -25,5 +25,5 @@ pub mod search;
 pub mod service;
 
 pub use attachments::attach_file;
-pub use http::{GuideSort, RevisionChoice, TAGS, configure, contract};
+pub use http::{GuideSort, RevisionChoice, TAGS, configure, contract, links};
 pub use service::publish_due;

@@ -135,6 +135,8 @@ pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<
             "must be an object",
         )]));
     }
+    let mut value = value;
+    whole_numbers_as_integers(&mut value);
     if let Some(path) = nul_in(&value, String::new()) {
         return Err(AppError::validation(vec![FieldError::new(
             if path.is_empty() {
@@ -151,6 +153,31 @@ pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<
         let message = error.into_inner().to_string();
         AppError::validation(vec![describe(&path, &message, "body")])
     })
+}
+
+/// Numbers written with a fraction of zero (`72.0`) become integers, so that a whole-number
+/// field takes them: JSON does not tell `72.0` from `72`, and JSON Schema's `integer`
+/// admits both. A real fraction (`72.5`) stays and is refused where a whole number is due.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    // Beyond 2^53 a float no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                // The cast is exact: the value is whole and within ±2^53.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = float as i64;
+                *value = Value::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(members) => members.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 /// The path (`steps[2].title`) of the first string or key in `value` that contains a NUL
@@ -214,7 +241,24 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 /// Reads `T` from a query string (`a=1&b=x&b=y`).
+///
+/// A parameter given without a value (`?to=`, `?to`) is refused rather than read as left
+/// out: no parameter of this API takes an empty value, and a client that sends one has
+/// most likely lost the value it meant.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let empty: Vec<FieldError> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(_, value)| value.is_empty())
+        .map(|(name, _)| {
+            FieldError::new(
+                name.into_owned(),
+                "empty",
+                "must not be empty; leave the parameter out instead",
+            )
+        })
+        .collect();
+    if !empty.is_empty() {
+        return Err(AppError::validation(empty));
+    }
     let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = path_of(error.path());
@@ -772,6 +816,47 @@ mod tests {
             let problem = error.problem();
             assert_eq!(problem.errors[0].field, field, "{query}: {problem:?}");
             assert_eq!(problem.errors[0].code, code, "{query}: {problem:?}");
+        }
+    }
+
+    #[test]
+    fn a_parameter_without_a_value_is_refused_not_read_as_left_out() {
+        for (query, field) in [
+            ("limit=", "limit"),
+            ("fieldOfAction=a&fieldOfAction=", "fieldOfAction"),
+            ("offset", "offset"),
+            ("limit=5&field%4Ff=", "fieldOf"),
+        ] {
+            let error = parse_query::<Filters>(query).unwrap_err();
+            let problem = error.problem();
+            assert_eq!(problem.errors[0].field, field, "{query}: {problem:?}");
+            assert_eq!(problem.errors[0].code, "empty", "{query}: {problem:?}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_with_a_zero_fraction_read_as_integers() {
+        use serde_json::json;
+        #[derive(Deserialize)]
+        struct Numbers {
+            whole: u32,
+            list: Vec<i64>,
+            ratio: f64,
+        }
+        let numbers: Numbers =
+            from_json_value(json!({"whole": 30.0, "list": [1.0, -2.0], "ratio": 2.0}))
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (numbers.whole, numbers.list, numbers.ratio),
+            (30, vec![1, -2], 2.0)
+        );
+        for fraction in [json!(30.5), json!(1e300)] {
+            let Err(error) =
+                from_json_value::<Numbers>(json!({"whole": fraction, "list": [], "ratio": 1}))
+            else {
+                panic!("{fraction} was read as a whole number");
+            };
+            assert_eq!(error.problem().errors[0].field, "whole");
         }
     }
 

@@ -83,8 +83,10 @@ fn assemble() -> (utoipa::openapi::OpenApi, Vec<String>) {
     add_problem_responses(&mut api);
     add_tags_and_security(&mut api);
     // Before flattening, so flattened schemas take the constrained properties.
-    let unplaced = academy_kernel::contract::apply(&mut api, &constraints());
+    let mut unplaced = academy_kernel::contract::apply(&mut api, &constraints());
     flatten_all_of(&mut api);
+    let (api, unlinked) = rules_and_links(api);
+    unplaced.extend(unlinked);
     (api, unplaced)
 }
 
@@ -130,6 +132,28 @@ fn flatten_all_of(api: &mut utoipa::openapi::OpenApi) {
         }
         *schema = RefOr::T(Schema::Object(merged));
     }
+}
+
+/// The links between operations of every capability (see `academy_kernel::contract::Link`).
+fn links() -> Vec<academy_kernel::contract::Link> {
+    [
+        academy_auth::links(),
+        academy_taxonomy::links(),
+        academy_guides::links(),
+        academy_consultation_hours::links(),
+    ]
+    .concat()
+}
+
+/// What is written on the document as JSON: the rules every text of a request shares (no
+/// NUL character, no empty query value) and the links between operations; returns the
+/// links that found no place.
+fn rules_and_links(api: utoipa::openapi::OpenApi) -> (utoipa::openapi::OpenApi, Vec<String>) {
+    let mut json = serde_json::to_value(&api).expect("the document serialises");
+    academy_kernel::contract::shared_text_rules(&mut json);
+    let unlinked = academy_kernel::contract::apply_links(&mut json, &links());
+    let api = serde_json::from_value(json).expect("the document reads back");
+    (api, unlinked)
 }
 
 /// The tags of the capabilities, the bearer scheme their protected operations name, and

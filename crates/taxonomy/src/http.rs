@@ -1,7 +1,7 @@
 //! `/taxonomy`: the whole taxonomy for anyone, single terms, and coordinators' edits.
 
 use academy_auth::{Coordinators, Require};
-use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
+use academy_kernel::contract::{Constraint, Link, NOT_BLANK, Rule};
 use academy_kernel::extract::Json;
 use academy_kernel::{AppError, Db, etag};
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, put, web};
@@ -280,12 +280,71 @@ pub async fn delete_term(
 
 /// The bounds the taxonomy's checks apply, for the contract (from the same constants).
 pub fn contract() -> Vec<Constraint> {
-    use crate::terms::{CODE_PATTERN, DESCRIPTION_MAX, NAME_MAX};
+    use crate::terms::{CODE_PATTERN, DESCRIPTION_MAX, NAME_MAX, SLUG_LENGTH, SLUG_PATTERN};
     use Rule::{Length, Pattern};
-    vec![
+    let mut all = vec![
         Constraint::field("TermRequest", "name", Length(1, NAME_MAX)),
         Constraint::field("TermRequest", "name", Pattern(NOT_BLANK)),
         Constraint::field("TermRequest", "description", Length(0, DESCRIPTION_MAX)),
         Constraint::field("TermRequest", "code", Pattern(CODE_PATTERN)),
-    ]
+        Constraint::field("TermRequest", "themeSlug", Pattern(SLUG_PATTERN)),
+    ];
+    for operation in ["get_term", "put_term", "delete_term"] {
+        all.push(Constraint::parameter(
+            operation,
+            "slug",
+            Length(SLUG_LENGTH.0, SLUG_LENGTH.1),
+        ));
+        all.push(Constraint::parameter(
+            operation,
+            "slug",
+            Pattern(SLUG_PATTERN),
+        ));
+    }
+    all
+}
+
+/// Where a term that was just made leads: to reading it and deleting it.
+pub fn links() -> Vec<Link> {
+    Link::each(
+        "put_term",
+        "201",
+        &["get_term", "delete_term"],
+        &[
+            ("kind", "$request.path.kind"),
+            ("slug", "$request.path.slug"),
+        ],
+    )
+}
+
+/// The bounds of the taxonomy filters of a list (`?fieldOfAction=a&fieldOfAction=b`): at
+/// most [`terms::MAX_FILTER_VALUES`] values of each, each a slug; `ids` are filters by id,
+/// bounded alike.
+pub fn filter_contract(
+    operation: &'static str,
+    slugs: &[&'static str],
+    ids: &[&'static str],
+) -> Vec<Constraint> {
+    use Rule::{ItemPattern, Items};
+    let mut all = Vec::new();
+    for name in slugs {
+        all.push(Constraint::parameter(
+            operation,
+            name,
+            Items(0, terms::MAX_FILTER_VALUES),
+        ));
+        all.push(Constraint::parameter(
+            operation,
+            name,
+            ItemPattern(terms::SLUG_PATTERN),
+        ));
+    }
+    for name in ids {
+        all.push(Constraint::parameter(
+            operation,
+            name,
+            Items(0, terms::MAX_FILTER_VALUES),
+        ));
+    }
+    all
 }

@@ -10,5 +10,5 @@ pub mod entity;
 mod http;
 pub mod terms;
 
-pub use http::{TAGS, configure, contract};
+pub use http::{TAGS, configure, contract, filter_contract, links};
 pub use terms::TermKind;

@@ -146,9 +146,14 @@ pub async fn find(
     Ok(Term::find_by_statement(build(db, &query)).one(db).await?)
 }
 
+/// Shortest and longest slug, in characters.
+pub const SLUG_LENGTH: (usize, usize) = (2, 64);
+/// A slug as a pattern: `a-z` and `0-9` with single inner hyphens ([`valid_slug`]).
+pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
 /// A slug: 2–64 characters of `a-z`, `0-9` and single inner hyphens.
 pub fn valid_slug(slug: &str) -> bool {
-    (2..=64).contains(&slug.len())
+    (SLUG_LENGTH.0..=SLUG_LENGTH.1).contains(&slug.len())
         && slug
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

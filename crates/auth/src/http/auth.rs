@@ -213,7 +213,10 @@ const PASSWORD_RESET_ATTEMPTS: u32 = 5;
 /// Wait before the first retry; the n-th waits n times as long.
 const PASSWORD_RESET_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Mails a password-reset link, if the address belongs to an account. Always 202.
+/// Mails a password-reset link if the address belongs to an account.
+///
+/// 202 for every well-formed address, whether it has an account or not; 422 only for
+/// text that is no email address at all, which says nothing about any account.
 ///
 /// Mails to one address, and those one client causes, are limited per hour
 /// (`ACADEMY_MAIL_MAX_PER_RECIPIENT`, `ACADEMY_MAIL_MAX_PER_CLIENT`); beyond that the
@@ -221,7 +224,10 @@ const PASSWORD_RESET_RETRY_DELAY: std::time::Duration = std::time::Duration::fro
 #[utoipa::path(
     tag = "auth",
     request_body = PasswordResetRequest,
-    responses((status = ACCEPTED, description = "If the address has an account, a link is on its way.", body = AcceptedResponse))
+    responses(
+        (status = ACCEPTED, description = "If the address has an account, a link is on its way.", body = AcceptedResponse),
+        (status = UNPROCESSABLE_ENTITY, description = "`invalid_email`, `too_long`: not an email address.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/auth/password-reset")]
 pub async fn request_password_reset(
@@ -234,6 +240,8 @@ pub async fn request_password_reset(
     // The lookup and the mail run after the answer, so its timing cannot tell whether the
     // address has an account.
     let email = body.into_inner().email;
+    crate::domain::Email::parse("email", &email)
+        .map_err(|error| AppError::validation(vec![error]))?;
     // The answer promises a mail, so a passing failure (the database busy or briefly
     // away) is retried a few times, waiting longer each time.
     actix_web::rt::spawn(async move {

@@ -10,7 +10,7 @@ mod memberships;
 mod pages;
 mod users;
 
-use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
+use academy_kernel::contract::{Constraint, Link, NOT_BLANK, Rule};
 use academy_kernel::etag;
 use actix_web::{HttpRequest, HttpResponse, http::header};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -100,6 +100,42 @@ fn if_match(req: &HttpRequest) -> impl FnOnce(i32) -> Result<(), academy_kernel:
     move |version| etag::check_if_match(req, &etag::of(version))
 }
 
+/// Where the identity and directory responses lead: a new account, organisation or
+/// municipality to what can be done with it, a list's first item to the item.
+pub fn links() -> Vec<Link> {
+    const ID: (&str, &str) = ("id", "$response.body#/id");
+    const FIRST: (&str, &str) = ("id", "$response.body#/items/0/id");
+    const FIRST_USER: (&str, &str) = ("id", "$response.body#/items/0/userId");
+    let user = ["get_user", "update_user", "resend_invitation"];
+    let organisation = [
+        "get_organisation",
+        "replace_organisation",
+        "delete_organisation",
+    ];
+    let municipality = [
+        "get_municipality",
+        "replace_municipality",
+        "delete_municipality",
+        "get_email_domains",
+        "replace_email_domains",
+    ];
+    [
+        Link::each("invite_user", "201", &user, &[ID]),
+        Link::each("list_users", "200", &user, &[FIRST]),
+        Link::each("create_organisation", "201", &organisation, &[ID]),
+        Link::each("list_organisations", "200", &organisation, &[FIRST]),
+        Link::each("create_municipality", "201", &municipality, &[ID]),
+        Link::each("list_municipalities", "200", &municipality, &[FIRST]),
+        Link::each(
+            "list_membership_requests",
+            "200",
+            &["confirm_membership", "decline_membership"],
+            &[FIRST_USER],
+        ),
+    ]
+    .concat()
+}
+
 /// The bounds the identity and directory checks apply, for the contract (from the same
 /// constants).
 pub fn contract() -> Vec<Constraint> {
@@ -109,7 +145,7 @@ pub fn contract() -> Vec<Constraint> {
         AGS_PATTERN, EMAIL_MAX, OPTIONAL_URL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, URL_MAX,
     };
     use crate::membership::EMAIL_DOMAINS_MAX;
-    use Rule::{Items, Length, Pattern, Range};
+    use Rule::{Format, Items, Length, MinItems, Pattern, Range};
     let field = Constraint::field;
     let mut all = Vec::new();
     for (schema, name) in [
@@ -119,6 +155,10 @@ pub fn contract() -> Vec<Constraint> {
         ("InviteRequest", "email"),
     ] {
         all.push(field(schema, name, Length(3, EMAIL_MAX)));
+        all.push(field(schema, name, Format("email")));
+    }
+    for schema in ["InviteRequest", "UpdateUserRequest"] {
+        all.push(field(schema, "roles", MinItems(1)));
     }
     for (schema, name) in [
         ("RegisterRequest", "password"),

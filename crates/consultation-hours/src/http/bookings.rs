@@ -330,13 +330,23 @@ pub async fn get_booking(
     with_etag(&db, &view, actix_web::http::StatusCode::OK).await
 }
 
-/// Why a booking is declined or cancelled.
+/// Why a booking is cancelled.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReasonRequest {
-    /// Required when the consultant or a coordinator declines or cancels; optional for
-    /// the participant. At most 1,000 characters; the participant reads it.
+    /// Required when the consultant or a coordinator cancels (422 `required`); optional
+    /// for the participant. At most 1,000 characters; the participant reads it.
+    #[schema(example = "Die Beraterin ist an diesem Tag leider erkrankt.")]
     pub reason: Option<String>,
+}
+
+/// Why a booking is declined.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeclineRequest {
+    /// At most 1,000 characters; the participant reads it.
+    #[schema(example = "Zu diesem Anliegen berät Sie die Servicestelle Wohnen besser.")]
+    pub reason: String,
 }
 
 async fn apply(
@@ -388,7 +398,7 @@ pub async fn confirm_booking(
 #[utoipa::path(
     tag = "consultation-bookings",
     security(("bearer" = [])),
-    request_body = Option<ReasonRequest>,
+    request_body = DeclineRequest,
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Declined.", body = BookingResponse),
@@ -405,7 +415,7 @@ pub async fn decline_booking(
     settings: web::Data<Settings>,
     caller: Principal,
     path: web::Path<Uuid>,
-    body: OptionalJson<ReasonRequest>,
+    body: Json<DeclineRequest>,
 ) -> Result<HttpResponse, AppError> {
     apply(
         &db,
@@ -413,7 +423,7 @@ pub async fn decline_booking(
         &caller,
         path.into_inner(),
         Change::Decline,
-        body.into_inner().reason,
+        Some(body.into_inner().reason),
     )
     .await
 }

@@ -5,7 +5,7 @@ mod bookings;
 mod feeds;
 mod offers;
 
-use academy_kernel::contract::{Constraint, NOT_BLANK, Rule};
+use academy_kernel::contract::{Constraint, Link, NOT_BLANK, Rule};
 use chrono::{DateTime, FixedOffset, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -58,6 +58,49 @@ fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&ZONE).fixed_offset()
 }
 
+/// Where the consultation responses lead: a new offer to its slots, a slot to booking it
+/// or joining its waitlist, a booking to what can happen to it, a waitlist place to
+/// accepting or leaving it; a list's first item to the item.
+pub fn links() -> Vec<Link> {
+    const ID: (&str, &str) = ("id", "$response.body#/id");
+    const FIRST: (&str, &str) = ("id", "$response.body#/items/0/id");
+    let offer = ["get_offer", "archive_offer"];
+    let slot = ["get_slot", "book_slot", "join_waitlist"];
+    let booking = [
+        "get_booking",
+        "confirm_booking",
+        "decline_booking",
+        "cancel_booking",
+        "complete_booking",
+        "mark_no_show",
+        "reschedule_booking",
+    ];
+    let place = ["accept_waitlist_place", "leave_waitlist_place"];
+    [
+        Link::each("create_offer", "201", &offer, &[ID]),
+        Link::each(
+            "create_offer",
+            "201",
+            &["replace_offer"],
+            &[ID, ("If-Match", "$response.header.ETag")],
+        ),
+        Link::each(
+            "create_offer",
+            "201",
+            &["list_slots"],
+            &[("offer", "$response.body#/id")],
+        ),
+        Link::each("list_offers", "200", &offer, &[FIRST]),
+        Link::each("list_slots", "200", &slot, &[FIRST]),
+        Link::each("book_slot", "201", &booking, &[ID]),
+        Link::each("list_bookings", "200", &booking, &[FIRST]),
+        Link::each("join_waitlist", "201", &place, &[ID]),
+        Link::each("list_waitlist_places", "200", &place, &[FIRST]),
+        Link::each("accept_waitlist_place", "201", &booking, &[ID]),
+    ]
+    .concat()
+}
+
 /// The bounds and defaults the consultation hours' checks apply, for the contract (from
 /// the same constants).
 pub fn contract() -> Vec<Constraint> {
@@ -66,7 +109,7 @@ pub fn contract() -> Vec<Constraint> {
     use Rule::{Default, ItemLength, Items, Length, MinItems, Pattern, Range};
     let offer = |field, rule| Constraint::field("OfferInput", field, rule);
     let range = |(min, max): (i32, i32)| Range(min.into(), max.into());
-    vec![
+    let mut all = vec![
         offer("title", Length(1, OFFER_TITLE_MAX)),
         offer("title", Pattern(NOT_BLANK)),
         offer("description", Length(0, OFFER_DESCRIPTION_MAX)),
@@ -123,6 +166,8 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("BookingInput", "concern", Length(1, MAX_CONCERN)),
         Constraint::field("BookingInput", "concern", Pattern(NOT_BLANK)),
         Constraint::field("ReasonRequest", "reason", Length(0, REASON_MAX)),
+        Constraint::field("DeclineRequest", "reason", Length(1, REASON_MAX)),
+        Constraint::field("DeclineRequest", "reason", Pattern(NOT_BLANK)),
         Constraint::parameter(
             "book_slot",
             "Idempotency-Key",
@@ -133,5 +178,13 @@ pub fn contract() -> Vec<Constraint> {
             "Idempotency-Key",
             Pattern(crate::bookings::KEY_PATTERN),
         ),
-    ]
+    ];
+    for operation in ["list_offers", "list_slots"] {
+        all.extend(academy_taxonomy::filter_contract(
+            operation,
+            &["fieldOfAction"],
+            &["organisation", "consultant", "format"],
+        ));
+    }
+    all
 }

@@ -1,0 +1,110 @@
+"""The contract-fuzzing stage's one refinement of schemathesis' checks (loaded by .ci/fuzz).
+
+`positive_data_acceptance` fails when a request that fits the document is refused. Most of
+what the server checks is in the document (lengths, ranges, patterns, formats, required
+fields, list sizes), and a refusal for any of those stays a failure. A few rules cannot be
+written in JSON Schema, because they depend on what is stored, on who asks, or on two
+values together. A 422 (or, for mailed tokens, a 400) whose every field error is one of the
+rules below is therefore not counted; every other refusal of schema-valid data is. Each
+rule says why no schema can state it; the operations' 422 descriptions name the codes.
+"""
+
+import re
+
+import schemathesis
+from schemathesis.specs.openapi import checks as openapi_checks
+
+# Codes that, wherever they occur, mean "what you named does not exist or does not fit
+# what is stored" — a schema describes the shape of a request, not the database.
+STORED = {
+    "unknown": "an id or slug that names nothing stored",
+    "unknown_slot": "a slot id that names no bookable slot",
+    "unknown_question": "an answer to a question the offer does not ask",
+    "wrong_password": "the caller's current password is a secret",
+    "too_common": "the list of common passwords is data, not a pattern",
+    "self_reference": "a guide named as its own variant: the id of the path, in the body",
+    "not_a_consultant": "the account named has no consultant role",
+}
+
+# Rules of one operation: (operationId, field pattern, codes, why no schema can say it).
+# Field patterns match the error's `field` with list indices written as `[]`.
+PARTICULAR = [
+    ("create_offer|replace_offer", r"location", {"invalid_url", "invalid_phone", "invalid_address"},
+     "what a location must be depends on the offer's `format`"),
+    ("create_offer|replace_offer", r"availability\.(weekly|extra|absences)\[\](\.\w+)?",
+     {"end_before_start", "before_from", "shorter_than_slot"},
+     "an end compared with a start, a window with the offer's slot length"),
+    ("create_offer|replace_offer", r"intakeQuestions\[\]\.options", {"invalid_options", "not_allowed"},
+     "whether a question has options depends on its `kind`"),
+    ("create_offer|replace_offer", r"intakeQuestions\[\]\.id", {"duplicate"},
+     "question ids unique within the list: uniqueItems compares whole items"),
+    ("create_offer", r"consultantId", {"required"},
+     "a coordinator must name the consultant; a consultant offers their own hours"),
+    ("create_guide", r"organisationId", {"required"},
+     "an author's guide belongs to their organisation; others must name one"),
+    ("invite_user|update_user", r"organisationId", {"required"},
+     "authors and consultants need an organisation: depends on `roles`"),
+    ("cancel_booking", r"reason", {"required"},
+     "the consultant and coordinators must give a reason, the participant need not"),
+    ("put_term", r"code|themeSlug", {"required", "not_applicable"},
+     "themes have a code, fields of action a theme: depends on the path's `kind`"),
+    ("list_guides", r"q", {"invalid_search"},
+     "a search needs a word of two letters or more, by Unicode's idea of a letter"),
+    ("booking_report", r"to", {"before_from"}, "an end compared with a start"),
+    ("replace_email_domains", r"domains\[\]", {"invalid_domain"},
+     "a domain must be valid by IDNA (UTS 46), which no pattern states"),
+]
+
+# Problems with no field errors that depend on a secret the client cannot know.
+SECRET = {
+    "invalid_token": "mailed tokens are random; only the mail knows a valid one",
+}
+
+
+def _field(name):
+    return re.sub(r"\[\d+\]", "[]", name or "")
+
+
+def _beyond_schema(operation_id, problem):
+    if problem.get("code") in SECRET:
+        return True
+    errors = problem.get("errors") or []
+    if not errors:
+        return False
+    for error in errors:
+        code, field = error.get("code"), _field(error.get("field"))
+        if code in STORED:
+            continue
+        if any(
+            code in codes and re.fullmatch(operations, operation_id or "") and re.fullmatch(pattern, field)
+            for operations, pattern, codes, _ in PARTICULAR
+        ):
+            continue
+        return False
+    return True
+
+
+def _content_type(response):
+    for name, values in response.headers.items():
+        if name.lower() == "content-type" and values:
+            return values[0]
+    return ""
+
+
+@schemathesis.check
+def positive_data_acceptance_beyond_schema(ctx, response, case):
+    """`positive_data_acceptance`, except for refusals by rules no schema can state."""
+    meta = case.meta
+    if (
+        meta is not None
+        and meta.generation.mode.is_positive
+        and response.status_code in (400, 422)
+        and _content_type(response).startswith("application/problem+json")
+    ):
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {}
+        if isinstance(problem, dict) and _beyond_schema(case.operation.definition.raw.get("operationId"), problem):
+            return None
+    return openapi_checks.positive_data_acceptance(ctx, response, case)
