@@ -55,9 +55,10 @@ PARTICULAR = [
      "a domain must be valid by IDNA (UTS 46), which no pattern states"),
 ]
 
-# Problems with no field errors that depend on a secret the client cannot know.
+# Problems without field errors that depend on a secret or on an earlier request.
 SECRET = {
     "invalid_token": "mailed tokens are random; only the mail knows a valid one",
+    "idempotency_key_reused": "the Idempotency-Key was sent before with another body",
 }
 
 

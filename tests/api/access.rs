@@ -860,6 +860,22 @@ on_both_backends! {
             .await;
         problem(login, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 
+        // `invited` follows from an invitation only: the document offers just the two
+        // statuses an administrator sets, and the server refuses the third naming the field.
+        let invited = app
+            .authed(Method::PATCH, &format!("/api/v1/users/{}", learner.id), &admin.access)
+            .json(&json!({"status": "invited"}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(invited, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "status", "{body}");
+        let document: Value = serde_json::from_str(&academy_server::openapi::document_json()).unwrap();
+        let status = &document["components"]["schemas"]["UpdateUserRequest"]["properties"]["status"];
+        let choices = document["components"]["schemas"]["StatusChange"]["enum"].clone();
+        assert!(status.to_string().contains("StatusChange"), "{status}");
+        assert_eq!(choices, json!(["active", "disabled"]));
+
         // Enabled again, the account can sign in.
         let response = app
             .authed(Method::PATCH, &format!("/api/v1/users/{}", learner.id), &admin.access)

@@ -240,3 +240,47 @@ fn the_workflows_are_linked_from_the_responses_that_start_them() {
     }
     assert!(count >= 50, "{count} links");
 }
+
+#[test]
+fn the_shared_responses_are_stated_wherever_they_apply() {
+    // Every operation that needs a signed-in caller documents 401; every change guarded by
+    // `If-Match` documents 412, and 428 where the header is required.
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            let responses = &operation["responses"];
+            let bearer = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s.get("bearer").is_some());
+            if bearer && responses.get("401").is_none() {
+                missing.push(format!("{name}: 401"));
+            }
+            let if_match = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "If-Match");
+            if let Some(header) = if_match {
+                if responses.get("412").is_none() {
+                    missing.push(format!("{name}: 412"));
+                }
+                if header["required"] == json!(true) && responses.get("428").is_none() {
+                    missing.push(format!("{name}: 428"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    let unauthorized = &document["paths"]["/api/v1/me"]["get"]["responses"]["401"];
+    assert!(
+        unauthorized["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("`unauthorized`"),
+        "{unauthorized}"
+    );
+}

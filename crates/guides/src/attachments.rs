@@ -169,6 +169,7 @@ async fn receive(
         (status = CREATED, description = "Attached to the draft.", body = AttachmentResponse),
         (status = CONFLICT, description = "`too_many_attachments`, or the guide is `under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = PAYLOAD_TOO_LARGE, description = "Larger than the upload limit.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/guides/{key}/attachments")]
@@ -349,8 +350,8 @@ pub async fn list_attachments(
     responses(
         (status = OK, description = "The file.", content_type = "application/octet-stream"),
         (status = PARTIAL_CONTENT, description = "The requested range.", content_type = "application/octet-stream"),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
         (status = RANGE_NOT_SATISFIABLE, description = "The range lies outside the file.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/guides/{key}/attachments/{id}")]
@@ -414,6 +415,7 @@ pub async fn download_attachment(
         (status = NO_CONTENT, description = "Removed from the draft."),
         (status = NOT_FOUND, description = "No such file on the guide's draft.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "The guide is `under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/guides/{key}/attachments/{id}")]

@@ -261,6 +261,16 @@ fn changed(view: &GuideView, caller: &Principal) -> HttpResponse {
         .json(guide_response(view, Some(caller)))
 }
 
+/// For every operation on one guide (`{guide}` in the path).
+// Only documents the response: handlers answer with `AppError`, never build it.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum GuideNotFound {
+    /// `not_found`: no such guide, or not visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(academy_kernel::Problem),
+}
+
 /// Where a guide's responses lead, through its workflow: a new draft to its edits,
 /// attachments and submission; a submission to review (publish or return); a published
 /// guide to its archive and revisions; a list's first guide to the guide; an uploaded
@@ -670,6 +680,7 @@ pub async fn list_guides(
         (status = FORBIDDEN, description = "Not an author or coordinator, or another organisation's author.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slug_taken`: another guide has the slug asked for.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`required`, `too_long`, `invalid_slug`, `raw_html`, `invalid_email`, `unknown`, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/guides")]
@@ -722,8 +733,8 @@ pub enum RevisionChoice {
     ),
     responses(
         (status = OK, description = "The guide.", body = GuideResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Cached,
+        crate::http::GuideNotFound,
     )
 )]
 #[get("/guides/{guide}")]
@@ -768,11 +779,11 @@ fn optional_if_match(req: &HttpRequest) -> impl FnOnce(i32) -> Result<(), AppErr
     responses(
         (status = OK, description = "Changed; the working revision.", body = GuideResponse),
         (status = FORBIDDEN, description = "May read the guide but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_REQUIRED, description = "`If-Match` is missing.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::GuideNotFound,
+        academy_kernel::responses::VersionChecked,
     )
 )]
 #[put("/guides/{guide}")]
@@ -892,11 +903,11 @@ impl PatchGuideRequest {
     responses(
         (status = OK, description = "Changed; the working revision.", body = GuideResponse),
         (status = FORBIDDEN, description = "May read the guide but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`under_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_REQUIRED, description = "`If-Match` is missing.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::GuideNotFound,
+        academy_kernel::responses::VersionChecked,
     )
 )]
 #[patch("/guides/{guide}")]
@@ -928,7 +939,8 @@ pub async fn patch_guide(
     responses(
         (status = NO_CONTENT, description = "Deleted."),
         (status = FORBIDDEN, description = "Not allowed (e.g. an author deleting a published guide).", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::GuideNotFound,
     )
 )]
 #[delete("/guides/{guide}")]
@@ -955,8 +967,9 @@ pub async fn delete_guide(
     params(("guide" = String, Path, description = "The guide's id or slug.")),
     responses(
         (status = OK, description = "In review.", body = GuideResponse),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`nothing_to_submit`, `already_in_review`, `already_scheduled` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::GuideNotFound,
     )
 )]
 #[post("/guides/{guide}/submit")]
@@ -991,6 +1004,7 @@ pub struct ReturnGuideRequest {
         (status = OK, description = "A draft again.", body = GuideResponse),
         (status = CONFLICT, description = "`not_in_review` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "`comment` missing or too long.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/guides/{guide}/return")]
@@ -1028,6 +1042,7 @@ pub struct PublishGuideRequest {
     responses(
         (status = OK, description = "Published or scheduled.", body = GuideResponse),
         (status = CONFLICT, description = "`not_in_review` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/guides/{guide}/publish")]
@@ -1060,6 +1075,7 @@ pub async fn publish_guide(
     responses(
         (status = OK, description = "Archived.", body = GuideResponse),
         (status = CONFLICT, description = "`already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/guides/{guide}/archive")]
@@ -1113,7 +1129,7 @@ fn summary(entry: &HistoryEntry) -> RevisionSummary {
     params(("guide" = String, Path, description = "The guide's id or slug.")),
     responses(
         (status = OK, description = "The history.", body = Vec<RevisionSummary>),
-        (status = NOT_FOUND, description = "No such guide, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        crate::http::GuideNotFound,
     )
 )]
 #[get("/guides/{guide}/revisions")]
@@ -1136,8 +1152,8 @@ pub async fn list_guide_revisions(
     ),
     responses(
         (status = OK, description = "The guide with that revision.", body = GuideResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
         (status = NOT_FOUND, description = "No such revision, or not visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/guides/{guide}/revisions/{number}")]

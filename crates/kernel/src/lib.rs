@@ -10,6 +10,7 @@ pub mod extract;
 pub mod markdown;
 pub mod page;
 pub mod periodic;
+pub mod responses;
 pub mod throttle;
 
 pub use db::Db;

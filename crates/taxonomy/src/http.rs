@@ -93,7 +93,7 @@ pub struct TaxonomyResponse {
     tag = "taxonomy",
     responses(
         (status = OK, description = "Themes with their fields of action, phases and audiences.", body = TaxonomyResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/taxonomy")]
@@ -165,7 +165,7 @@ pub struct TermPath {
     ),
     responses(
         (status = OK, description = "The term.", body = TermResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/taxonomy/{kind}/{slug}")]
@@ -220,7 +220,8 @@ pub struct TermRequest {
     responses(
         (status = OK, description = "Replaced.", body = TermResponse),
         (status = CREATED, description = "Created.", body = TermResponse),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionOptional,
     )
 )]
 #[put("/taxonomy/{kind}/{slug}")]
@@ -266,6 +267,7 @@ pub async fn put_term(
     responses(
         (status = NO_CONTENT, description = "Deleted."),
         (status = CONFLICT, description = "`reference_conflict`: something still refers to it (e.g. a theme's fields of action).", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/taxonomy/{kind}/{slug}")]

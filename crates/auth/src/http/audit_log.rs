@@ -75,7 +75,10 @@ pub struct AuditListQuery {
     tag = "audit",
     security(("bearer" = [])),
     params(AuditListQuery),
-    responses((status = OK, description = "One page of entries.", body = Page<AuditEntryResponse>))
+    responses(
+        (status = OK, description = "One page of entries.", body = Page<AuditEntryResponse>),
+        academy_kernel::responses::SignedIn,
+    )
 )]
 #[get("/audit-log")]
 pub async fn list_audit_log(

@@ -191,7 +191,10 @@ pub async fn logout(
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = NO_CONTENT, description = "Signed out everywhere."))
+    responses(
+        (status = NO_CONTENT, description = "Signed out everywhere."),
+        academy_kernel::responses::SignedIn,
+    )
 )]
 #[post("/auth/logout-all")]
 pub async fn logout_all(db: web::Data<Db>, caller: Principal) -> Result<HttpResponse, AppError> {

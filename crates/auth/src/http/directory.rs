@@ -123,6 +123,7 @@ pub async fn list_organisations(
     responses(
         (status = CREATED, description = "Created.", body = OrganisationResponse),
         (status = CONFLICT, description = "`already_exists`: the name is taken.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/organisations")]
@@ -147,7 +148,7 @@ pub async fn create_organisation(
     params(("id" = Uuid, Path, description = "The organisation's id.")),
     responses(
         (status = OK, description = "The organisation.", body = OrganisationResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/organisations/{id}")]
@@ -172,7 +173,8 @@ pub async fn get_organisation(
     ),
     responses(
         (status = OK, description = "Updated.", body = OrganisationResponse),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionOptional,
     )
 )]
 #[put("/organisations/{id}")]
@@ -203,6 +205,7 @@ pub async fn replace_organisation(
     responses(
         (status = NO_CONTENT, description = "Deleted."),
         (status = CONFLICT, description = "`reference_conflict`: accounts still belong to it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/organisations/{id}")]
@@ -346,6 +349,7 @@ pub async fn list_municipalities(
     responses(
         (status = CREATED, description = "Created.", body = MunicipalityResponse),
         (status = CONFLICT, description = "`already_exists`: the key is taken.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/municipalities")]
@@ -370,7 +374,7 @@ pub async fn create_municipality(
     params(("id" = Uuid, Path, description = "The municipality's id.")),
     responses(
         (status = OK, description = "The municipality.", body = MunicipalityResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/municipalities/{id}")]
@@ -395,7 +399,8 @@ pub async fn get_municipality(
     ),
     responses(
         (status = OK, description = "Updated.", body = MunicipalityResponse),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionOptional,
     )
 )]
 #[put("/municipalities/{id}")]
@@ -426,6 +431,7 @@ pub async fn replace_municipality(
     responses(
         (status = NO_CONTENT, description = "Deleted."),
         (status = CONFLICT, description = "`reference_conflict`: accounts still belong to it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/municipalities/{id}")]

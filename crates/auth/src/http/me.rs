@@ -19,7 +19,8 @@ use crate::settings::Auth;
     security(("bearer" = [])),
     responses(
         (status = OK, description = "The caller's account.", body = UserResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/me")]
@@ -56,8 +57,9 @@ pub struct UpdateMeRequest {
     params(("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on.")),
     responses(
         (status = OK, description = "The updated account.", body = UserResponse),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "A field is invalid, or `municipalityId` does not exist.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionOptional,
     )
 )]
 #[patch("/me")]
@@ -101,6 +103,7 @@ pub struct ChangePasswordRequest {
     responses(
         (status = NO_CONTENT, description = "Changed."),
         (status = UNPROCESSABLE_ENTITY, description = "`currentPassword` is wrong or `newPassword` is not acceptable.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/me/password")]
@@ -142,6 +145,7 @@ pub struct DeleteMeRequest {
         (status = NO_CONTENT, description = "Deleted."),
         (status = UNPROCESSABLE_ENTITY, description = "`password` is wrong.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`last_admin`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/me")]

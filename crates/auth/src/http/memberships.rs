@@ -33,6 +33,7 @@ pub struct EmailDomains {
     responses(
         (status = OK, description = "The registered domains, sorted.", body = EmailDomains),
         (status = NOT_FOUND, description = "No such municipality.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/municipalities/{id}/email-domains")]
@@ -59,6 +60,7 @@ pub async fn get_email_domains(
         (status = NOT_FOUND, description = "No such municipality.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`domain_taken`: another municipality registered one of the domains.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "A domain is invalid (`domains[i]`), or more than 20.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[put("/municipalities/{id}/email-domains")]
@@ -114,7 +116,10 @@ pub struct MembershipRequestResponse {
     tag = "users",
     security(("bearer" = [])),
     params(MembershipListQuery),
-    responses((status = OK, description = "One page of pending requests.", body = Page<MembershipRequestResponse>))
+    responses(
+        (status = OK, description = "One page of pending requests.", body = Page<MembershipRequestResponse>),
+        academy_kernel::responses::SignedIn,
+    )
 )]
 #[get("/municipality-memberships")]
 pub async fn list_membership_requests(
@@ -152,6 +157,7 @@ pub async fn list_membership_requests(
         (status = OK, description = "The account, confirmed.", body = UserResponse),
         (status = NOT_FOUND, description = "No such account.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`no_membership_request`: nothing is pending.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/users/{id}/municipality-membership/confirm")]
@@ -176,6 +182,7 @@ pub async fn confirm_membership(
         (status = OK, description = "The account, without the municipality.", body = UserResponse),
         (status = NOT_FOUND, description = "No such account.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`no_membership_request`: nothing is pending.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/users/{id}/municipality-membership/decline")]

@@ -42,7 +42,10 @@ pub struct UserListQuery {
     tag = "users",
     security(("bearer" = [])),
     params(UserListQuery),
-    responses((status = OK, description = "One page of accounts.", body = Page<UserResponse>))
+    responses(
+        (status = OK, description = "One page of accounts.", body = Page<UserResponse>),
+        academy_kernel::responses::SignedIn,
+    )
 )]
 #[get("/users")]
 pub async fn list_users(
@@ -96,6 +99,7 @@ pub struct InviteRequest {
     responses(
         (status = CREATED, description = "The invited account (status `invited`).", body = UserResponse),
         (status = CONFLICT, description = "`email_taken`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/users/invitations")]
@@ -131,7 +135,8 @@ pub async fn invite_user(
     params(("id" = Uuid, Path, description = "The account's id.")),
     responses(
         (status = OK, description = "The account.", body = UserResponse),
-        (status = NOT_MODIFIED, description = "Unchanged since the `If-None-Match` version."),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/users/{id}")]
@@ -156,7 +161,7 @@ pub struct UpdateUserRequest {
     /// The complete new set of roles.
     pub roles: Option<Vec<Role>>,
     /// `active` or `disabled`. Disabling ends every session at once.
-    pub status: Option<UserStatus>,
+    pub status: Option<StatusChange>,
     /// The member organisation; `null` removes it (not for authors and consultants).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -175,6 +180,25 @@ where
     Option::<Uuid>::deserialize(deserializer).map(Some)
 }
 
+/// The status an administrator may set: `invited` follows only from an invitation.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusChange {
+    /// May sign in.
+    Active,
+    /// May not sign in; every session ends.
+    Disabled,
+}
+
+impl From<StatusChange> for UserStatus {
+    fn from(change: StatusChange) -> Self {
+        match change {
+            StatusChange::Active => UserStatus::Active,
+            StatusChange::Disabled => UserStatus::Disabled,
+        }
+    }
+}
+
 /// Changes roles, status or assignment of an account. Administrators only; role changes
 /// and disabling are audited. Send `If-Match` with the `ETag` you read.
 #[utoipa::path(
@@ -188,7 +212,8 @@ where
     responses(
         (status = OK, description = "The updated account.", body = UserResponse),
         (status = CONFLICT, description = "`cannot_lock_out_self`: administrators cannot disable or demote themselves.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionOptional,
     )
 )]
 #[patch("/users/{id}")]
@@ -207,7 +232,7 @@ pub async fn update_user(
         AccountChange {
             display_name: body.display_name,
             roles: body.roles,
-            status: body.status,
+            status: body.status.map(UserStatus::from),
             organisation_id: body.organisation_id,
             municipality_id: body.municipality_id,
         },
@@ -227,6 +252,7 @@ pub async fn update_user(
     responses(
         (status = ACCEPTED, description = "A new invitation is on its way.", body = AcceptedResponse),
         (status = CONFLICT, description = "`not_invited`: the account is already active or disabled.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/users/{id}/invitation")]

@@ -135,11 +135,11 @@ async fn with_etag(
     ),
     responses(
         (status = CREATED, description = "Booked (or the replayed first booking).", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Not a learner, or `no_municipality`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such slot of an active offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slot_full`, `slot_in_past`, `notice_too_short`, `too_far_ahead`, `person_limit_reached`, `municipality_limit_reached`, `already_booked`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid concern or answers, invalid key, or `idempotency_key_reused` with another body.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::SlotNotFound,
     )
 )]
 #[post("/consultation-slots/{id}/bookings")]
@@ -223,9 +223,9 @@ pub struct BookingListQuery {
     params(BookingListQuery),
     responses(
         (status = OK, description = "One page of bookings.", body = Page<BookingResponse>),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "`scope=all` without being a coordinator.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = UNPROCESSABLE_ENTITY, description = "Invalid filter or page.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::Filtered,
     )
 )]
 #[get("/consultation-bookings")]
@@ -281,8 +281,8 @@ pub struct ExportQuery {
     params(ExportQuery),
     responses(
         (status = OK, description = "The bookings as CSV.", body = String, content_type = "text/csv"),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Another consultant's bookings without being a coordinator.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/consultation-bookings/export")]
@@ -316,8 +316,8 @@ pub async fn export_bookings(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "The booking.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[get("/consultation-bookings/{id}")]
@@ -369,10 +369,10 @@ async fn apply(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Confirmed.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "The participant, who cannot confirm.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`not_pending`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/confirm")]
@@ -402,11 +402,11 @@ pub async fn confirm_booking(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Declined.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "The participant, who cannot decline.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`not_pending`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "`reason` missing or too long.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/decline")]
@@ -438,10 +438,10 @@ pub async fn decline_booking(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Cancelled.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`cancellation_deadline_passed`, `not_open` or `already_over`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "`reason` missing (consultant) or too long.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/cancel")]
@@ -471,10 +471,10 @@ pub async fn cancel_booking(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Completed.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "The participant.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`not_confirmed` or `not_started`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/complete")]
@@ -503,10 +503,10 @@ pub async fn complete_booking(
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Marked as no-show.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "The participant.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`not_confirmed` or `not_started`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/no-show")]
@@ -547,10 +547,10 @@ pub struct RescheduleRequest {
     params(("id" = Uuid, Path, description = "The booking's id.")),
     responses(
         (status = OK, description = "Moved.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such booking visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slot_full`, `same_slot`, `not_open`, `cancellation_deadline_passed`, `already_booked` or a booking-window code.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "`unknown_slot`: not a slot of this offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::BookingNotFound,
     )
 )]
 #[post("/consultation-bookings/{id}/reschedule")]
@@ -617,11 +617,11 @@ fn place_response(p: &PlaceView) -> WaitlistPlaceResponse {
     params(("id" = Uuid, Path, description = "The slot's id.")),
     responses(
         (status = CREATED, description = "On the waitlist.", body = WaitlistPlaceResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Not a learner, or `no_municipality`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = NOT_FOUND, description = "No such slot of an active offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`seats_available`, `already_waiting`, `already_booked` or a booking-window code.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid concern or answers.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        crate::http::SlotNotFound,
     )
 )]
 #[post("/consultation-slots/{id}/waitlist")]
@@ -648,7 +648,7 @@ pub async fn join_waitlist(
     security(("bearer" = [])),
     responses(
         (status = OK, description = "The places.", body = Vec<WaitlistPlaceResponse>),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/consultation-waitlist")]
@@ -667,9 +667,9 @@ pub async fn list_waitlist_places(
     params(("id" = Uuid, Path, description = "The waitlist place's id.")),
     responses(
         (status = CREATED, description = "Booked.", body = BookingResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "Not one of the caller's places.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`no_seat_offered`: nothing held, or the hold ran out; `person_limit_reached` or `municipality_limit_reached`: the offer's limits changed since.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/consultation-waitlist/{id}/accept")]
@@ -691,9 +691,9 @@ pub async fn accept_waitlist_place(
     params(("id" = Uuid, Path, description = "The waitlist place's id.")),
     responses(
         (status = NO_CONTENT, description = "Left."),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "Not one of the caller's places.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`not_waiting`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/consultation-waitlist/{id}")]

@@ -32,7 +32,7 @@ pub struct CalendarFeedResponse {
     security(("bearer" = [])),
     responses(
         (status = OK, description = "The feed's state.", body = CalendarFeedResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/me/calendar-feed")]
@@ -55,7 +55,7 @@ pub async fn get_calendar_feed(
     security(("bearer" = [])),
     responses(
         (status = CREATED, description = "Issued; `url` is the address to subscribe to.", body = CalendarFeedResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/me/calendar-feed")]
@@ -81,7 +81,7 @@ pub async fn rotate_calendar_feed(
     security(("bearer" = [])),
     responses(
         (status = NO_CONTENT, description = "Ended (or there was none)."),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/me/calendar-feed")]
@@ -191,9 +191,9 @@ fn counts(c: browse::Counts) -> CountsResponse {
     params(ReportQuery),
     responses(
         (status = OK, description = "The counts.", body = BookingReport),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Not a coordinator.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "`from` missing, or not before `to`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/consultation-reports/bookings")]

@@ -58,6 +58,26 @@ fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&ZONE).fixed_offset()
 }
 
+/// For every operation on one booking.
+// Only documents the response: handlers answer with `AppError`, never build it.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum BookingNotFound {
+    /// `not_found`: no such booking visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(academy_kernel::Problem),
+}
+
+/// For every operation on one slot.
+// Only documents the response: handlers answer with `AppError`, never build it.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum SlotNotFound {
+    /// `not_found`: no such slot of an active offer.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(academy_kernel::Problem),
+}
+
 /// Where the consultation responses lead: a new offer to its slots, a slot to booking it
 /// or joining its waitlist, a booking to what can happen to it, a waitlist place to
 /// accepting or leaving it; a list's first item to the item.

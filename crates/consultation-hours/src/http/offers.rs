@@ -180,7 +180,7 @@ pub struct OfferListQuery {
     params(OfferListQuery),
     responses(
         (status = OK, description = "One page of offers.", body = Page<OfferResponse>),
-        (status = UNPROCESSABLE_ENTITY, description = "Invalid filter or page.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Filtered,
     )
 )]
 #[get("/consultation-offers")]
@@ -219,10 +219,10 @@ pub async fn list_offers(
     request_body = OfferInput,
     responses(
         (status = CREATED, description = "Published; `Location` names it, `ETag` is its version.", body = OfferResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "Neither consultant nor coordinator, or a consultant naming someone else.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slot_overlap`: the hours overlap the consultant's other appointments.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields (`out_of_range`, `invalid_time`, `unknown`, `not_a_consultant`, `too_many_slots` above 5,000 slots within the booking horizon, …).", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[post("/consultation-offers")]
@@ -248,8 +248,8 @@ pub async fn create_offer(
     params(("id" = Uuid, Path, description = "The offer's id.")),
     responses(
         (status = OK, description = "The offer.", body = OfferResponse),
-        (status = NOT_MODIFIED, description = "The client's copy is current."),
         (status = NOT_FOUND, description = "No such offer, or archived and not the caller's.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Cached,
     )
 )]
 #[get("/consultation-offers/{id}")]
@@ -288,13 +288,12 @@ pub async fn get_offer(
     ),
     responses(
         (status = OK, description = "Changed.", body = OfferResponse),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "May see the offer but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "No such offer visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`slot_overlap`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_FAILED, description = "Changed since it was read.", body = academy_kernel::Problem, content_type = "application/problem+json"),
-        (status = PRECONDITION_REQUIRED, description = "`If-Match` is missing.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = UNPROCESSABLE_ENTITY, description = "Invalid fields, or `too_many_slots`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
+        academy_kernel::responses::VersionChecked,
     )
 )]
 #[put("/consultation-offers/{id}")]
@@ -329,10 +328,10 @@ pub async fn replace_offer(
     params(("id" = Uuid, Path, description = "The offer's id.")),
     responses(
         (status = NO_CONTENT, description = "Archived."),
-        (status = UNAUTHORIZED, description = "Not signed in.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = FORBIDDEN, description = "May see the offer but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "No such offer visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`open_bookings` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::SignedIn,
     )
 )]
 #[delete("/consultation-offers/{id}")]
@@ -438,7 +437,7 @@ pub struct SlotListQuery {
     params(SlotListQuery),
     responses(
         (status = OK, description = "One page of slots.", body = Page<SlotResponse>),
-        (status = UNPROCESSABLE_ENTITY, description = "Invalid filter or page.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        academy_kernel::responses::Filtered,
     )
 )]
 #[get("/consultation-slots")]
@@ -472,7 +471,7 @@ pub async fn list_slots(
     params(("id" = Uuid, Path, description = "The slot's id.")),
     responses(
         (status = OK, description = "The slot.", body = SlotResponse),
-        (status = NOT_FOUND, description = "No such slot of an active offer.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        crate::http::SlotNotFound,
     )
 )]
 #[get("/consultation-slots/{id}")]
