@@ -40,6 +40,8 @@ PARTICULAR = [
      "question ids unique within the list: uniqueItems compares whole items"),
     ("create_offer", r"consultantId", {"required"},
      "a coordinator must name the consultant; a consultant offers their own hours"),
+    ("replace_offer", r"consultantId", {"immutable"},
+     "an offer keeps its consultant: the body is compared with what is stored"),
     ("create_guide", r"organisationId", {"required"},
      "an author's guide belongs to their organisation; others must name one"),
     ("invite_user|update_user", r"organisationId", {"required"},

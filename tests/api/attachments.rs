@@ -213,6 +213,26 @@ on_both_backends! {
             .unwrap();
         problem(not_multipart, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
 
+        // A title with a NUL character, and a part the form does not have, are refused
+        // naming the part, after the file was read: its bytes go again.
+        let send = |content_type: String, body: Vec<u8>| {
+            app.authed(Method::POST, &format!("/api/v1/guides/{guide}/attachments"), &author.access)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+        };
+        let (content_type, body) = form("vorlage.pdf", &pdf(1_000), Some("Vor\0lage"));
+        let nul = problem(send(content_type, body).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(nul["errors"][0]["field"], "title", "{nul}");
+        assert_eq!(nul["errors"][0]["code"], "invalid_character", "{nul}");
+        let (content_type, mut body) = form("vorlage.pdf", &pdf(1_000), None);
+        let tail = b"--academy-test-boundary-7f3a--\r\n".len();
+        body.truncate(body.len() - tail);
+        body.extend_from_slice(b"--academy-test-boundary-7f3a\r\nContent-Disposition: form-data; name=\"autor\"\r\n\r\nErika\r\n--academy-test-boundary-7f3a--\r\n");
+        let unknown = problem(send(content_type, body).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(unknown["errors"][0]["field"], "autor", "{unknown}");
+        assert_eq!(unknown["errors"][0]["code"], "unknown_field", "{unknown}");
+
         assert_eq!(stored_files(&app), 0, "no bytes left in the store");
         let list = json_body(
             app.authed(Method::GET, &format!("/api/v1/guides/{guide}/attachments"), &author.access).send().await.unwrap(),

@@ -31,7 +31,7 @@ use crate::service::{self, Which};
 /// Most files one guide may carry.
 pub const MAX_ATTACHMENTS: u64 = 50;
 /// Longest title, in characters.
-const TITLE_MAX: usize = 200;
+pub const TITLE_MAX: usize = 200;
 /// Most bytes of text fields accepted beside the file.
 const TEXT_FIELDS_MAX: usize = 4096;
 
@@ -75,8 +75,9 @@ fn response(guide_key: &str, model: guide_attachment::Model) -> AttachmentRespon
     }
 }
 
-/// The form of an upload.
+/// The form of an upload: the parts `file` and `title`, no others.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The file: PDF, Word, Excel, PowerPoint, OpenDocument, ZIP, CSV, text, PNG or JPEG;
@@ -141,6 +142,16 @@ async fn receive(
             }
             if name == "title" {
                 title = Some(String::from_utf8_lossy(&value).trim().to_owned());
+            } else {
+                // As with JSON bodies, a part the form does not have is refused, not ignored.
+                if let Some((file, _)) = &stored {
+                    let _ = store.delete(&file.key).await;
+                }
+                return Err(AppError::validation(vec![FieldError::new(
+                    name,
+                    "unknown_field",
+                    "is not a part of the form (`file`, `title`)",
+                )]));
             }
         }
     }
@@ -236,6 +247,17 @@ async fn save(
     title: Option<String>,
 ) -> Result<guide_attachment::Model, AppError> {
     let title = title.unwrap_or_else(|| filename.clone());
+    // No text of this API may hold a NUL character (PostgreSQL cannot store one).
+    for (field, text) in [("title", &title), ("file", &filename)] {
+        if text.contains('\0') {
+            let _ = store.delete(&file.key).await;
+            return Err(AppError::validation(vec![FieldError::new(
+                field,
+                "invalid_character",
+                "must not contain a NUL character (U+0000)",
+            )]));
+        }
+    }
     if title.chars().count() > TITLE_MAX {
         let _ = store.delete(&file.key).await;
         return Err(AppError::validation(vec![FieldError::new(

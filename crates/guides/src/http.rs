@@ -368,6 +368,11 @@ pub fn contract() -> Vec<Constraint> {
             Length(SLUG_LENGTH.0, SLUG_LENGTH.1),
         ),
         Constraint::field("CreateGuideRequest", "slug", Pattern(SLUG_PATTERN)),
+        Constraint::field(
+            "UploadForm",
+            "title",
+            Length(0, crate::attachments::TITLE_MAX),
+        ),
     ]);
     for schema in ["GuideContentRequest", "PatchGuideRequest"] {
         all.push(Constraint::field(schema, "contactEmail", Format("email")));
