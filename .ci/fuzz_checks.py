@@ -40,6 +40,8 @@ PARTICULAR = [
      "question ids unique within the list: uniqueItems compares whole items"),
     ("create_offer", r"consultantId", {"required"},
      "a coordinator must name the consultant; a consultant offers their own hours"),
+    ("upload_attachment", r"file", {"type_not_allowed", "name_mismatch", "executable", "empty", "filename_required"},
+     "a file is judged by its content and its name, which a schema cannot look into"),
     ("replace_offer", r"consultantId", {"immutable"},
      "an offer keeps its consultant: the body is compared with what is stored"),
     ("create_guide", r"organisationId", {"required"},

@@ -19,6 +19,22 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every accepted type.
+    pub const ALL: [FileKind; 12] = [
+        FileKind::Pdf,
+        FileKind::Docx,
+        FileKind::Xlsx,
+        FileKind::Pptx,
+        FileKind::Odt,
+        FileKind::Ods,
+        FileKind::Odp,
+        FileKind::Zip,
+        FileKind::Csv,
+        FileKind::Text,
+        FileKind::Png,
+        FileKind::Jpeg,
+    ];
+
     /// The media type sent with downloads.
     pub fn media_type(self) -> &'static str {
         match self {

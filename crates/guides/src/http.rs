@@ -261,6 +261,14 @@ fn changed(view: &GuideView, caller: &Principal) -> HttpResponse {
         .json(guide_response(view, Some(caller)))
 }
 
+/// The media types of the files attachments can be, without parameters.
+fn download_types() -> Vec<&'static str> {
+    academy_files::FileKind::ALL
+        .iter()
+        .map(|kind| kind.media_type().split(';').next().unwrap_or_default())
+        .collect()
+}
+
 /// For every operation on one guide (`{guide}` in the path).
 // Only documents the response: handlers answer with `AppError`, never build it.
 #[allow(dead_code)]
@@ -372,6 +380,17 @@ pub fn contract() -> Vec<Constraint> {
             "UploadForm",
             "title",
             Length(0, crate::attachments::TITLE_MAX),
+        ),
+        // A download has the media type of its file.
+        Constraint::response(
+            "download_attachment",
+            "200",
+            Rule::MediaTypes(download_types()),
+        ),
+        Constraint::response(
+            "download_attachment",
+            "206",
+            Rule::MediaTypes(download_types()),
         ),
     ]);
     for schema in ["GuideContentRequest", "PatchGuideRequest"] {

@@ -42,6 +42,9 @@ pub enum Rule {
     Format(&'static str),
     /// The value the server uses when the field or parameter is left out.
     Default(Value),
+    /// The media types a response may have (e.g. the file types a download can be), in
+    /// place of the one the annotation names.
+    MediaTypes(Vec<&'static str>),
 }
 
 /// Where a rule applies.
@@ -56,6 +59,11 @@ pub enum Target {
     Parameter {
         operation: &'static str,
         name: &'static str,
+    },
+    /// A response (by status, e.g. `"200"`) of the operation with this `operationId`.
+    Response {
+        operation: &'static str,
+        status: &'static str,
     },
 }
 
@@ -82,6 +90,14 @@ impl Constraint {
             rule,
         }
     }
+
+    /// A rule of the `status` response of the operation `operation`.
+    pub fn response(operation: &'static str, status: &'static str, rule: Rule) -> Self {
+        Self {
+            target: Target::Response { operation, status },
+            rule,
+        }
+    }
 }
 
 /// Applies every constraint; returns those that found no target or could not apply (a
@@ -92,6 +108,12 @@ pub fn apply(api: &mut OpenApi, constraints: &[Constraint]) -> Vec<String> {
         let schema = match &constraint.target {
             Target::Field { schema, field } => field_schema(api, schema, field),
             Target::Parameter { operation, name } => parameter_schema(api, operation, name),
+            Target::Response { operation, status } => {
+                if !apply_to_response(api, operation, status, &constraint.rule) {
+                    failed.push(format!("{:?}: {:?}", constraint.target, constraint.rule));
+                }
+                continue;
+            }
         };
         let applied = schema.is_some_and(|schema| apply_rule(schema, &constraint.rule));
         if !applied {
@@ -118,13 +140,30 @@ fn field_schema<'a>(
     }
 }
 
-fn parameter_schema<'a>(
-    api: &'a mut OpenApi,
-    operation_id: &str,
-    name: &str,
-) -> Option<&'a mut RefOr<Schema>> {
-    let operation = api
-        .paths
+/// A response rule: only [`Rule::MediaTypes`], which gives the response one content entry
+/// per media type, each like the one the annotation wrote.
+fn apply_to_response(api: &mut OpenApi, operation_id: &str, status: &str, rule: &Rule) -> bool {
+    let Rule::MediaTypes(media_types) = rule else {
+        return false;
+    };
+    let Some(operation) = operation_mut(api, operation_id) else {
+        return false;
+    };
+    let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else {
+        return false;
+    };
+    let Some(template) = response.content.values().next().cloned() else {
+        return false;
+    };
+    response.content = media_types
+        .iter()
+        .map(|media_type| ((*media_type).to_owned(), template.clone()))
+        .collect();
+    true
+}
+
+fn operation_mut<'a>(api: &'a mut OpenApi, operation_id: &str) -> Option<&'a mut Operation> {
+    api.paths
         .paths
         .values_mut()
         .flat_map(|item| {
@@ -137,7 +176,15 @@ fn parameter_schema<'a>(
             ]
         })
         .filter_map(Option::as_mut)
-        .find(|op: &&mut Operation| op.operation_id.as_deref() == Some(operation_id))?;
+        .find(|op: &&mut Operation| op.operation_id.as_deref() == Some(operation_id))
+}
+
+fn parameter_schema<'a>(
+    api: &'a mut OpenApi,
+    operation_id: &str,
+    name: &str,
+) -> Option<&'a mut RefOr<Schema>> {
+    let operation = operation_mut(api, operation_id)?;
     operation
         .parameters
         .as_mut()?
