@@ -1,4 +1,5 @@
-"""The contract-fuzzing stage's one refinement of schemathesis' checks (loaded by .ci/fuzz).
+"""The contract-fuzzing stage's one refinement of schemathesis' checks (loaded by .ci/fuzz),
+and a guard against a CPython 3.11 fault under threads (below).
 
 `positive_data_acceptance` fails when a request that fits the document is refused. Most of
 what the server checks is in the document (lengths, ranges, patterns, formats, required
@@ -9,10 +10,26 @@ rules below is therefore not counted; every other refusal of schema-valid data i
 rule says why no schema can state it; the operations' 422 descriptions name the codes.
 """
 
+import ast
 import re
+import threading
 
 import schemathesis
 from schemathesis.specs.openapi import checks as openapi_checks
+
+# CPython 3.11 can fail `ast.parse` when two threads run it at once ("AST constructor
+# recursion depth mismatch"); hypothesis parses lambdas to describe strategies, and the runs
+# use two workers. One parse at a time avoids it.
+_parse = ast.parse
+_parse_lock = threading.Lock()
+
+
+def _serial_parse(*args, **kwargs):
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _serial_parse
 
 # Codes that, wherever they occur, mean "what you named does not exist or does not fit
 # what is stored" — a schema describes the shape of a request, not the database.
