@@ -35,6 +35,35 @@ on_both_backends! {
     }
 }
 
+/// Cuts the test database off: no new connections, and every open one ended. Ending a
+/// backend is a signal it acts on in its own time, so this waits until none is left; until
+/// then a pooled connection could still answer a query.
+async fn cut_off(admin: &sea_orm::DatabaseConnection, name: &str) {
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let left = admin
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                format!("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{name}'"),
+            ))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+            .unwrap_or(0);
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the backends of {name} did not end");
+}
+
 /// PostgreSQL only: SQLite is a file inside the process and cannot become unreachable.
 /// The database is made to refuse connections and every open one is cut, as when the
 /// server restarts; readiness must say 503 and recover by itself when it is back.
@@ -43,11 +72,7 @@ async fn ready_is_503_while_postgres_is_unreachable_and_recovers_without_restart
     run_test(Backend::Postgres, &[], |app| async move {
         let admin = postgres_admin().await.unwrap();
         let name = &app.database_name;
-        let cut_off = format!(
-            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
-        );
-        admin.execute_unprepared(&cut_off).await.unwrap();
+        cut_off(&admin, name).await;
 
         let body = problem(
             app.get("/health/ready").await,
@@ -124,13 +149,7 @@ async fn requests_while_postgres_is_unreachable_are_503_with_retry_after() {
             );
         }
 
-        admin
-            .execute_unprepared(&format!(
-                "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
-            ))
-            .await
-            .unwrap();
+        cut_off(&admin, &name).await;
         for response in [
             app.get("/api/v1/organisations").await,
             app.post_json(
