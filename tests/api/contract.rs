@@ -215,6 +215,16 @@ fn the_workflows_are_linked_from_the_responses_that_start_them() {
         .flat_map(|item| item.as_object().unwrap().values())
         .map(|operation| (operation["operationId"].as_str().unwrap(), operation))
         .collect();
+    // A body pointer names a member the response's schema has (`items/0/id` of a page,
+    // `0/id` of a plain list).
+    let resolve = |schema: &Value| -> Value {
+        match schema["$ref"].as_str() {
+            Some(reference) => {
+                document["components"]["schemas"][reference.rsplit('/').next().unwrap()].clone()
+            }
+            None => schema.clone(),
+        }
+    };
     let mut count = 0;
     for operation in operations.values() {
         for response in operation["responses"].as_object().unwrap().values() {
@@ -225,7 +235,7 @@ fn the_workflows_are_linked_from_the_responses_that_start_them() {
             {
                 count += 1;
                 let target = operations[link["operationId"].as_str().unwrap()];
-                for name in link["parameters"].as_object().unwrap().keys() {
+                for (name, expression) in link["parameters"].as_object().unwrap() {
                     assert!(
                         target["parameters"]
                             .as_array()
@@ -234,6 +244,24 @@ fn the_workflows_are_linked_from_the_responses_that_start_them() {
                             .any(|p| p["name"] == name.as_str()),
                         "{link}"
                     );
+                    let Some(pointer) = expression
+                        .as_str()
+                        .unwrap()
+                        .strip_prefix("$response.body#/")
+                    else {
+                        continue;
+                    };
+                    let mut schema = resolve(&response["content"]["application/json"]["schema"]);
+                    for segment in pointer.split('/') {
+                        schema = if segment.parse::<usize>().is_ok() {
+                            assert_eq!(schema["type"], "array", "{link}: {segment} of {schema}");
+                            resolve(&schema["items"])
+                        } else {
+                            let member = schema["properties"][segment].clone();
+                            assert!(!member.is_null(), "{link}: no {segment} in {schema}");
+                            resolve(&member)
+                        };
+                    }
                 }
             }
         }

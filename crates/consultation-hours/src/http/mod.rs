@@ -115,7 +115,13 @@ pub fn links() -> Vec<Link> {
         Link::each("book_slot", "201", &booking, &[ID]),
         Link::each("list_bookings", "200", &booking, &[FIRST]),
         Link::each("join_waitlist", "201", &place, &[ID]),
-        Link::each("list_waitlist_places", "200", &place, &[FIRST]),
+        // The caller's places come as a plain list, not a page.
+        Link::each(
+            "list_waitlist_places",
+            "200",
+            &place,
+            &[("id", "$response.body#/0/id")],
+        ),
         Link::each("accept_waitlist_place", "201", &booking, &[ID]),
     ]
     .concat()
