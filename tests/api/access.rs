@@ -122,7 +122,11 @@ const ACCESS: &[Rule] = &[
     ),
     rule("POST /api/v1/consultation-offers", MANAGERS, NONE),
     rule("PUT /api/v1/consultation-offers/{id}", MANAGERS, NONE),
-    rule("DELETE /api/v1/consultation-offers/{id}", MANAGERS, NONE),
+    rule(
+        "POST /api/v1/consultation-offers/{id}/archive",
+        MANAGERS,
+        NONE,
+    ),
     rule(
         "POST /api/v1/consultation-slots/{id}/bookings",
         LEARNERS,
@@ -677,9 +681,9 @@ impl<'a> Cast<'a> {
                     .if_match(etag)
                     .json(offer_body(json!({"title": "Sprechstunde Quartiersrat", "availability": {"weekly": []}})))
             }
-            "DELETE /api/v1/consultation-offers/{id}" => {
+            "POST /api/v1/consultation-offers/{id}/archive" => {
                 let id = self.offer(json!({"availability": {"weekly": []}})).await;
-                Call::new(&user, M::DELETE, format!("/api/v1/consultation-offers/{id}"), S::NO_CONTENT)
+                Call::new(&user, M::POST, format!("/api/v1/consultation-offers/{id}/archive"), S::OK)
             }
             "POST /api/v1/consultation-slots/{id}/bookings" => {
                 let slot = self.slots(1, false).await.remove(0);

@@ -94,7 +94,7 @@ on_both_backends! {
             .await
             .unwrap();
         problem(replaced, StatusCode::FORBIDDEN, "forbidden").await;
-        let archived = app.authed(Method::DELETE, &offer_path, &consultant.access).send().await.unwrap();
+        let archived = app.authed(Method::POST, &format!("{offer_path}/archive"), &consultant.access).send().await.unwrap();
         problem(archived, StatusCode::FORBIDDEN, "forbidden").await;
         let created = app
             .authed(Method::POST, "/api/v1/consultation-offers", &consultant.access)

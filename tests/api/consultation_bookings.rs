@@ -226,7 +226,7 @@ on_both_backends! {
         let routes = [
             (Method::POST, "/api/v1/consultation-offers".to_owned()),
             (Method::PUT, format!("/api/v1/consultation-offers/{id}")),
-            (Method::DELETE, format!("/api/v1/consultation-offers/{id}")),
+            (Method::POST, format!("/api/v1/consultation-offers/{id}/archive")),
             (Method::POST, format!("/api/v1/consultation-slots/{id}/bookings")),
             (Method::POST, format!("/api/v1/consultation-slots/{id}/waitlist")),
             (Method::GET, "/api/v1/consultation-waitlist".to_owned()),

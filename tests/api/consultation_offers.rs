@@ -345,10 +345,10 @@ on_both_backends! {
         for stranger in [&colleague, &learner] {
             let put = app.authed(Method::PUT, &path, &stranger.access).header("if-match", &etag).json(&change).send().await.unwrap();
             problem(put, StatusCode::FORBIDDEN, "forbidden").await;
-            problem(send(&app, Method::DELETE, &path, Some(&stranger.access), None).await, StatusCode::FORBIDDEN, "forbidden").await;
+            problem(send(&app, Method::POST, &format!("{path}/archive"), Some(&stranger.access), None).await, StatusCode::FORBIDDEN, "forbidden").await;
         }
         problem(app.request(Method::PUT, &path).header("if-match", &etag).json(&change).send().await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
-        problem(send(&app, Method::DELETE, &path, None, None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        problem(send(&app, Method::POST, &format!("{path}/archive"), None, None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
 
         let unchanged = app.get(&path).await;
         assert_eq!(header(&unchanged, "etag"), etag);
@@ -371,16 +371,20 @@ on_both_backends! {
         let colleague = app.consultant().await;
         let coordinator = app.user(&[Role::Coordinator]).await;
 
-        assert_eq!(send(&app, Method::DELETE, &path, Some(&consultant.access), None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(send(&app, Method::POST, &format!("{path}/archive"), Some(&consultant.access), None).await.status(), StatusCode::OK);
 
         problem(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
         problem(send(&app, Method::GET, &path, Some(&colleague.access), None).await, StatusCode::NOT_FOUND, "not_found").await;
-        problem(send(&app, Method::DELETE, &path, Some(&colleague.access), None).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(send(&app, Method::POST, &format!("{path}/archive"), Some(&colleague.access), None).await, StatusCode::NOT_FOUND, "not_found").await;
         let own = json_body(send(&app, Method::GET, &path, Some(&consultant.access), None).await, StatusCode::OK).await;
         assert_eq!(own["status"], "archived");
+        // Archiving is not deleting: the offer is still there for its managers, so DELETE
+        // is no method of it (before, DELETE archived and the "deleted" offer stayed).
+        let delete = send(&app, Method::DELETE, &path, Some(&consultant.access), None).await;
+        assert_eq!(delete.status(), StatusCode::METHOD_NOT_ALLOWED);
         let seen = json_body(send(&app, Method::GET, &path, Some(&coordinator.access), None).await, StatusCode::OK).await;
         assert_eq!(seen["status"], "archived");
-        problem(send(&app, Method::DELETE, &path, Some(&consultant.access), None).await, StatusCode::CONFLICT, "already_archived").await;
+        problem(send(&app, Method::POST, &format!("{path}/archive"), Some(&consultant.access), None).await, StatusCode::CONFLICT, "already_archived").await;
 
         // Listed only for its manager, and only when asked for.
         assert_eq!(list(&app, OFFERS, &[]).await["total"], 0);
@@ -636,13 +640,13 @@ on_both_backends! {
         let learner = app.learner(app.some_municipality().await).await;
         let booking = json_body(app.book(&learner, slots[0]["id"].as_str().unwrap(), None).await, StatusCode::CREATED).await;
 
-        problem(send(&app, Method::DELETE, &path, Some(&consultant.access), None).await, StatusCode::CONFLICT, "open_bookings").await;
+        problem(send(&app, Method::POST, &format!("{path}/archive"), Some(&consultant.access), None).await, StatusCode::CONFLICT, "open_bookings").await;
         assert_eq!(list(&app, OFFERS, &[]).await["total"], 1);
         let free = list(&app, "/api/v1/consultation-slots", &[("offer", id.to_owned())]).await["total"].as_u64().unwrap();
         assert!(free > 0);
 
         json_body(app.booking_action(&learner, booking["id"].as_str().unwrap(), "cancel", None).await, StatusCode::OK).await;
-        assert_eq!(send(&app, Method::DELETE, &path, Some(&consultant.access), None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(send(&app, Method::POST, &format!("{path}/archive"), Some(&consultant.access), None).await.status(), StatusCode::OK);
 
         assert_eq!(list(&app, OFFERS, &[]).await["total"], 0);
         assert_eq!(list(&app, "/api/v1/consultation-slots", &[("offer", id.to_owned()), ("includeFull", "true".into())]).await["total"], 0);
@@ -687,8 +691,8 @@ on_both_backends! {
         assert_eq!(seen["startsAt"], outside["startsAt"]);
 
         // Archived, its hours are free for a new offer of the same consultant.
-        let archived = app.authed(Method::DELETE, &path, &consultant.access).send().await.unwrap();
-        assert_eq!(archived.status(), StatusCode::NO_CONTENT);
+        let archived = app.authed(Method::POST, &format!("{path}/archive"), &consultant.access).send().await.unwrap();
+        assert_eq!(json_body(archived, StatusCode::OK).await["status"], "archived");
         app.offer(&consultant, json!({"title": "Neue Sprechstunde"})).await;
     }
 }

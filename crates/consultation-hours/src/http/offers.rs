@@ -4,7 +4,7 @@ use academy_auth::{MaybePrincipal, Principal};
 use academy_kernel::extract::{Json, Query};
 use academy_kernel::{AppError, Bounds, Db, Page, etag};
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -320,28 +320,34 @@ pub async fn replace_offer(
         .json(offer_response(&view, Some(&caller), &names)))
 }
 
-/// Archives an offer: it is no longer listed or bookable and its free slots go. Refused
-/// with 409 `open_bookings` while future bookings are open.
+/// Archives an offer: it is no longer listed or bookable and its free slots go; its
+/// consultant and coordinators still see it, marked archived. Refused with 409
+/// `open_bookings` while future bookings are open.
 #[utoipa::path(
     tag = "consultation-hours",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The offer's id.")),
     responses(
-        (status = NO_CONTENT, description = "Archived."),
+        (status = OK, description = "Archived; the offer as its managers now see it.", body = OfferResponse),
         (status = FORBIDDEN, description = "May see the offer but not change it.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = NOT_FOUND, description = "No such offer visible to the caller.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`open_bookings` or `already_archived`.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         academy_kernel::responses::SignedIn,
     )
 )]
-#[delete("/consultation-offers/{id}")]
+#[post("/consultation-offers/{id}/archive")]
 pub async fn archive_offer(
     db: web::Data<Db>,
     caller: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    offers::archive_offer(&db, &caller, path.into_inner(), Utc::now()).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let id = path.into_inner();
+    offers::archive_offer(&db, &caller, id, Utc::now()).await?;
+    let view = offers::get_offer(db.get_ref(), Some(&caller), id).await?;
+    let names = offer_names(&db, &[&view]).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::of(view.offer.version)))
+        .json(offer_response(&view, Some(&caller), &names)))
 }
 
 /// A bookable appointment.
