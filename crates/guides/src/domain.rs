@@ -1,4 +1,5 @@
-//! Validated guide content and the workflow's rules, free of I/O and unit-tested.
+//! Validated guide content, free of I/O and unit-tested; the workflow's rules come from
+//! `academy_publishing`, which every kind of content shares.
 
 use academy_kernel::markdown;
 use academy_kernel::{AppError, FieldError};
@@ -6,138 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Where a revision is in the workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RevisionState {
-    /// Being written by the organisation's authors.
-    Draft,
-    /// Submitted; waiting for a coordinator.
-    InReview,
-    /// Approved; goes live at `publishAt`.
-    Scheduled,
-    /// The live revision.
-    Published,
-    /// Was live once; a later revision replaced it.
-    Superseded,
-}
+pub use academy_publishing::{
+    NOTE_MAX, PublicationStatus as GuideStatus, RevisionState, Transition, Workflow, review_comment,
+};
 
-impl RevisionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevisionState::Draft => "draft",
-            RevisionState::InReview => "in_review",
-            RevisionState::Scheduled => "scheduled",
-            RevisionState::Published => "published",
-            RevisionState::Superseded => "superseded",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "draft" => RevisionState::Draft,
-            "in_review" => RevisionState::InReview,
-            "scheduled" => RevisionState::Scheduled,
-            "published" => RevisionState::Published,
-            "superseded" => RevisionState::Superseded,
-            _ => return None,
-        })
-    }
-}
-
-/// A guide's overall status, as lists and filters show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GuideStatus {
-    /// Never published; a draft is being written.
-    Draft,
-    /// Never published; waiting for review.
-    InReview,
-    /// Never published; approved to go live at a set time.
-    Scheduled,
-    /// A revision is live (a newer one may be in the works).
-    Published,
-    /// Withdrawn by the coordinating office; visible to staff only.
-    Archived,
-}
-
-impl GuideStatus {
-    /// The status of a guide from its parts.
-    pub fn of(archived: bool, live: bool, working: Option<RevisionState>) -> Self {
-        match (archived, live, working) {
-            (true, _, _) => GuideStatus::Archived,
-            (false, true, _) => GuideStatus::Published,
-            (false, false, Some(RevisionState::InReview)) => GuideStatus::InReview,
-            (false, false, Some(RevisionState::Scheduled)) => GuideStatus::Scheduled,
-            (false, false, _) => GuideStatus::Draft,
-        }
-    }
-}
-
-/// What the workflow knows of a guide when a transition is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Workflow {
-    pub archived: bool,
-    /// State of the working revision, if there is one.
-    pub working: Option<RevisionState>,
-}
-
-/// A transition of the workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    /// Author: draft → in review.
-    Submit,
-    /// Coordinator: in review (or scheduled) → draft, with a comment.
-    Return,
-    /// Coordinator: in review → published, or scheduled when `publish_at` lies ahead.
-    Publish,
-    /// Coordinator: withdraw the guide.
-    Archive,
-    /// Author: change the content (of the draft, or of a new draft copied from the live
-    /// revision).
-    Edit,
-}
-
-/// Whether `transition` may happen now; a 409 with a distinct code if not.
+/// Whether `transition` may happen to a guide now (the shared workflow's rules).
 pub fn check(workflow: Workflow, transition: Transition) -> Result<(), AppError> {
-    use RevisionState as S;
-    if workflow.archived {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The guide is archived.",
-        ));
-    }
-    match (transition, workflow.working) {
-        (Transition::Archive, _) => Ok(()),
-        (Transition::Submit, Some(S::Draft)) => Ok(()),
-        (Transition::Submit, Some(S::InReview)) => Err(AppError::conflict(
-            "already_in_review",
-            "The guide is already waiting for review.",
-        )),
-        (Transition::Submit, Some(S::Scheduled)) => Err(AppError::conflict(
-            "already_scheduled",
-            "The guide is already approved and scheduled.",
-        )),
-        (Transition::Submit, _) => Err(AppError::conflict(
-            "nothing_to_submit",
-            "There is no draft to submit; edit the guide first.",
-        )),
-        (Transition::Return, Some(S::InReview | S::Scheduled)) => Ok(()),
-        (Transition::Publish, Some(S::InReview)) => Ok(()),
-        (Transition::Return | Transition::Publish, _) => Err(AppError::conflict(
-            "not_in_review",
-            "The guide has no revision waiting for review.",
-        )),
-        (Transition::Edit, None | Some(S::Draft)) => Ok(()),
-        (Transition::Edit, Some(S::InReview)) => Err(AppError::conflict(
-            "under_review",
-            "The guide is under review; it can be edited again once it is returned.",
-        )),
-        (Transition::Edit, Some(_)) => Err(AppError::conflict(
-            "already_scheduled",
-            "The guide is approved and scheduled; a coordinator can return it for changes.",
-        )),
-    }
+    academy_publishing::check(workflow, transition, "guide")
 }
 
 /// Longest title, in characters.
@@ -150,8 +26,6 @@ pub const MARKDOWN_MAX: usize = 100_000;
 pub const STEP_TITLE_MAX: usize = 200;
 /// Most steps.
 pub const STEPS_MAX: usize = 50;
-/// Longest comment or change note, in characters.
-pub const NOTE_MAX: usize = 2000;
 /// Longest estimated reading time, in minutes.
 pub const READING_MINUTES_MAX: i32 = 600;
 /// Language tags: two lowercase letters, then letters, digits and single hyphens; 2–8
@@ -448,106 +322,9 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     }
 }
 
-/// A reviewer's comment when returning a guide: required, at most 2000 characters.
-pub fn review_comment(comment: &str) -> Result<String, AppError> {
-    let comment = comment.trim();
-    if comment.is_empty() {
-        return Err(AppError::validation(vec![FieldError::new(
-            "comment",
-            "required",
-            "say what needs to change",
-        )]));
-    }
-    if comment.chars().count() > NOTE_MAX {
-        return Err(AppError::validation(vec![too_long("comment", NOTE_MAX)]));
-    }
-    Ok(comment.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn workflow(archived: bool, working: Option<RevisionState>) -> Workflow {
-        Workflow { archived, working }
-    }
-
-    fn code(result: Result<(), AppError>) -> String {
-        result
-            .err()
-            .map(|e| e.code().to_owned())
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn the_workflow_allows_only_its_transitions() {
-        use RevisionState as S;
-        use Transition as T;
-        assert!(check(workflow(false, Some(S::Draft)), T::Submit).is_ok());
-        assert!(check(workflow(false, Some(S::InReview)), T::Publish).is_ok());
-        assert!(check(workflow(false, Some(S::InReview)), T::Return).is_ok());
-        assert!(check(workflow(false, Some(S::Scheduled)), T::Return).is_ok());
-        assert!(check(workflow(false, None), T::Edit).is_ok());
-        assert!(check(workflow(false, Some(S::Draft)), T::Edit).is_ok());
-        assert!(check(workflow(false, None), T::Archive).is_ok());
-
-        assert_eq!(
-            code(check(workflow(false, None), T::Submit)),
-            "nothing_to_submit"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::InReview)), T::Submit)),
-            "already_in_review"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::Scheduled)), T::Submit)),
-            "already_scheduled"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::Draft)), T::Publish)),
-            "not_in_review"
-        );
-        assert_eq!(
-            code(check(workflow(false, None), T::Return)),
-            "not_in_review"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::Scheduled)), T::Publish)),
-            "not_in_review"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::InReview)), T::Edit)),
-            "under_review"
-        );
-        assert_eq!(
-            code(check(workflow(false, Some(S::Scheduled)), T::Edit)),
-            "already_scheduled"
-        );
-        for transition in [T::Submit, T::Return, T::Publish, T::Archive, T::Edit] {
-            assert_eq!(
-                code(check(workflow(true, Some(S::Draft)), transition)),
-                "already_archived"
-            );
-        }
-    }
-
-    #[test]
-    fn a_guide_is_published_while_any_revision_is_live() {
-        use RevisionState as S;
-        assert_eq!(
-            GuideStatus::of(false, false, Some(S::Draft)),
-            GuideStatus::Draft
-        );
-        assert_eq!(
-            GuideStatus::of(false, false, Some(S::InReview)),
-            GuideStatus::InReview
-        );
-        assert_eq!(
-            GuideStatus::of(false, true, Some(S::Draft)),
-            GuideStatus::Published
-        );
-        assert_eq!(GuideStatus::of(true, true, None), GuideStatus::Archived);
-    }
 
     fn input() -> ContentInput {
         ContentInput {
@@ -695,17 +472,5 @@ mod tests {
         ] {
             assert!(!valid_email(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn a_return_needs_a_comment() {
-        assert_eq!(
-            review_comment("  ").unwrap_err().code(),
-            "validation_failed"
-        );
-        assert_eq!(
-            review_comment(" Bitte Quellen ergänzen ").unwrap(),
-            "Bitte Quellen ergänzen"
-        );
     }
 }

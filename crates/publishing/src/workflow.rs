@@ -215,12 +215,7 @@ mod tests {
 
     #[test]
     fn messages_name_the_kind_of_item() {
-        let error = check(
-            workflow(true, None),
-            Transition::Submit,
-            "tutorial",
-        )
-        .unwrap_err();
+        let error = check(workflow(true, None), Transition::Submit, "tutorial").unwrap_err();
         assert_eq!(error.problem().detail, "The tutorial is archived.");
     }
 
@@ -256,7 +251,9 @@ mod tests {
             "Bitte Quellen ergänzen"
         );
         assert_eq!(
-            review_comment(&"x".repeat(NOTE_MAX + 1)).unwrap_err().code(),
+            review_comment(&"x".repeat(NOTE_MAX + 1))
+                .unwrap_err()
+                .code(),
             "validation_failed"
         );
     }
