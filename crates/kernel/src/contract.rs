@@ -314,7 +314,7 @@ impl Link {
 pub fn apply_links(document: &mut Value, links: &[Link]) -> Vec<String> {
     let mut failed = Vec::new();
     for link in links {
-        let target = find_operation(document, link.to).cloned();
+        let target = find_operation_mut(document, link.to).map(|operation| operation.clone());
         let known = |name: &str| {
             target.as_ref().is_some_and(|operation| {
                 operation
@@ -354,16 +354,6 @@ pub fn apply_links(document: &mut Value, links: &[Link]) -> Vec<String> {
         }
     }
     failed
-}
-
-fn find_operation<'a>(document: &'a Value, id: &str) -> Option<&'a Value> {
-    document
-        .get("paths")?
-        .as_object()?
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|item| item.values())
-        .find(|operation| operation.get("operationId").and_then(Value::as_str) == Some(id))
 }
 
 fn find_operation_mut<'a>(document: &'a mut Value, id: &str) -> Option<&'a mut Value> {
@@ -427,6 +417,15 @@ pub fn shared_text_rules(document: &mut Value) {
     }
 }
 
+/// Whether a schema (as JSON) admits strings, alone or beside `null`.
+fn is_string(schema: &serde_json::Map<String, Value>) -> bool {
+    match schema.get("type") {
+        Some(Value::String(kind)) => kind == "string",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
+        _ => false,
+    }
+}
+
 /// A query parameter's strings, or the strings of its list, have at least one character.
 fn refuse_empty(schema: &mut Value) {
     let Some(object) = schema.as_object_mut() else {
@@ -436,11 +435,7 @@ fn refuse_empty(schema: &mut Value) {
         refuse_empty(items);
         return;
     }
-    let is_string = match object.get("type") {
-        Some(Value::String(kind)) => kind == "string",
-        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
-        _ => false,
-    };
+    let is_string = is_string(object);
     let min = object.get("minLength").and_then(Value::as_u64).unwrap_or(0);
     if is_string && min == 0 && !object.contains_key("enum") {
         object.insert("minLength".to_owned(), Value::from(1));
@@ -460,11 +455,7 @@ fn refuse_nul(schema: &mut Value, references: &mut Vec<String>) {
         references.push(name.to_owned());
         return;
     }
-    let is_string = match object.get("type") {
-        Some(Value::String(kind)) => kind == "string",
-        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
-        _ => false,
-    };
+    let is_string = is_string(object);
     let constrained = ["pattern", "format", "enum", "const"]
         .iter()
         .any(|key| object.contains_key(*key));
