@@ -225,7 +225,7 @@ async fn ready_for_file(
     db: &Db,
     caller: &Principal,
     key: &str,
-) -> Result<crate::entity::guide::Model, AppError> {
+) -> Result<academy_publishing::Item, AppError> {
     let guide = service::editable(db, caller, key).await?;
     service::check_editable_now(db, &guide).await?;
     if let Some(base) = guide.working_revision_id.or(guide.live_revision_id) {
@@ -241,7 +241,7 @@ async fn save(
     db: &Db,
     store: &FileStore,
     caller: &Principal,
-    guide: &crate::entity::guide::Model,
+    guide: &academy_publishing::Item,
     file: academy_files::StoredFile,
     filename: String,
     title: Option<String>,

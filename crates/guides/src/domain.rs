@@ -91,6 +91,18 @@ pub struct Content {
     pub co_publishers: Vec<Uuid>,
 }
 
+impl Content {
+    /// The taxonomy terms and co-publishers the content is linked to.
+    pub fn tags(&self) -> academy_publishing::Tags {
+        academy_publishing::Tags {
+            fields_of_action: self.fields_of_action.clone(),
+            phases: self.phases.clone(),
+            audiences: self.audiences.clone(),
+            co_publishers: self.co_publishers.clone(),
+        }
+    }
+}
+
 fn too_long(field: impl Into<std::borrow::Cow<'static, str>>, max: usize) -> FieldError {
     FieldError::new(
         field,
@@ -115,55 +127,11 @@ pub use academy_taxonomy::terms::valid_slug;
 /// `buergerbeteiligung-in-gross-gerau`. Always a valid slug (`leitfaden` when the title
 /// gives none).
 pub fn slugify(title: &str) -> String {
-    let mut slug = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        let piece = match c {
-            'ä' => "ae",
-            'ö' => "oe",
-            'ü' => "ue",
-            'ß' => "ss",
-            c if c.is_ascii_alphanumeric() => {
-                slug.push(c);
-                continue;
-            }
-            _ => "-",
-        };
-        slug.push_str(piece);
-    }
-    let mut collapsed = String::new();
-    for part in slug.split('-').filter(|p| !p.is_empty()) {
-        if collapsed.len() + part.len() + 1 > 64 {
-            break;
-        }
-        if !collapsed.is_empty() {
-            collapsed.push('-');
-        }
-        collapsed.push_str(part);
-    }
-    // A title of one character, or of letters without a Latin transcription ("Ω"),
-    // leaves too little: the guide is then a `leitfaden`, numbered like any other.
-    match collapsed.len() {
-        0 => SLUG_FALLBACK.to_owned(),
-        1 => format!("{SLUG_FALLBACK}-{collapsed}"),
-        _ => collapsed,
-    }
+    academy_publishing::slug::slugify(title, "leitfaden")
 }
 
-/// The slug of a guide whose title gives none.
-const SLUG_FALLBACK: &str = "leitfaden";
-
-/// The `n`-th slug made from `base`: `base` itself, then `base-2`, `base-3`, …, the base
-/// shortened so that the whole stays within 64 characters.
-pub fn numbered_slug(base: &str, n: u32) -> String {
-    if n <= 1 {
-        return base.to_owned();
-    }
-    let suffix = format!("-{n}");
-    let keep = base.len().min(64usize.saturating_sub(suffix.len()));
-    // Slugs are ASCII, so any byte index is a character boundary.
-    let head = base.get(..keep).unwrap_or(base).trim_end_matches('-');
-    format!("{head}{suffix}")
-}
+/// The `n`-th slug made from `base`: `base` itself, then `base-2`, `base-3`, ….
+pub use academy_publishing::slug::numbered as numbered_slug;
 
 fn trimmed(text: &str) -> String {
     text.trim().to_owned()

@@ -10,7 +10,7 @@
 //!
 //! Reading order: `entity/` (tables) → [`domain`] (validated content, the workflow's
 //! rules) → `repo` (queries) → [`service`] (use cases, authorization, transactions) →
-//! `http` (handlers, mounted by [`configure`]) → `mails` (the workflow's mails) →
+//! `http` (handlers, mounted by [`configure`]) →
 //! `attachments` (template files) →
 //! [`scheduler`] (scheduled publishing).
 
@@ -18,7 +18,6 @@ mod attachments;
 pub mod domain;
 pub mod entity;
 mod http;
-mod mails;
 mod repo;
 pub mod scheduler;
 pub mod search;

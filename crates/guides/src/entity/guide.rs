@@ -30,3 +30,21 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for academy_publishing::Item {
+    fn from(guide: Model) -> Self {
+        Self {
+            id: guide.id,
+            slug: guide.slug,
+            organisation_id: guide.organisation_id,
+            live_revision_id: guide.live_revision_id,
+            working_revision_id: guide.working_revision_id,
+            archived_at: guide.archived_at,
+            review_due_at: guide.review_due_at,
+            created_by: guide.created_by,
+            created_at: guide.created_at,
+            updated_at: guide.updated_at,
+            version: guide.version,
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! mail goes out exactly when the change is committed.
 
 use academy_auth::entity::user;
-use academy_auth::{Role, Roles, UserStatus};
+use academy_auth::{Principal, Role, Roles, UserStatus};
 use academy_kernel::AppError;
 use academy_notifications::{Letter, Mail};
 use chrono::{DateTime, Utc};
@@ -12,25 +12,38 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::entity::guide_revision;
+use crate::kind::{German, Kind, RevisionHead};
 
 fn greeting(name: &str) -> String {
     format!("Guten Tag {name},")
 }
 
 /// To a coordinator: a revision waits for review.
-pub fn submitted(to: &user::Model, title: &str, number: i32, by: &str, live: bool) -> Mail {
+pub fn submitted(
+    german: &German,
+    to: &user::Model,
+    title: &str,
+    number: i32,
+    by: &str,
+    live: bool,
+) -> Mail {
     let what = if live {
-        format!("eine neue Fassung (Nr. {number}) des veröffentlichten Leitfadens „{title}“")
+        format!(
+            "eine neue Fassung (Nr. {number}) {} „{title}“",
+            german.of_published
+        )
     } else {
-        format!("den Leitfaden „{title}“")
+        format!("{} „{title}“", german.accusative)
     };
     Letter {
         subject: format!("Zur Prüfung eingereicht: {title}"),
         greeting: greeting(&to.display_name),
         paragraphs: vec![
             format!("{by} hat {what} zur Prüfung eingereicht."),
-            "Sie finden ihn in der Prüfliste der Koordinierungsstelle: Sie können ihn veröffentlichen, für später freigeben oder mit einem Kommentar zurückgeben.".into(),
+            format!(
+                "Sie finden {} in der Prüfliste der Koordinierungsstelle: Sie können {} veröffentlichen, für später freigeben oder mit einem Kommentar zurückgeben.",
+                german.him, german.him
+            ),
         ],
         ..Letter::default()
     }
@@ -38,12 +51,15 @@ pub fn submitted(to: &user::Model, title: &str, number: i32, by: &str, live: boo
 }
 
 /// To an author: the revision came back with a comment.
-pub fn returned(to: &user::Model, title: &str, comment: &str) -> Mail {
+pub fn returned(german: &German, to: &user::Model, title: &str, comment: &str) -> Mail {
     Letter {
         subject: format!("Zurückgegeben: {title}"),
         greeting: greeting(&to.display_name),
         paragraphs: vec![
-            format!("die Koordinierungsstelle hat Ihren Leitfaden „{title}“ zur Überarbeitung zurückgegeben. Ihr Kommentar:"),
+            format!(
+                "die Koordinierungsstelle hat {} „{title}“ zur Überarbeitung zurückgegeben. Ihr Kommentar:",
+                german.yours
+            ),
             comment.to_owned(),
             "Der Entwurf ist wieder bearbeitbar; reichen Sie ihn nach der Überarbeitung erneut ein.".into(),
         ],
@@ -53,19 +69,27 @@ pub fn returned(to: &user::Model, title: &str, comment: &str) -> Mail {
 }
 
 /// To an author: the revision is live, or approved to go live at `publish_at`.
-pub fn published(to: &user::Model, title: &str, publish_at: Option<DateTime<Utc>>) -> Mail {
+pub fn published(
+    german: &German,
+    to: &user::Model,
+    title: &str,
+    publish_at: Option<DateTime<Utc>>,
+) -> Mail {
     let (subject, paragraph) = match publish_at {
         Some(at) => (
             format!("Freigegeben: {title}"),
             format!(
-                "die Koordinierungsstelle hat Ihren Leitfaden „{title}“ freigegeben. Er wird am {} veröffentlicht.",
+                "die Koordinierungsstelle hat {} „{title}“ freigegeben. {} wird am {} veröffentlicht.",
+                german.yours,
+                german.he,
                 at.with_timezone(&Berlin).format("%d.%m.%Y um %H:%M Uhr")
             ),
         ),
         None => (
             format!("Veröffentlicht: {title}"),
             format!(
-                "die Koordinierungsstelle hat Ihren Leitfaden „{title}“ veröffentlicht. Er ist jetzt für alle sichtbar."
+                "die Koordinierungsstelle hat {} „{title}“ veröffentlicht. {} ist jetzt für alle sichtbar.",
+                german.yours, german.he
             ),
         ),
     };
@@ -98,7 +122,7 @@ pub async fn coordinators(db: &impl ConnectionTrait) -> Result<Vec<user::Model>,
 /// The active accounts that wrote or submitted `revision`, once each.
 pub async fn authors_of(
     db: &impl ConnectionTrait,
-    revision: &guide_revision::Model,
+    revision: &RevisionHead,
 ) -> Result<Vec<user::Model>, AppError> {
     let mut ids: Vec<Uuid> = vec![revision.created_by];
     if let Some(submitter) = revision.submitted_by
@@ -113,4 +137,42 @@ pub async fn authors_of(
         .into_iter()
         .filter(active)
         .collect())
+}
+
+/// Mails every coordinator but the caller that a revision waits for review.
+pub(crate) async fn tell_coordinators(
+    db: &impl ConnectionTrait,
+    kind: &Kind,
+    caller: &Principal,
+    title: &str,
+    number: i32,
+    live: bool,
+) -> Result<(), AppError> {
+    let by = user::Entity::find_by_id(caller.user_id)
+        .one(db)
+        .await?
+        .map_or_else(String::new, |u| u.display_name);
+    for coordinator in coordinators(db).await? {
+        if coordinator.id != caller.user_id {
+            let mail = submitted(&kind.german, &coordinator, title, number, &by, live);
+            academy_notifications::enqueue(db, mail).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Mails every author of `revision` but the caller.
+pub(crate) async fn tell_authors(
+    db: &impl ConnectionTrait,
+    kind: &Kind,
+    caller: &Principal,
+    revision: &RevisionHead,
+    letter: impl Fn(&German, &user::Model) -> Mail,
+) -> Result<(), AppError> {
+    for author in authors_of(db, revision).await? {
+        if author.id != caller.user_id {
+            academy_notifications::enqueue(db, letter(&kind.german, &author)).await?;
+        }
+    }
+    Ok(())
 }
