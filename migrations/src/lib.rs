@@ -17,6 +17,7 @@ mod m20261130_000012_municipality_membership;
 mod m20261130_000020_consultation_person_limit;
 mod m20261130_000021_consultation_person_locks;
 mod m20261130_000030_guide_revision_attachments;
+mod m20261130_000040_tutorials;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_consultation_person_limit::Migration),
             Box::new(m20261130_000021_consultation_person_locks::Migration),
             Box::new(m20261130_000030_guide_revision_attachments::Migration),
+            Box::new(m20261130_000040_tutorials::Migration),
         ]
     }
 }

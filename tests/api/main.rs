@@ -27,4 +27,5 @@ mod markdown;
 mod pipeline;
 mod sessions;
 mod taxonomy;
+mod tutorials;
 mod write_load;

@@ -1012,6 +1012,7 @@ pub async fn delete_me(
         .filter(user_token::Column::UserId.eq(caller.user_id))
         .exec(&txn)
         .await?;
+    erase_personal_data(&txn, caller.user_id).await?;
     sessions::revoke_all(&txn, caller.user_id, None).await?;
     audit::record(
         &txn,
@@ -1024,6 +1025,24 @@ pub async fn delete_me(
     .await?;
     academy_notifications::enqueue(&txn, mails::account_deleted(&email, &name)).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// The tables of other capabilities that hold a learner's personal data by account
+/// (`user_id`): erased with the account, which itself stays as an anonymous row so that
+/// what others published keeps its author.
+pub const PERSONAL_DATA: &[&str] = &["tutorial_progress"];
+
+async fn erase_personal_data(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), AppError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    for table in PERSONAL_DATA {
+        let mut delete = Query::delete();
+        delete
+            .from_table(Alias::new(*table))
+            .and_where(Expr::col(Alias::new("user_id")).eq(user_id));
+        db.execute_raw(db.get_database_backend().build(&delete))
+            .await?;
+    }
     Ok(())
 }
 

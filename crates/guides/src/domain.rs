@@ -30,9 +30,7 @@ pub const STEPS_MAX: usize = 50;
 pub const READING_MINUTES_MAX: i32 = 600;
 /// Language tags: two lowercase letters, then letters, digits and single hyphens; 2–8
 /// characters in all (`de`, `en`, `de-CH`).
-pub const LANGUAGE_PATTERN: &str = "^[a-z]{2}[A-Za-z0-9]*(-[A-Za-z0-9]+)*$";
-/// Shortest and longest language tag.
-pub const LANGUAGE_LENGTH: (usize, usize) = (2, 8);
+pub use academy_publishing::language::{LENGTH as LANGUAGE_LENGTH, PATTERN as LANGUAGE_PATTERN};
 
 /// One step of a guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -219,12 +217,7 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     }
 
     let language = optional(input.language).unwrap_or_else(|| "de".to_owned());
-    let language_ok = (LANGUAGE_LENGTH.0..=LANGUAGE_LENGTH.1).contains(&language.len())
-        && language
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
-        && language.as_bytes()[..2].iter().all(u8::is_ascii_lowercase);
-    if !language_ok {
+    if !academy_publishing::language::valid(&language) {
         errors.push(FieldError::new(
             "language",
             "invalid_language",

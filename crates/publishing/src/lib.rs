@@ -14,6 +14,7 @@
 //! conditions every list shares, including the review queue).
 
 pub mod kind;
+pub mod language;
 pub mod lifecycle;
 pub mod links;
 pub mod listing;

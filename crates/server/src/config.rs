@@ -271,6 +271,9 @@ pub struct Config {
     pub consultation: academy_consultation_hours::Settings,
     /// How often the consultation hours jobs run on this instance.
     pub consultation_jobs_interval: Duration,
+    /// Video tutorials: the hosts external videos may come from, the fastest playback a
+    /// progress report may claim.
+    pub tutorials: academy_tutorials::Settings,
     /// Development mode (`ACADEMY_DEV_MODE`).
     pub dev_mode: bool,
     /// Who may read `/metrics`.
@@ -526,6 +529,18 @@ impl Config {
             public_url,
             retention_days,
         };
+        let tutorials = academy_tutorials::Settings {
+            allowed_hosts: match var("ACADEMY_VIDEO_HOSTS") {
+                None => Vec::new(),
+                Some(list) => parse_hosts(&list).map_err(|m| fail("ACADEMY_VIDEO_HOSTS", m))?,
+            },
+            max_playback_rate: match var("ACADEMY_MAX_PLAYBACK_RATE") {
+                None => 2.0,
+                Some(text) => {
+                    parse_rate(&text).map_err(|m| fail("ACADEMY_MAX_PLAYBACK_RATE", m))?
+                }
+            },
+        };
         let consultation_jobs_interval = duration(
             "ACADEMY_CONSULTATION_JOBS_INTERVAL",
             Duration::from_secs(60),
@@ -567,6 +582,7 @@ impl Config {
             jwt_secret_generated,
             consultation,
             consultation_jobs_interval,
+            tutorials,
             dev_mode,
             metrics,
         })
@@ -777,6 +793,40 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// A whole number within `range`; anything else, including numbers too large for any
 /// integer type, is refused with the range named.
+/// A comma-separated list of host names (`video.example.org, player.vimeo.com`): each a
+/// valid DNS name, lower-cased; no schemes, ports or paths.
+fn parse_hosts(list: &str) -> Result<Vec<String>, String> {
+    let mut hosts = Vec::new();
+    for host in list.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let valid = host.len() <= 253
+            && host.split('.').count() >= 2
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !valid {
+            return Err(format!(
+                "{host:?} is not a host name (give names like video.example.org, without scheme or path)"
+            ));
+        }
+        hosts.push(host.to_ascii_lowercase());
+    }
+    Ok(hosts)
+}
+
+/// A playback rate from 1 to 16, e.g. `2` or `1.5`.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (1.0..=16.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("{text:?} is not a playback rate from 1 to 16")),
+    }
+}
+
 fn parse_bounded<T>(text: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display,

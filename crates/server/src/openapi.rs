@@ -36,6 +36,8 @@ const PROBLEM_RESPONSE: &str = "Problem";
         academy_taxonomy::TermKind,
         academy_guides::GuideSort,
         academy_guides::RevisionChoice,
+        academy_tutorials::domain::TrackKind,
+        academy_tutorials::domain::Provenance,
         academy_consultation_hours::browse::Scope,
     )),
 )]
@@ -53,6 +55,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(academy_auth::configure)
                 .configure(academy_taxonomy::configure)
                 .configure(academy_guides::configure)
+                .configure(academy_tutorials::configure)
                 .configure(academy_consultation_hours::configure),
         );
 }
@@ -68,6 +71,7 @@ fn constraints() -> Vec<Constraint> {
         academy_auth::contract(),
         academy_taxonomy::contract(),
         academy_guides::contract(),
+        academy_tutorials::contract(),
         academy_consultation_hours::contract(),
     ]
     .concat()
@@ -140,6 +144,7 @@ fn links() -> Vec<academy_kernel::contract::Link> {
         academy_auth::links(),
         academy_taxonomy::links(),
         academy_guides::links(),
+        academy_tutorials::links(),
         academy_consultation_hours::links(),
     ]
     .concat()
@@ -164,6 +169,7 @@ fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
         .iter()
         .chain(academy_taxonomy::TAGS)
         .chain(academy_guides::TAGS)
+        .chain(academy_tutorials::TAGS)
         .chain(academy_consultation_hours::TAGS)
     {
         tags.push(

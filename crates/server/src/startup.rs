@@ -34,6 +34,7 @@ pub struct Application {
     db: Db,
     mail_worker: Option<Worker>,
     scheduler: Periodic,
+    tutorial_scheduler: Periodic,
     consultation_jobs: Periodic,
 }
 
@@ -68,6 +69,7 @@ impl Application {
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let db_data = web::Data::new(db.clone());
         let consultation = web::Data::new(config.consultation.clone());
+        let tutorials = web::Data::new(config.tutorials.clone());
         let pipeline = web::Data::new(PipelineSettings {
             request_timeout: config.request_timeout,
         });
@@ -85,6 +87,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(files.clone())
                 .app_data(consultation.clone())
+                .app_data(tutorials.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(metrics_access.clone())
@@ -128,6 +131,8 @@ impl Application {
 
         // Every instance looks for due guides; each revision is claimed by exactly one.
         let scheduler = academy_guides::scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
+        let tutorial_scheduler =
+            academy_tutorials::scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
         // Likewise reminders, seat holds and slot upkeep: claimed row by row.
         let consultation_jobs = academy_consultation_hours::jobs::spawn(
             db.clone(),
@@ -141,6 +146,7 @@ impl Application {
             db,
             mail_worker,
             scheduler,
+            tutorial_scheduler,
             consultation_jobs,
         })
     }
@@ -169,6 +175,7 @@ impl Application {
             worker.stop().await;
         }
         self.scheduler.stop().await;
+        self.tutorial_scheduler.stop().await;
         self.consultation_jobs.stop().await;
         let _ = self.db.close().await;
         result
