@@ -28,7 +28,9 @@ pub mod tracks;
 pub mod tutorials;
 pub mod watching;
 
-pub use http::{TAGS, configure, contract, links};
+pub use http::{
+    ReportFormat, TAGS, TutorialRevisionChoice, TutorialSort, configure, contract, links,
+};
 
 /// What the tutorials take from the configuration.
 #[derive(Debug, Clone)]

@@ -16,6 +16,9 @@ mod sources;
 mod tracks;
 mod tutorials;
 
+pub use progress::ReportFormat;
+pub use tutorials::{TutorialRevisionChoice, TutorialSort};
+
 /// OpenAPI tags of this capability, with descriptions.
 pub const TAGS: &[(&str, &str)] = &[
     (
@@ -170,7 +173,6 @@ pub fn contract() -> Vec<Constraint> {
         field("chapters", Items(0, CHAPTERS_MAX)),
         field("licence", Length(1, LICENCE_MAX)),
         field("changeNote", Length(0, NOTE_MAX)),
-        field("kind", Default("orientation".into())),
         field(
             "completionThreshold",
             Default(crate::domain::DEFAULT_THRESHOLD.into()),

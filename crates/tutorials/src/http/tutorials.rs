@@ -37,6 +37,7 @@ pub struct TutorialContentRequest {
     #[schema(example = 312.5, minimum = 1, maximum = 21600)]
     pub duration_seconds: f64,
     /// What it is for: `impulse`, `orientation` (the default) or `in_depth`.
+    #[schema(default = "orientation")]
     pub kind: Option<TutorialKind>,
     /// Who speaks, at most 20 names.
     #[serde(default)]
