@@ -18,6 +18,7 @@ mod m20261130_000020_consultation_person_limit;
 mod m20261130_000021_consultation_person_locks;
 mod m20261130_000030_guide_revision_attachments;
 mod m20261130_000040_tutorials;
+mod m20261130_000041_tutorial_search;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_consultation_person_locks::Migration),
             Box::new(m20261130_000030_guide_revision_attachments::Migration),
             Box::new(m20261130_000040_tutorials::Migration),
+            Box::new(m20261130_000041_tutorial_search::Migration),
         ]
     }
 }

@@ -120,6 +120,69 @@ const ACCESS: &[Rule] = &[
         EDITORS,
         BESIDES_EDITORS,
     ),
+    rule("POST /api/v1/tutorials", EDITORS, NONE),
+    // On a published tutorial, which everyone sees.
+    rule("PUT /api/v1/tutorials/{tutorial}", EDITORS, NONE),
+    // On a draft, which only its editors see.
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "POST /api/v1/tutorials/{tutorial}/submit",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule("POST /api/v1/tutorials/{tutorial}/return", STAFF, NONE),
+    rule("POST /api/v1/tutorials/{tutorial}/publish", STAFF, NONE),
+    rule("POST /api/v1/tutorials/{tutorial}/archive", STAFF, NONE),
+    rule(
+        "PUT /api/v1/tutorials/{tutorial}/captions-exemption",
+        STAFF,
+        NONE,
+    ),
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}/captions-exemption",
+        STAFF,
+        NONE,
+    ),
+    rule("POST /api/v1/tutorials/{tutorial}/sources", EDITORS, NONE),
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}/sources/{source}",
+        EDITORS,
+        NONE,
+    ),
+    rule(
+        "PUT /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "PATCH /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "PUT /api/v1/tutorials/{tutorial}/transcripts/{language}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}/transcripts/{language}",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    // Any signed-in learner of a published tutorial.
+    rule("POST /api/v1/tutorials/{tutorial}/progress", EVERYONE, NONE),
+    rule("GET /api/v1/tutorials/{tutorial}/progress", EVERYONE, NONE),
+    rule("GET /api/v1/me/tutorial-progress", EVERYONE, NONE),
+    rule("GET /api/v1/tutorials/reports", STAFF, NONE),
     rule("POST /api/v1/consultation-offers", MANAGERS, NONE),
     rule("PUT /api/v1/consultation-offers/{id}", MANAGERS, NONE),
     rule(
@@ -440,6 +503,68 @@ impl<'a> Cast<'a> {
         id
     }
 
+    /// A tutorial of the cast's organisation, written by its author, in `stage`; beyond
+    /// the draft with approved German captions, so that it may be published.
+    async fn tutorial(&mut self, stage: Stage) -> String {
+        let n = self.next();
+        let body = json!({
+            "title": format!("Beteiligung im Quartier, Folge {n}"),
+            "summary": "Ein Impuls in zwei Minuten.",
+            "durationSeconds": 120,
+        });
+        let tutorial = self
+            .run(
+                Role::Author,
+                Method::POST,
+                "/api/v1/tutorials",
+                Some(body),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = tutorial["id"].as_str().unwrap().to_owned();
+        if stage == Stage::Draft {
+            return id;
+        }
+        let mut upload = Call::new(
+            self.user(Role::Author),
+            Method::PUT,
+            format!("/api/v1/tutorials/{id}/tracks/captions/de"),
+            StatusCode::CREATED,
+        );
+        upload.body = captions();
+        assert_eq!(
+            upload.send(self.app, true).await.status(),
+            StatusCode::CREATED
+        );
+        self.run(
+            Role::Author,
+            Method::PATCH,
+            &format!("/api/v1/tutorials/{id}/tracks/captions/de"),
+            Some(json!({"status": "approved"})),
+            StatusCode::OK,
+        )
+        .await;
+        self.run(
+            Role::Author,
+            Method::POST,
+            &format!("/api/v1/tutorials/{id}/submit"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        if stage == Stage::Published {
+            self.run(
+                Role::Coordinator,
+                Method::POST,
+                &format!("/api/v1/tutorials/{id}/publish"),
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        }
+        id
+    }
+
     /// An offer of the cast's consultant.
     async fn offer(&mut self, overrides: Value) -> String {
         let offer = self.app.offer(self.user(Role::Consultant), overrides).await;
@@ -669,6 +794,107 @@ impl<'a> Cast<'a> {
                 let path = attachment["downloadUrl"].as_str().expect("downloadUrl").to_owned();
                 Call::new(&user, M::DELETE, path, S::NO_CONTENT)
             }
+            "POST /api/v1/tutorials" => Call::new(&user, M::POST, "/api/v1/tutorials", S::CREATED).json(json!({
+                "organisationId": self.organisation,
+                "title": format!("Quartiersrat gründen, Folge {n}"),
+                "summary": "Schritt für Schritt zum Quartiersrat.",
+                "durationSeconds": 90,
+            })),
+            "PUT /api/v1/tutorials/{tutorial}" => {
+                let path = format!("/api/v1/tutorials/{}", self.tutorial(Stage::Published).await);
+                let etag = self.etag(&format!("{path}?revision=working")).await;
+                Call::new(&user, M::PUT, path, S::OK).if_match(etag).json(json!({
+                    "title": format!("Beteiligung im Quartier, Folge {n}"),
+                    "summary": "Neu gefasst.",
+                    "durationSeconds": 120,
+                }))
+            }
+            "DELETE /api/v1/tutorials/{tutorial}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                Call::new(&user, M::DELETE, format!("/api/v1/tutorials/{id}"), S::NO_CONTENT)
+            }
+            "POST /api/v1/tutorials/{tutorial}/submit" => {
+                let id = self.tutorial(Stage::Draft).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/submit"), S::OK)
+            }
+            "POST /api/v1/tutorials/{tutorial}/return" => {
+                let id = self.tutorial(Stage::InReview).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/return"), S::OK)
+                    .json(json!({"comment": "Bitte Kapitel ergänzen."}))
+            }
+            "POST /api/v1/tutorials/{tutorial}/publish" => {
+                let id = self.tutorial(Stage::InReview).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/publish"), S::OK)
+            }
+            "POST /api/v1/tutorials/{tutorial}/archive" => {
+                let id = self.tutorial(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/archive"), S::OK)
+            }
+            "PUT /api/v1/tutorials/{tutorial}/captions-exemption" => {
+                let id = self.tutorial(Stage::InReview).await;
+                Call::new(&user, M::PUT, format!("/api/v1/tutorials/{id}/captions-exemption"), S::OK)
+                    .json(json!({"reason": "Reine Bildsequenz ohne Sprache."}))
+            }
+            "DELETE /api/v1/tutorials/{tutorial}/captions-exemption" => {
+                let id = self.tutorial(Stage::InReview).await;
+                Call::new(&user, M::DELETE, format!("/api/v1/tutorials/{id}/captions-exemption"), S::OK)
+            }
+            "POST /api/v1/tutorials/{tutorial}/sources" => {
+                let id = self.tutorial(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/sources"), S::CREATED)
+                    .json(json!({"delivery": "embed", "url": format!("https://video.example.org/videos/embed/{n}")}))
+            }
+            "DELETE /api/v1/tutorials/{tutorial}/sources/{source}" => {
+                let id = self.tutorial(Stage::Published).await;
+                let body = json!({"delivery": "embed", "url": format!("https://video.example.org/videos/embed/{n}")});
+                let source = self.run(Role::Author, M::POST, &format!("/api/v1/tutorials/{id}/sources"), Some(body), S::CREATED).await;
+                let source = source["id"].as_str().unwrap().to_owned();
+                Call::new(&user, M::DELETE, format!("/api/v1/tutorials/{id}/sources/{source}"), S::NO_CONTENT)
+            }
+            "PUT /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let mut call = Call::new(&user, M::PUT, format!("/api/v1/tutorials/{id}/tracks/captions/de"), S::CREATED);
+                call.body = captions();
+                call
+            }
+            "PATCH /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let path = format!("/api/v1/tutorials/{id}/tracks/captions/de");
+                let mut upload = Call::new(self.user(Role::Author), M::PUT, path.clone(), S::CREATED);
+                upload.body = captions();
+                assert_eq!(upload.send(self.app, true).await.status(), S::CREATED);
+                Call::new(&user, M::PATCH, path, S::OK).json(json!({"label": "Deutsch"}))
+            }
+            "DELETE /api/v1/tutorials/{tutorial}/tracks/{kind}/{language}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let path = format!("/api/v1/tutorials/{id}/tracks/captions/de");
+                let mut upload = Call::new(self.user(Role::Author), M::PUT, path.clone(), S::CREATED);
+                upload.body = captions();
+                assert_eq!(upload.send(self.app, true).await.status(), S::CREATED);
+                Call::new(&user, M::DELETE, path, S::NO_CONTENT)
+            }
+            "PUT /api/v1/tutorials/{tutorial}/transcripts/{language}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                Call::new(&user, M::PUT, format!("/api/v1/tutorials/{id}/transcripts/de"), S::NO_CONTENT)
+                    .json(json!({"text": "Willkommen im Quartier."}))
+            }
+            "DELETE /api/v1/tutorials/{tutorial}/transcripts/{language}" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let path = format!("/api/v1/tutorials/{id}/transcripts/de");
+                self.run(Role::Author, M::PUT, &path, Some(json!({"text": "Willkommen."})), S::NO_CONTENT).await;
+                Call::new(&user, M::DELETE, path, S::NO_CONTENT)
+            }
+            "POST /api/v1/tutorials/{tutorial}/progress" => {
+                let id = self.tutorial(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/progress"), S::OK)
+                    .json(json!({"segments": [{"from": 0, "to": 5}]}))
+            }
+            "GET /api/v1/tutorials/{tutorial}/progress" => {
+                let id = self.tutorial(Stage::Published).await;
+                Call::new(&user, M::GET, format!("/api/v1/tutorials/{id}/progress"), S::OK)
+            }
+            "GET /api/v1/me/tutorial-progress" => Call::new(&user, M::GET, "/api/v1/me/tutorial-progress", S::OK),
+            "GET /api/v1/tutorials/reports" => Call::new(&user, M::GET, "/api/v1/tutorials/reports", S::OK),
             "POST /api/v1/consultation-offers" => {
                 let consultant = self.user(Role::Consultant).id;
                 Call::new(&user, M::POST, "/api/v1/consultation-offers", S::CREATED)
@@ -785,6 +1011,14 @@ fn template_form() -> Body {
     Body::Raw(format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// A German captions track, as an upload.
+fn captions() -> Body {
+    Body::Raw(
+        "text/vtt".to_owned(),
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nWillkommen im Quartier.\n".to_vec(),
+    )
+}
+
 on_both_backends! {
     async fn every_protected_operation_is_in_the_access_table(app: TestApp) {
         let documented = protected_operations(&app).await;
@@ -798,6 +1032,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    settings = [("ACADEMY_VIDEO_HOSTS", "video.example.org")];
     async fn every_protected_operation_admits_exactly_its_roles(app: TestApp) {
         let mut cast = Cast::new(&app).await;
         for rule in ACCESS {

@@ -60,6 +60,7 @@ on_both_backends! {
             [
                 "POST /api/v1/consultation-bookings/{id}/cancel",
                 "POST /api/v1/guides/{guide}/publish",
+                "POST /api/v1/tutorials/{tutorial}/publish",
             ]
         );
 

@@ -1,5 +1,6 @@
 //! `academy seed-demo`: the demo academy works over HTTP at once, with the credentials it
-//! reports; a second run changes nothing; a database with real content is refused.
+//! reports; a second run changes nothing; a database with real content (an account, a
+//! tutorial) is refused.
 
 use academy_auth::Role;
 use academy_server::demo::{self, Outcome, Refusal};
@@ -30,7 +31,7 @@ async fn sign_in(app: &TestApp, report: &demo::Report, role: Role) -> String {
 }
 
 /// Counts of what a visitor and an administrator see: accounts, organisations,
-/// municipalities, public guides, offers, and slots from `from` on.
+/// municipalities, public guides and tutorials, offers, and slots from `from` on.
 async fn counts(app: &TestApp, admin: &str, from: &str) -> Vec<Value> {
     let slots = format!("/api/v1/consultation-slots?includeFull=true&from={from}");
     let mut counts = Vec::new();
@@ -39,6 +40,7 @@ async fn counts(app: &TestApp, admin: &str, from: &str) -> Vec<Value> {
         ("/api/v1/organisations", None),
         ("/api/v1/municipalities", None),
         ("/api/v1/guides", None),
+        ("/api/v1/tutorials", None),
         ("/api/v1/consultation-offers", None),
         (slots.as_str(), None),
     ] {
@@ -97,6 +99,93 @@ on_both_backends! {
         let download = app.get(file["downloadUrl"].as_str().unwrap()).await;
         assert_eq!(download.status(), StatusCode::OK);
         assert!(download.text().await.unwrap().contains("Quartiersbeirat"));
+
+        // Anyone finds the published tutorials, each with approved German captions,
+        // chapters, speakers, a licence, related demo guides and a video on the demo host.
+        let guide_ids: Vec<&Value> = items.iter().map(|g| &g["id"]).collect();
+        let tutorials = json_body(app.get("/api/v1/tutorials?limit=100").await, StatusCode::OK).await;
+        let listed = tutorials["items"].as_array().unwrap();
+        assert_eq!(tutorials["total"], 3, "{tutorials}");
+        assert_eq!(listed.len(), report.tutorials.len());
+        for summary in listed {
+            assert_eq!(summary["status"], "published", "{summary}");
+            assert_eq!(summary["captions"], true, "{summary}");
+            let slug = summary["slug"].as_str().unwrap();
+            assert!(report.tutorials.iter().any(|s| s == slug), "{slug}");
+            let tutorial = json_body(
+                app.get(&format!("/api/v1/tutorials/{slug}")).await,
+                StatusCode::OK,
+            )
+            .await;
+            assert_eq!(tutorial["accessibility"]["captions"], true, "{tutorial}");
+            assert_eq!(tutorial["language"], "de", "{tutorial}");
+            assert_eq!(tutorial["licence"], "CC-BY-4.0", "{tutorial}");
+            assert!(!tutorial["speakers"].as_array().unwrap().is_empty(), "{tutorial}");
+            assert!((2..=4).contains(&tutorial["chapters"].as_array().unwrap().len()), "{tutorial}");
+            assert!(!tutorial["themes"].as_array().unwrap().is_empty(), "{tutorial}");
+            let related = tutorial["relatedGuides"].as_array().unwrap();
+            assert!(!related.is_empty(), "{tutorial}");
+            assert!(related.iter().all(|id| guide_ids.contains(&id)), "{tutorial}");
+            let sources = tutorial["sources"].as_array().unwrap();
+            assert!(
+                sources.iter().any(|s| s["role"] == "main"
+                    && s["url"].as_str().unwrap().starts_with("https://video.example.org/")),
+                "{tutorial}"
+            );
+            // Visitors get the approved tracks only; the captions file is served.
+            let tracks = tutorial["tracks"].as_array().unwrap();
+            assert!(tracks.iter().all(|t| t["status"] == "approved"), "{tutorial}");
+            let captions = tracks
+                .iter()
+                .find(|t| t["kind"] == "captions" && t["language"] == "de")
+                .unwrap_or_else(|| panic!("no German captions: {tutorial}"));
+            let vtt = app.get(captions["url"].as_str().unwrap()).await;
+            assert_eq!(vtt.status(), StatusCode::OK);
+            assert!(vtt.text().await.unwrap().starts_with("WEBVTT"));
+        }
+
+        // One tutorial has a German Sign Language video and audio description: level AA.
+        let signed = json_body(
+            app.get("/api/v1/tutorials?signLanguage=true").await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(signed["total"], 1, "{signed}");
+        let slug = signed["items"][0]["slug"].as_str().unwrap();
+        let tutorial = json_body(
+            app.get(&format!("/api/v1/tutorials/{slug}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(tutorial["accessibility"]["signLanguage"], true, "{tutorial}");
+        assert_eq!(tutorial["accessibility"]["meetsAa"], true, "{tutorial}");
+
+        // The English subtitles wait for their check: the coordinating office sees them.
+        let coordinator = sign_in(&app, &report, Role::Coordinator).await;
+        let mut drafts = Vec::new();
+        for summary in listed {
+            let tutorial = json_body(
+                app.authed(
+                    Method::GET,
+                    &format!("/api/v1/tutorials/{}", summary["slug"].as_str().unwrap()),
+                    &coordinator,
+                )
+                .send()
+                .await
+                .unwrap(),
+                StatusCode::OK,
+            )
+            .await;
+            drafts.extend(
+                tutorial["tracks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|t| t["status"] == "draft")
+                    .map(|t| (t["kind"].clone(), t["language"].clone())),
+            );
+        }
+        assert_eq!(drafts, vec![(json!("subtitles"), json!("en"))]);
 
         // Anyone finds free slots in the coming weeks; a learner books one.
         let from = (Utc::now() + Duration::days(2))
@@ -158,5 +247,40 @@ on_both_backends! {
             )
             .await;
         assert_eq!(demo_admin.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn seeding_a_database_with_a_tutorial_made_outside_the_demo_is_refused(app: TestApp) {
+        let organisation = app.organisation("Bürgerverein Nordstadt e. V.").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let created = app
+            .authed(Method::POST, "/api/v1/tutorials", &author.access)
+            .json(&json!({
+                "title": "Nachbarschaftsfest planen",
+                "summary": "Ein Impuls zum ersten Fest im Quartier.",
+                "durationSeconds": 180,
+                "kind": "impulse",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+
+        let outcome = demo::run(&app.config(), demo::DEMO_PASSWORD).await.unwrap();
+        let Outcome::Refused(refusal) = outcome else {
+            panic!("expected a refusal, got {outcome:?}");
+        };
+        assert_eq!(
+            refusal,
+            Refusal::RealContent(vec![("accounts", 1), ("organisations", 1), ("tutorials", 1)])
+        );
+        assert!(refusal.to_string().contains("tutorials: 1"), "{refusal}");
+
+        // Nothing of the demo was made.
+        let tutorials = json_body(app.get("/api/v1/tutorials").await, StatusCode::OK).await;
+        assert_eq!(tutorials["total"], 0);
+        let guides = json_body(app.get("/api/v1/guides").await, StatusCode::OK).await;
+        assert_eq!(guides["total"], 0);
     }
 }

@@ -448,3 +448,33 @@ on_both_backends! {
         assert_eq!(send(&app, Method::GET, &path, &author.access, None).await.status(), StatusCode::NOT_FOUND);
     }
 }
+
+on_both_backends! {
+    settings = SETTINGS;
+    async fn a_search_lands_on_the_moment_the_words_are_said(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let id = published(&app, &author.access, &coordinator.access, 20.0).await;
+        // A draft with the same words is nobody's search result.
+        let draft = create(&app, &author.access, metadata("Klimaanpassung für Entwürfe", 20.0)).await;
+
+        let found = json_body(app.get("/api/v1/tutorials?q=Klimaanpassung").await, StatusCode::OK).await;
+        assert_eq!(found["total"], 1, "{found}");
+        let item = &found["items"][0];
+        assert_eq!(item["id"], id);
+        assert_eq!(item["moment"], json!({"t": 5.0, "text": "Heute geht es um Klimaanpassung im Quartier."}));
+        assert!(item["snippet"].as_str().unwrap().contains("<mark>Klimaanpassung</mark>"), "{item}");
+        // German stems: "Kapitel" of the chapters, "Beispielen" of the description.
+        let found = json_body(app.get("/api/v1/tutorials?q=Beispiel").await, StatusCode::OK).await;
+        assert_eq!(found["items"][0]["id"], id);
+        assert!(found["items"][0].get("moment").is_none());
+        assert_ne!(found["items"][0]["id"], draft);
+
+        // Archived, it is found no more.
+        assert_eq!(action(&app, &coordinator.access, &id, "archive").await.status(), StatusCode::OK);
+        let found = json_body(app.get("/api/v1/tutorials?q=Klimaanpassung").await, StatusCode::OK).await;
+        assert_eq!(found["total"], 0);
+        problem(app.get(&format!("/api/v1/tutorials?q={}", "x".repeat(201))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}

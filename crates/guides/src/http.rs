@@ -655,7 +655,7 @@ pub async fn list_guides(
             let txn = crate::search::begin(&db).await?;
             let (views, total) = service::list(&txn, caller.0.as_ref(), filter, bounds).await?;
             let ids: Vec<Uuid> = views.iter().map(|v| v.guide.id).collect();
-            let snippets = search.snippets(&txn, &ids).await?;
+            let snippets = search.snippets(&txn, &service::KIND, &ids).await?;
             txn.commit().await?;
             (views, total, snippets)
         }

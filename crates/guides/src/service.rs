@@ -31,6 +31,7 @@ pub const KIND: Kind = Kind {
     revisions: "guide_revisions",
     item_column: "guide_id",
     link_prefix: "guide_revision",
+    search_table: "guide_search",
     slug_fallback: "leitfaden",
     german: academy_publishing::German {
         accusative: "den Leitfaden",
@@ -694,7 +695,7 @@ pub async fn list(
 
     let backend = db.get_database_backend();
     if let Some(search) = &filter.search {
-        condition = condition.add(search.condition(backend));
+        condition = condition.add(search.condition(&KIND, backend));
     }
     let mut query = guide::Entity::find().filter(condition);
     let total = query
@@ -704,7 +705,7 @@ pub async fn list(
         .map_err(crate::search::database_error)?;
     query = match (filter.sort, &filter.search) {
         (Sort::Relevance, Some(search)) => query
-            .order_by(search.rank(backend), Order::Desc)
+            .order_by(search.rank(&KIND, backend), Order::Desc)
             .order_by(guide::Column::UpdatedAt, Order::Desc),
         (Sort::Newest | Sort::Relevance, _) => {
             query.order_by(guide::Column::UpdatedAt, Order::Desc)

@@ -25,6 +25,9 @@ pub struct Kind {
     /// The prefix of the per-revision link tables (`guide_revision` →
     /// `guide_revision_phases`, …).
     pub link_prefix: &'static str,
+    /// The search index table (`<noun>_search`; on SQLite also `<noun>_search_fts`),
+    /// keyed by `item_column`.
+    pub search_table: &'static str,
     /// The slug of an item whose title gives none.
     pub slug_fallback: &'static str,
     /// The German words the workflow's mails use for this kind.

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod listing;
 pub mod mails;
+pub mod search;
 pub mod slug;
 pub mod workflow;
 

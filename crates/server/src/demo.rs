@@ -1,21 +1,27 @@
 //! `academy seed-demo`: fills an empty database with a believable academy, so that a
 //! frontend has something to show at once — member organisations of the alliance, real
 //! Hessian municipalities with their official keys, accounts of every role, published
-//! guides (one with a template file) and consultation hours with free slots in the coming
-//! weeks. The content is invented and in German, like the real content will be.
+//! guides (one with a template file), published video tutorials with captions (one with a
+//! German Sign Language video and audio description) and consultation hours with free
+//! slots in the coming weeks. The content is invented and in German, like the real
+//! content will be.
 //!
 //! Everything is made through the domain services — accounts through
-//! [`academy_auth::create_account`], the directory, email domains, guides (created and
-//! submitted by their author, published by the coordinating office), the guide's file
-//! through the configured file store, offers by their consultant — so every rule, check
-//! and audit entry applies as if people had done it. Only the markers below are written
-//! on their own.
+//! [`academy_auth::create_account`], the directory, email domains, guides and tutorials
+//! (created and submitted by their author, published by the coordinating office), the
+//! guide's file through the configured file store, the tutorials' sources and text tracks
+//! (uploaded by their author, the German ones approved by the coordinating office),
+//! offers by their consultant — so every rule, check and audit entry applies as if people
+//! had done it. Only the markers below are written on their own. The tutorials play from
+//! the invented host [`VIDEO_HOST`], which the seed allows for its own sources whatever
+//! the server's settings say (a frontend shows the addresses; nothing fetches them).
 //!
 //! **What the demo made** is recorded in the audit log, which exists anyway and is only
-//! ever appended to: right after each account, organisation, municipality, guide and
-//! offer is created, an entry [`CREATED`] names it (subject type and id); when everything
-//! is there, one entry [`SEEDED`] lists the demo accounts. Before writing anything the
-//! seed looks at those five tables:
+//! ever appended to: right after each account, organisation, municipality, guide,
+//! tutorial and offer is created, an entry [`CREATED`] names it (subject type and id); a
+//! tutorial's sources and tracks, like a guide's file, belong to it and are not named on
+//! their own. When everything is there, one entry [`SEEDED`] lists the demo accounts.
+//! Before writing anything the seed looks at those six tables:
 //!
 //! - a [`SEEDED`] entry exists: the demo is there already; nothing is done, whatever was
 //!   added since ([`Outcome::AlreadySeeded`]);
@@ -55,10 +61,17 @@ use academy_files::FileStore;
 use academy_guides::domain::{ContentInput, Step};
 use academy_guides::entity::guide;
 use academy_kernel::{AppError, Db};
+use academy_tutorials::domain::{
+    Chapter, Delivery, Provenance, SourceRole, TrackKind, TrackStatus, TutorialKind,
+};
+use academy_tutorials::sources::NewSource;
+use academy_tutorials::text_tracks::{TrackChange, TrackSettings};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -72,6 +85,9 @@ pub const CREATED: &str = "demo.created";
 
 /// Audit action recording that the demo was seeded completely, with its accounts.
 pub const SEEDED: &str = "demo.seeded";
+
+/// The invented host the demo tutorials play from.
+pub const VIDEO_HOST: &str = "video.example.org";
 
 /// What a run of the seed did.
 #[derive(Debug)]
@@ -142,6 +158,8 @@ pub struct Report {
     pub guides: Vec<String>,
     /// Files attached to the guides.
     pub attachments: usize,
+    /// Slugs of the published video tutorials.
+    pub tutorials: Vec<String>,
     /// Titles of the consultation offers.
     pub offers: Vec<String>,
     /// Free slots of those offers from now on.
@@ -153,11 +171,12 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "seeded the demo academy: {} organisations, {} municipalities, {} published guides ({} attached file), {} consultation offers with {} free slots, and these accounts:",
+            "seeded the demo academy: {} organisations, {} municipalities, {} published guides ({} attached file), {} published video tutorials, {} consultation offers with {} free slots, and these accounts:",
             self.organisations.len(),
             self.municipalities.len(),
             self.guides.len(),
             self.attachments,
+            self.tutorials.len(),
             self.offers.len(),
             self.free_slots,
         )?;
@@ -331,6 +350,7 @@ async fn look(db: &Db) -> anyhow::Result<State> {
                 .count(db)
                 .await?,
         ),
+        ("tutorials", foreign_tutorials(db).await?),
         (
             "consultation offers",
             offer::Entity::find()
@@ -351,6 +371,22 @@ async fn look(db: &Db) -> anyhow::Result<State> {
         return Ok(State::Refused(Refusal::Unfinished));
     }
     Ok(State::Empty)
+}
+
+/// Tutorials the demo did not make. The `tutorials` table has no entity of its own (the
+/// shared workflow reads it), so it is counted with a plain query.
+async fn foreign_tutorials(db: &Db) -> anyhow::Result<u64> {
+    let statement = Query::select()
+        .expr_as(Func::count(Expr::col(Alias::new("id"))), Alias::new("n"))
+        .from(Alias::new(academy_tutorials::tutorials::KIND.items))
+        .and_where(Expr::col(Alias::new("id")).not_in_subquery(demo_ids()))
+        .to_owned();
+    let row = db
+        .query_one(&statement)
+        .await?
+        .context("counting the tutorials answered no row")?;
+    let count: i64 = row.try_get("", "n")?;
+    Ok(u64::try_from(count).unwrap_or_default())
 }
 
 /// Stores and removes a small file, so that a store that cannot take files stops the seed
@@ -547,6 +583,7 @@ async fn make(db: &Db, files: &FileStore, password: &str) -> anyhow::Result<Repo
     }
 
     let mut guides = Vec::new();
+    let mut guide_ids = Vec::new();
     let mut attachments = 0;
     for spec in GUIDES {
         let author = acting_as(people.get(spec.author)?);
@@ -584,7 +621,13 @@ async fn make(db: &Db, files: &FileStore, password: &str) -> anyhow::Result<Repo
         academy_guides::service::publish(db, &office, &key, None, Some(review_due), |_| Ok(()))
             .await
             .step(|| format!("publishing the guide {}", spec.title))?;
+        guide_ids.push((spec.title, id));
         guides.push(created.guide.slug);
+    }
+
+    let mut tutorials = Vec::new();
+    for spec in TUTORIALS {
+        tutorials.push(make_tutorial(db, &people, &organisations, &guide_ids, spec).await?);
     }
 
     let mut offer_ids = Vec::new();
@@ -625,9 +668,185 @@ async fn make(db: &Db, files: &FileStore, password: &str) -> anyhow::Result<Repo
         municipalities: municipalities.into_iter().map(|m| m.name).collect(),
         guides,
         attachments,
+        tutorials,
         offers: offer_titles,
         free_slots,
     })
+}
+
+/// Creates, fills and publishes the tutorial of `spec`, as its author and the
+/// coordinating office would; returns its slug.
+async fn make_tutorial(
+    db: &Db,
+    people: &People,
+    organisations: &[(&str, organisation::Model)],
+    guides: &[(&str, Uuid)],
+    spec: &TutorialSpec,
+) -> anyhow::Result<String> {
+    let author = acting_as(people.get(spec.author)?);
+    let office = acting_as(people.get("coordinator")?);
+    let co_publishers = spec
+        .co_publishers
+        .iter()
+        .map(|key| {
+            organisations
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, o)| o.id)
+                .with_context(|| format!("no demo organisation {key}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let related_guides = spec
+        .related_guides
+        .iter()
+        .map(|title| {
+            guides
+                .iter()
+                .find(|(t, _)| t == title)
+                .map(|(_, id)| *id)
+                .with_context(|| format!("no demo guide {title}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let content = academy_tutorials::domain::validate(spec.content(co_publishers, related_guides))
+        .step(|| format!("checking the tutorial {}", spec.title))?;
+    let created = academy_tutorials::tutorials::create(
+        db,
+        &author,
+        None,
+        Some(spec.slug.to_owned()),
+        content,
+    )
+    .await
+    .step(|| format!("creating the tutorial {}", spec.title))?;
+    let id = created.item.id;
+    mark(db, "tutorial", id).await?;
+    let key = id.to_string();
+
+    // The videos play from the demo's own host, allowed here for the demo only.
+    let settings = academy_tutorials::Settings {
+        allowed_hosts: vec![VIDEO_HOST.into()],
+        ..Default::default()
+    };
+    let mut sources = vec![(SourceRole::Main, spec.slug.to_owned())];
+    if spec.sign_language {
+        sources.push((SourceRole::SignLanguage, format!("{}-dgs", spec.slug)));
+    }
+    for (role, video) in sources {
+        academy_tutorials::sources::add(
+            db,
+            &settings,
+            &author,
+            &key,
+            NewSource {
+                role,
+                delivery: Delivery::Embed,
+                url: format!("https://{VIDEO_HOST}/videos/embed/{video}"),
+                media_type: None,
+                height: None,
+                bitrate_kbps: None,
+            },
+        )
+        .await
+        .step(|| {
+            format!(
+                "adding the {} video of the tutorial {}",
+                role.as_str(),
+                spec.title
+            )
+        })?;
+    }
+
+    // The tracks: the author uploads them, the coordinating office checks the German
+    // ones during the review; the English subtitles wait for their check as a draft.
+    let tracks = [
+        (TrackKind::Captions, "de", "Deutsch", spec.captions, true),
+        (
+            TrackKind::Descriptions,
+            "de",
+            "Audiodeskription (Deutsch)",
+            spec.descriptions,
+            true,
+        ),
+        (
+            TrackKind::Subtitles,
+            "en",
+            "English",
+            spec.english_subtitles,
+            false,
+        ),
+    ];
+    for (kind, language, label, cues, _) in tracks {
+        if cues.is_empty() {
+            continue;
+        }
+        academy_tutorials::text_tracks::put(
+            db,
+            &author,
+            &key,
+            kind,
+            language,
+            TrackSettings {
+                label: Some(label.to_owned()),
+                default: kind != TrackKind::Subtitles,
+                provenance: Provenance::Human,
+            },
+            webvtt(cues).as_bytes(),
+        )
+        .await
+        .step(|| {
+            format!(
+                "uploading the {} ({language}) of the tutorial {}",
+                kind.as_str(),
+                spec.title
+            )
+        })?;
+    }
+    academy_tutorials::tutorials::submit(db, &author, &key, |_| Ok(()))
+        .await
+        .step(|| format!("submitting the tutorial {}", spec.title))?;
+    for (kind, language, _, cues, approve) in tracks {
+        if cues.is_empty() || !approve {
+            continue;
+        }
+        academy_tutorials::text_tracks::change(
+            db,
+            &office,
+            &key,
+            kind,
+            language,
+            TrackChange {
+                status: Some(TrackStatus::Approved),
+                ..TrackChange::default()
+            },
+        )
+        .await
+        .step(|| {
+            format!(
+                "approving the {} ({language}) of the tutorial {}",
+                kind.as_str(),
+                spec.title
+            )
+        })?;
+    }
+    let review_due = Utc::now() + chrono::Duration::days(365);
+    academy_tutorials::tutorials::publish(db, &office, &key, None, Some(review_due), |_| Ok(()))
+        .await
+        .step(|| format!("publishing the tutorial {}", spec.title))?;
+    Ok(created.item.slug)
+}
+
+/// A text track of `cues` as a WebVTT file.
+fn webvtt(cues: &[TimedText]) -> String {
+    let cues: Vec<academy_tutorials::tracks::Cue> = cues
+        .iter()
+        .map(|(start_ms, end_ms, text)| academy_tutorials::tracks::Cue {
+            start_ms: *start_ms,
+            end_ms: *end_ms,
+            text: (*text).to_owned(),
+            line: 0,
+        })
+        .collect();
+    academy_tutorials::tracks::to_webvtt(&cues)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1062,6 +1281,349 @@ Die Verwaltung berichtet in der folgenden Sitzung, wie sie mit den Empfehlungen 
 Beirats umgegangen ist.
 ";
 
+/// A cue of a text track: start and end in milliseconds, and its text.
+type TimedText = (u64, u64, &'static str);
+
+/// A video tutorial, described by `author` (a person key), published by the coordinating
+/// office with approved German captions.
+struct TutorialSpec {
+    author: &'static str,
+    slug: &'static str,
+    kind: TutorialKind,
+    title: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    duration_seconds: f64,
+    chapters: &'static [(f64, &'static str)],
+    speakers: &'static [&'static str],
+    fields_of_action: &'static [&'static str],
+    phases: &'static [&'static str],
+    audiences: &'static [&'static str],
+    co_publishers: &'static [&'static str],
+    /// Titles of demo guides.
+    related_guides: &'static [&'static str],
+    /// German captions: what is said, who says it, and the sounds.
+    captions: &'static [TimedText],
+    /// A German descriptions track (approved), or none.
+    descriptions: &'static [TimedText],
+    /// Whether a German Sign Language video plays beside the tutorial.
+    sign_language: bool,
+    /// English subtitles (left as a draft), or none.
+    english_subtitles: &'static [TimedText],
+}
+
+impl TutorialSpec {
+    fn content(
+        &self,
+        co_publishers: Vec<Uuid>,
+        related_guides: Vec<Uuid>,
+    ) -> academy_tutorials::domain::ContentInput {
+        let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        academy_tutorials::domain::ContentInput {
+            title: self.title.to_owned(),
+            summary: self.summary.to_owned(),
+            description: self.description.to_owned(),
+            language: Some("de".to_owned()),
+            duration_seconds: self.duration_seconds,
+            kind: Some(self.kind),
+            speakers: strings(self.speakers),
+            licence: Some("CC-BY-4.0".to_owned()),
+            related_guides,
+            chapters: self
+                .chapters
+                .iter()
+                .map(|(start, title)| Chapter {
+                    start: *start,
+                    title: (*title).to_owned(),
+                })
+                .collect(),
+            fields_of_action: strings(self.fields_of_action),
+            phases: strings(self.phases),
+            audiences: strings(self.audiences),
+            co_publishers,
+            ..academy_tutorials::domain::ContentInput::default()
+        }
+    }
+}
+
+const TUTORIALS: &[TutorialSpec] = &[
+    TutorialSpec {
+        author: "author-netzwerk",
+        slug: "beteiligung-im-quartier",
+        kind: TutorialKind::Impulse,
+        title: "Beteiligung im Quartier: Menschen erreichen, die sonst nicht mitreden",
+        summary: "Ein Impuls in gut fünf Minuten: Warum Bürgerversammlungen allein nicht reichen und wie aufsuchende Formate, ein kleiner Verfügungsfonds und verlässliche Rückmeldung mehr Menschen im Quartier zum Mitreden bringen.",
+        description: "Eine Quartiersmanagerin und ein Moderator aus der Beteiligungspraxis berichten, wie sie in hessischen Fördergebieten Menschen erreichen, die bei Beteiligungsverfahren meist fehlen: Familien mit kleinen Kindern, Jugendliche, Menschen mit wenig Deutschkenntnissen.\n\n**Im Video:**\n\n- aufsuchende Formate auf dem Spielplatz, vor dem Supermarkt und im Sprachcafé\n- ein Verfügungsfonds als sichtbares Zeichen, dass mitentschieden wird\n- drei Tipps für den Start\n\nDas Video gibt es mit Untertiteln, Audiodeskription und in Deutscher Gebärdensprache.",
+        duration_seconds: 312.0,
+        chapters: &[
+            (0.0, "Warum Beteiligung im Quartier?"),
+            (64.0, "Dorthin gehen, wo die Menschen sind"),
+            (170.0, "Mitentscheiden mit kleinem Budget"),
+            (262.0, "Drei Tipps für den Start"),
+        ],
+        speakers: &["Miriam Özdemir", "Jonas Lehmann"],
+        fields_of_action: &[
+            "activation-participation",
+            "neighbourhood-integration-inclusion",
+        ],
+        phases: &["concept", "implementation"],
+        audiences: &[
+            "administration",
+            "neighbourhood-management",
+            "civil-society",
+        ],
+        co_publishers: &["werkstatt"],
+        related_guides: &[
+            "Einen Quartiersbeirat gründen und begleiten",
+            "Verfügungsfonds: kleine Projekte schnell fördern",
+        ],
+        captions: &[
+            (500, 3_500, "[Ruhige Musik]"),
+            (
+                4_000,
+                8_500,
+                "<v Miriam Özdemir>Herzlich willkommen zu unserem Impuls zur Beteiligung im Quartier.",
+            ),
+            (
+                9_000,
+                14_000,
+                "<v Miriam Özdemir>Ich arbeite seit acht Jahren als Quartiersmanagerin in einem Fördergebiet.",
+            ),
+            (
+                65_000,
+                70_500,
+                "<v Jonas Lehmann>Wer nur zur Bürgerversammlung einlädt, trifft meist die, die ohnehin kommen.",
+            ),
+            (
+                71_000,
+                76_500,
+                "<v Jonas Lehmann>Gehen Sie dorthin, wo die Menschen sind: auf den Spielplatz, vor den Supermarkt, ins Sprachcafé.",
+            ),
+            (
+                171_000,
+                177_000,
+                "<v Miriam Özdemir>Ein kleiner Verfügungsfonds zeigt: Hier wird mitentschieden, nicht nur zugehört.",
+            ),
+            (
+                263_000,
+                268_000,
+                "<v Jonas Lehmann>Erstens: Sprechen Sie die Menschen persönlich an.",
+            ),
+            (
+                268_500,
+                273_500,
+                "<v Jonas Lehmann>Zweitens: Laden Sie zu Zeiten ein, die zu Familie und Beruf passen.",
+            ),
+            (
+                274_000,
+                279_500,
+                "<v Jonas Lehmann>Drittens: Sagen Sie, was aus den Vorschlägen geworden ist.",
+            ),
+            (306_000, 311_000, "[Musik]"),
+        ],
+        descriptions: &[
+            (
+                500,
+                3_500,
+                "Luftbild eines Quartiers mit Wohnblöcken, einem Spielplatz und einem kleinen Park.",
+            ),
+            (
+                59_000,
+                64_000,
+                "Eine Frau mit Klemmbrett spricht mit Eltern am Rand eines Spielplatzes.",
+            ),
+            (
+                164_000,
+                169_500,
+                "Auf einem Tisch liegen Zettel mit Projektideen; mehrere Hände kleben Punkte daneben.",
+            ),
+            (
+                300_000,
+                305_500,
+                "Abspann mit den Namen der Mitwirkenden und dem Hinweis auf die Akademie.",
+            ),
+        ],
+        sign_language: true,
+        english_subtitles: &[],
+    },
+    TutorialSpec {
+        author: "author-stiftung",
+        slug: "klimaanpassung-gruen-blaue-infrastruktur",
+        kind: TutorialKind::Orientation,
+        title: "Klimaanpassung im Quartier: grün-blaue Infrastruktur verstehen",
+        summary: "Eine erste Orientierung: Was grün-blaue Infrastruktur ist, wie sie Fördergebiete vor Hitze und Starkregen schützt und mit welchen Bausteinen Kommunen im Programm „Sozialer Zusammenhalt“ anfangen können.",
+        description: "Bäume, entsiegelte Flächen, Mulden und Gründächer halten Regenwasser im Quartier und kühlen es an heißen Tagen. Das Video erklärt die Begriffe, zeigt Beispiele aus hessischen Fördergebieten und ordnet ein, wie Klimaanpassung und **Umweltgerechtigkeit** zusammenhängen.\n\nFür Verwaltung, Kommunalpolitik und Wohnungsunternehmen, die ein ISEK fortschreiben oder eine Platzgestaltung planen.",
+        duration_seconds: 738.0,
+        chapters: &[
+            (0.0, "Was heißt grün-blaue Infrastruktur?"),
+            (142.0, "Hitze, Starkregen und Trockenheit im Quartier"),
+            (395.0, "Bausteine: Bäume, Entsiegelung, Regenwasser"),
+            (610.0, "Beteiligung und Pflege"),
+        ],
+        speakers: &["Dr. Katharina Brandt", "Stefan Albrecht"],
+        fields_of_action: &["climate-environmental-justice", "public-spaces"],
+        phases: &["concept", "implementation"],
+        audiences: &["administration", "policy-makers", "housing-companies"],
+        co_publishers: &["wohnen"],
+        related_guides: &["Hitzeschutz im Quartier: kühle Orte schaffen"],
+        captions: &[
+            (
+                1_000,
+                6_000,
+                "<v Katharina Brandt>Grün-blaue Infrastruktur verbindet Pflanzen und Wasser im Stadtraum.",
+            ),
+            (
+                6_500,
+                12_000,
+                "<v Katharina Brandt>Gemeint sind Bäume, Grünflächen und Gründächer, aber auch Mulden, Rinnen und offene Wasserflächen.",
+            ),
+            (
+                143_000,
+                149_000,
+                "<v Stefan Albrecht>In dicht bebauten Fördergebieten ist es an Sommerabenden oft mehrere Grad wärmer als am Stadtrand.",
+            ),
+            (
+                149_500,
+                155_000,
+                "<v Stefan Albrecht>Und bei Starkregen laufen versiegelte Höfe und Keller schnell voll.",
+            ),
+            (396_000, 399_000, "[Vogelgezwitscher]"),
+            (
+                399_500,
+                405_500,
+                "<v Katharina Brandt>Ein großer Straßenbaum kühlt seine Umgebung wie mehrere Klimageräte – ohne Strom.",
+            ),
+            (
+                406_000,
+                412_000,
+                "<v Katharina Brandt>Wo Flächen entsiegelt werden, kann Regenwasser versickern, statt die Kanalisation zu belasten.",
+            ),
+            (
+                611_000,
+                617_000,
+                "<v Stefan Albrecht>Planen Sie die Pflege von Anfang an mit, gerade das Gießen junger Bäume in den ersten Jahren.",
+            ),
+            (
+                617_500,
+                623_000,
+                "<v Stefan Albrecht>Gießpatenschaften aus der Nachbarschaft sind dabei eine große Hilfe.",
+            ),
+        ],
+        descriptions: &[],
+        sign_language: false,
+        english_subtitles: &[
+            (
+                1_000,
+                6_000,
+                "Green-blue infrastructure combines plants and water in urban space.",
+            ),
+            (
+                6_500,
+                12_000,
+                "It means trees, green spaces and green roofs, but also swales, gutters and open water.",
+            ),
+            (
+                143_000,
+                149_000,
+                "In densely built neighbourhoods, summer evenings are often several degrees warmer than on the edge of town.",
+            ),
+            (
+                149_500,
+                155_000,
+                "And in heavy rain, sealed courtyards and cellars flood quickly.",
+            ),
+            (
+                399_500,
+                405_500,
+                "A large street tree cools its surroundings like several air conditioners – without electricity.",
+            ),
+            (
+                406_000,
+                412_000,
+                "Where surfaces are unsealed, rainwater can soak away instead of burdening the sewers.",
+            ),
+            (
+                611_000,
+                617_000,
+                "Plan the upkeep from the start, especially watering young trees in their first years.",
+            ),
+            (
+                617_500,
+                623_000,
+                "Neighbours who adopt a tree and water it are a great help.",
+            ),
+        ],
+    },
+    TutorialSpec {
+        author: "author-stiftung",
+        slug: "verstetigung-planen",
+        kind: TutorialKind::InDepth,
+        title: "Verstetigung planen: Schritt für Schritt zum Verstetigungskonzept",
+        summary: "Eine ausführliche Anleitung für die letzte Programmphase: Bilanz ziehen, Aufgaben und Träger bestimmen, die Finanzierung klären und den Übergang vom Quartiersmanagement zu den Strukturen vor Ort gestalten.",
+        description: "Drei Praktikerinnen und Praktiker aus Verwaltung, Quartiersmanagement und einem Trägerverein gehen die Schritte zu einem Verstetigungskonzept durch – mit Fragen, die Sie in Ihrer Kommune stellen können, und Beispielen für Kooperationsvereinbarungen.\n\nDas Video ergänzt den Leitfaden zur Verstetigung; beide lassen sich gut in einer Sitzung der Steuerungsrunde nutzen.",
+        duration_seconds: 1534.0,
+        chapters: &[
+            (0.0, "Einführung: Was soll bleiben?"),
+            (180.0, "Bilanz ziehen"),
+            (610.0, "Aufgaben, Träger und Finanzierung"),
+            (1150.0, "Den Übergang gestalten"),
+        ],
+        speakers: &["Petra Vogel", "Dr. Martin Scholz", "Leonie Hartmann"],
+        fields_of_action: &[
+            "social-cultural-infrastructure",
+            "neighbourhood-integration-inclusion",
+        ],
+        phases: &["consolidation"],
+        audiences: &["administration", "policy-makers", "civil-society"],
+        co_publishers: &[],
+        related_guides: &[
+            "Verstetigung: Was nach dem Förderende bleiben soll",
+            "Einen Quartiersbeirat gründen und begleiten",
+        ],
+        captions: &[
+            (
+                2_000,
+                7_500,
+                "<v Petra Vogel>Verstetigung beginnt nicht im letzten Förderjahr, sondern mitten in der Umsetzung.",
+            ),
+            (
+                8_000,
+                13_500,
+                "<v Petra Vogel>Die Frage ist: Was trägt weiter, wenn das Quartiersmanagement nicht mehr finanziert wird?",
+            ),
+            (
+                181_000,
+                187_000,
+                "<v Martin Scholz>Fragen Sie zuerst die Menschen im Quartier, was sie wirklich nutzen.",
+            ),
+            (
+                187_500,
+                193_500,
+                "<v Martin Scholz>Oft sind es die Treffpunkte und die Ansprechpersonen, nicht die großen Projekte.",
+            ),
+            (
+                611_000,
+                617_500,
+                "<v Leonie Hartmann>Unser Verein hat das Stadtteilzentrum übernommen – mit einem Vertrag über fünf Jahre.",
+            ),
+            (
+                618_000,
+                624_000,
+                "<v Leonie Hartmann>Wichtig war eine eigene Haushaltsstelle der Stadt für Miete und eine halbe Stelle.",
+            ),
+            (
+                1_151_000,
+                1_157_000,
+                "<v Petra Vogel>Planen Sie ein bis zwei Jahre, in denen Aufgaben Schritt für Schritt übergeben werden.",
+            ),
+            (1_520_000, 1_530_000, "[Abspannmusik]"),
+        ],
+        descriptions: &[],
+        sign_language: false,
+        english_subtitles: &[],
+    },
+];
+
 /// A consultation offer of `consultant` (a person key), with weekly hours.
 struct OfferSpec {
     consultant: &'static str,
@@ -1218,5 +1780,67 @@ mod tests {
             let checked = academy_guides::domain::validate(spec.content(Vec::new()));
             assert!(checked.is_ok(), "{}: {:?}", spec.title, checked.err());
         }
+    }
+
+    #[test]
+    fn tutorial_content_and_text_tracks_pass_validation() {
+        let mut slugs = Vec::new();
+        for spec in TUTORIALS {
+            let checked = academy_tutorials::domain::validate(spec.content(Vec::new(), Vec::new()));
+            let content = match checked {
+                Ok(content) => content,
+                Err(error) => panic!("{}: {:?}", spec.title, error.problem()),
+            };
+            assert_eq!(
+                content.licence.as_deref(),
+                Some("CC-BY-4.0"),
+                "{}",
+                spec.title
+            );
+            assert!((2..=4).contains(&content.chapters.len()), "{}", spec.title);
+            assert!(!content.speakers.is_empty(), "{}", spec.title);
+            assert!(!spec.captions.is_empty(), "{}", spec.title);
+            for (kind, cues) in [
+                ("captions", spec.captions),
+                ("descriptions", spec.descriptions),
+                ("subtitles", spec.english_subtitles),
+            ] {
+                if cues.is_empty() {
+                    continue;
+                }
+                let text = webvtt(cues);
+                let parsed = academy_tutorials::tracks::parse(text.as_bytes(), content.duration_ms);
+                match parsed {
+                    Ok(parsed) => assert_eq!(parsed.len(), cues.len(), "{} {kind}", spec.title),
+                    Err(errors) => panic!("{} {kind}: {errors:?}\n{text}", spec.title),
+                }
+            }
+            for title in spec.related_guides {
+                assert!(GUIDES.iter().any(|g| g.title == *title), "{title}");
+            }
+            assert!(
+                academy_taxonomy::terms::valid_slug(spec.slug),
+                "{}",
+                spec.slug
+            );
+            slugs.push(spec.slug);
+        }
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), TUTORIALS.len());
+        // One tutorial meets level AA; one has English subtitles waiting for their check.
+        assert_eq!(TUTORIALS.iter().filter(|t| t.sign_language).count(), 1);
+        assert!(
+            TUTORIALS
+                .iter()
+                .any(|t| t.sign_language && !t.descriptions.is_empty())
+        );
+        assert_eq!(
+            TUTORIALS
+                .iter()
+                .filter(|t| !t.english_subtitles.is_empty())
+                .count(),
+            1
+        );
     }
 }

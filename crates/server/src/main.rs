@@ -40,7 +40,8 @@ enum Command {
         name: String,
     },
     /// Fill an empty database with a demo academy — member organisations, municipalities,
-    /// an account of every role, published guides, consultation hours with free slots —
+    /// an account of every role, published guides and captioned video tutorials, consultation
+    /// hours with free slots —
     /// and print the accounts. A second run changes nothing; a database with other content
     /// is refused (exit 2).
     SeedDemo {

@@ -11,7 +11,7 @@
 //!
 //! Reading order: `entity/` (tables) → [`domain`] (validated metadata, sources, the
 //! accessibility profile) → [`tracks`] (WebVTT/SRT rules) → [`progress`] (watch rules) →
-//! [`media`] (video and image headers) → [`tutorials`] (the workflow, browsing) →
+//! [`media`] (video and image headers) → [`tutorials`] (the workflow, browsing) → [`search`] →
 //! [`text_tracks`] → [`sources`] → [`watching`] (progress reports) → [`reports`] →
 //! `http/` (handlers, mounted by [`configure`]) → [`scheduler`].
 
@@ -22,6 +22,7 @@ pub mod media;
 pub mod progress;
 pub mod reports;
 pub mod scheduler;
+pub mod search;
 pub mod sources;
 pub mod text_tracks;
 pub mod tracks;

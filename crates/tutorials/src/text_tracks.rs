@@ -186,6 +186,8 @@ pub async fn put(
             .exec_without_returning(&txn)
             .await?;
     }
+    crate::search::index_cues(&txn, item.id, id, &cues).await?;
+    crate::search::reindex(&txn, item.id).await?;
     let track = find(&txn, item.id, kind, language).await?;
     txn.commit().await?;
     Ok((track, created))
@@ -316,6 +318,7 @@ pub async fn change(
         _ => {}
     }
     model.update(&txn).await?;
+    crate::search::reindex(&txn, item.id).await?;
     let track = find(&txn, item.id, kind, language).await?;
     txn.commit().await?;
     Ok(track)
@@ -334,6 +337,8 @@ pub async fn remove(
     tutorial_track::Entity::delete_by_id(track.id)
         .exec(&txn)
         .await?;
+    crate::search::remove_cues(&txn, track.id).await?;
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -434,6 +439,7 @@ pub async fn put_transcript(
     } else {
         model.update(&txn).await?;
     }
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -452,6 +458,7 @@ pub async fn remove_transcript(
     if deleted.rows_affected == 0 {
         return Err(AppError::not_found());
     }
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(())
 }

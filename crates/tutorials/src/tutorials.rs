@@ -32,6 +32,7 @@ pub const KIND: Kind = Kind {
     revisions: "tutorial_revisions",
     item_column: "tutorial_id",
     link_prefix: "tutorial_revision",
+    search_table: "tutorial_search",
     slug_fallback: "tutorial",
     german: academy_publishing::German {
         accusative: "das Video-Tutorial",
@@ -616,7 +617,7 @@ pub async fn publish(
     lifecycle::check_now(&txn, &KIND, &item, Transition::Publish).await?;
     check_captions(&txn, &item).await?;
     let title = current_revision(&txn, &item).await?.title;
-    lifecycle::publish(
+    let published = lifecycle::publish(
         &txn,
         &KIND,
         &item,
@@ -627,6 +628,9 @@ pub async fn publish(
         now,
     )
     .await?;
+    if published.scheduled.is_none() {
+        crate::search::reindex(&txn, item.id).await?;
+    }
     txn.commit().await?;
     get(db, Some(caller), &item.id.to_string(), Which::Working).await
 }
@@ -642,6 +646,7 @@ pub async fn archive(
     let now = Utc::now();
     let (txn, item) = lifecycle::begin_change(db, &KIND, &item, check_version, now).await?;
     lifecycle::archive(&txn, &KIND, &item, caller, now).await?;
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     get(db, Some(caller), &item.id.to_string(), Which::Current).await
 }
@@ -658,6 +663,7 @@ pub async fn delete(
     lifecycle::check_deletable(caller, &item)?;
     let now = Utc::now();
     let (txn, item) = lifecycle::begin_change(db, &KIND, &item, check_version, now).await?;
+    crate::search::remove_tutorial(&txn, item.id).await?;
     lifecycle::delete(&txn, &KIND, &item, caller).await?;
     txn.commit().await?;
     Ok(())
@@ -718,10 +724,8 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
     let mut published = 0;
     for revision in lifecycle::due(db, &KIND, now, 100).await? {
         let txn = begin_write(db).await?;
-        if lifecycle::claim_due(&txn, &KIND, &revision, now)
-            .await?
-            .is_some()
-        {
+        if let Some(item) = lifecycle::claim_due(&txn, &KIND, &revision, now).await? {
+            crate::search::reindex(&txn, item.id).await?;
             txn.commit().await?;
             published += 1;
         }
@@ -769,6 +773,8 @@ pub enum Sort {
     Newest,
     /// By title, A–Z.
     Title,
+    /// Best match first; with a search only (otherwise newest).
+    Relevance,
 }
 
 /// Filters of the list besides the shared ones.
@@ -786,6 +792,8 @@ pub struct ListFilter {
     pub transcript: Option<bool>,
     pub min_duration_ms: Option<u64>,
     pub max_duration_ms: Option<u64>,
+    /// Full-text search over published tutorials.
+    pub search: Option<academy_publishing::search::Search>,
     pub sort: Sort,
 }
 
@@ -870,11 +878,14 @@ pub async fn list(
             condition.add(Expr::cust(duration.clone()).lte(i64::try_from(max).unwrap_or(i64::MAX)));
     }
 
+    let backend = db.get_database_backend();
+    if let Some(search) = &filter.search {
+        condition = condition.add(search.condition(&KIND, backend));
+    }
     #[derive(FromQueryResult)]
     struct Count {
         n: i64,
     }
-    let backend = db.get_database_backend();
     let mut count = Query::select();
     count
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
@@ -882,7 +893,8 @@ pub async fn list(
         .cond_where(condition.clone());
     let total = Count::find_by_statement(backend.build(&count))
         .one(db)
-        .await?
+        .await
+        .map_err(academy_publishing::search::database_error)?
         .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
 
     let mut select = Query::select();
@@ -905,12 +917,18 @@ pub async fn list(
         )
         .from(Alias::new(KIND.items))
         .cond_where(condition);
-    match filter.sort {
-        Sort::Newest => select.order_by(
+    match (filter.sort, &filter.search) {
+        (Sort::Relevance, Some(search)) => select
+            .order_by_expr(search.rank(&KIND, backend), Order::Desc)
+            .order_by(
+                (Alias::new(KIND.items), Alias::new("updated_at")),
+                Order::Desc,
+            ),
+        (Sort::Newest | Sort::Relevance, _) => select.order_by(
             (Alias::new(KIND.items), Alias::new("updated_at")),
             Order::Desc,
         ),
-        Sort::Title => select.order_by_expr(
+        (Sort::Title, _) => select.order_by_expr(
             Expr::cust(listing::shown_column(&KIND, "title")),
             Order::Asc,
         ),
@@ -921,7 +939,8 @@ pub async fn list(
         .limit(bounds.limit);
     let items = Item::find_by_statement(backend.build(&select))
         .all(db)
-        .await?;
+        .await
+        .map_err(academy_publishing::search::database_error)?;
     if items.is_empty() {
         return Ok((Vec::new(), total));
     }

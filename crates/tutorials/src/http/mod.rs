@@ -252,6 +252,11 @@ pub fn contract() -> Vec<Constraint> {
         &["organisation"],
     ));
     all.extend([
+        Constraint::parameter(
+            "list_tutorials",
+            "q",
+            Length(1, academy_publishing::search::QUERY_MAX_CHARS),
+        ),
         Constraint::parameter("list_tutorials", "language", Length(language.0, language.1)),
         Constraint::parameter(
             "list_tutorials",

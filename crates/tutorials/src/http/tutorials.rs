@@ -398,6 +398,13 @@ fn changed(view: &TutorialView) -> HttpResponse {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TutorialListQuery {
+    /// Full-text search in German over published tutorials — title, summary,
+    /// description, chapters, transcripts and the approved spoken text ("Beteiligung"
+    /// also finds "beteiligen"). Results carry a `snippet`, and a `moment` when the words
+    /// are spoken: the time to open the video at. Sorted by relevance unless `sort` says
+    /// otherwise. At most 200 characters and 10 terms (422 above); a search that runs
+    /// too long answers 503 `search_timeout`.
+    pub q: Option<String>,
     /// Only tutorials tagged with one of these fields of action (slugs, repeatable). An
     /// unknown slug is a 422.
     #[serde(default)]
@@ -444,7 +451,8 @@ pub struct TutorialListQuery {
     pub status: Option<TutorialStatus>,
     /// `true`: only tutorials whose review date has passed. Coordinators only.
     pub review_due: Option<bool>,
-    /// `newest` (the default: most recently changed first) or `title`.
+    /// `relevance` (the default with `q`), `newest` (the default otherwise: most
+    /// recently changed first) or `title`.
     pub sort: Option<TutorialSort>,
     /// Items per page, 1–100 (default 20).
     #[param(schema_with = academy_kernel::page::limit_schema)]
@@ -462,6 +470,18 @@ pub enum TutorialSort {
     Newest,
     /// By title, A–Z.
     Title,
+    /// Best match first (with `q` only).
+    Relevance,
+}
+
+/// Where a search hit is spoken.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MomentResponse {
+    /// Seconds from the start: open the video here.
+    pub t: f64,
+    /// The words said then.
+    pub text: String,
 }
 
 /// A tutorial in a list.
@@ -494,6 +514,13 @@ pub struct TutorialSummary {
     pub transcript: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// With `q`: about 30 words around the first match, HTML-escaped, matches in
+    /// `<mark>…</mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// With `q`: the first moment the searched words are spoken, if they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moment: Option<MomentResponse>,
 }
 
 /// Tutorials the caller may see: published ones for everyone, their organisation's
@@ -518,6 +545,12 @@ pub async fn list_tutorials(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
+    let search = query
+        .q
+        .as_deref()
+        .filter(|q| !q.trim().is_empty())
+        .map(academy_publishing::search::Search::parse)
+        .transpose()?;
     let duration = |seconds: Option<u64>, name: &'static str| match seconds {
         Some(s) if s > domain::DURATION_MAX_SECONDS => {
             Err(AppError::validation(vec![academy_kernel::FieldError::new(
@@ -547,12 +580,30 @@ pub async fn list_tutorials(
         transcript: query.transcript,
         min_duration_ms: duration(query.min_duration, "minDuration")?,
         max_duration_ms: duration(query.max_duration, "maxDuration")?,
+        search: search.clone(),
         sort: match query.sort {
             Some(TutorialSort::Title) => Sort::Title,
-            _ => Sort::Newest,
+            Some(TutorialSort::Newest) => Sort::Newest,
+            Some(TutorialSort::Relevance) | None => Sort::Relevance,
         },
     };
-    let (views, total) = tutorials::list(db.get_ref(), caller.0.as_ref(), filter, bounds).await?;
+    let (views, total, mut snippets, mut moments) = match &search {
+        // A search runs in a transaction of its own, with a statement timeout on PostgreSQL.
+        Some(search) => {
+            let txn = academy_publishing::search::begin(&db).await?;
+            let (views, total) = tutorials::list(&txn, caller.0.as_ref(), filter, bounds).await?;
+            let ids: Vec<Uuid> = views.iter().map(|v| v.item.id).collect();
+            let snippets = search.snippets(&txn, &tutorials::KIND, &ids).await?;
+            let moments = crate::search::moments(&txn, search, &ids).await?;
+            txn.commit().await?;
+            (views, total, snippets, moments)
+        }
+        None => {
+            let (views, total) =
+                tutorials::list(db.get_ref(), caller.0.as_ref(), filter, bounds).await?;
+            (views, total, Default::default(), Default::default())
+        }
+    };
     let items: Vec<TutorialSummary> = views
         .iter()
         .map(|view| TutorialSummary {
@@ -577,6 +628,11 @@ pub async fn list_tutorials(
             transcript: view.facts.transcript,
             published_at: view.revision.published_at,
             updated_at: view.item.updated_at,
+            snippet: snippets.remove(&view.item.id),
+            moment: moments.remove(&view.item.id).map(|m| MomentResponse {
+                t: m.t,
+                text: m.text,
+            }),
         })
         .collect();
     // The page's tag: what it shows and the version of each tutorial on it.
