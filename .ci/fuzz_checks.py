@@ -64,25 +64,39 @@ PARTICULAR = [
      "a file is judged by its content and its name, which a schema cannot look into"),
     ("replace_offer", r"consultantId", {"immutable"},
      "an offer keeps its consultant: the body is compared with what is stored"),
-    ("create_guide", r"organisationId", {"required"},
-     "an author's guide belongs to their organisation; others must name one"),
+    ("create_guide|create_tutorial", r"organisationId", {"required"},
+     "an author's guide or tutorial belongs to their organisation; others must name one"),
     ("invite_user|update_user", r"organisationId", {"required"},
      "authors and consultants need an organisation: depends on `roles`"),
     ("cancel_booking", r"reason", {"required"},
      "the consultant and coordinators must give a reason, the participant need not"),
     ("put_term", r"code|themeSlug", {"required", "not_applicable"},
      "themes have a code, fields of action a theme: depends on the path's `kind`"),
-    ("list_guides", r"q", {"invalid_search"},
+    ("list_guides|list_tutorials", r"q", {"invalid_search"},
      "a search needs a word of two letters or more, by Unicode's idea of a letter"),
     ("booking_report", r"to", {"before_from"}, "an end compared with a start"),
     ("replace_email_domains", r"domains\[\]", {"invalid_domain"},
      "a domain must be valid by IDNA (UTS 46), which no pattern states"),
+    ("create_tutorial|update_tutorial", r"chapters\[\]\.start", {"not_ascending", "beyond_duration"},
+     "a chapter starts after the one before and inside `durationSeconds`"),
+    ("create_tutorial|update_tutorial", r"licence", {"unknown_licence"},
+     "the SPDX licence list is data, not a pattern"),
+    ("add_tutorial_source", r"url", {"host_not_allowed", "invalid_url"},
+     "the hosts come from the configuration; an address is parsed as browsers do (WHATWG)"),
+    ("add_tutorial_source", r"mediaType", {"required", "not_applicable"},
+     "whether a source names a video type depends on its `delivery`"),
+    ("put_tutorial_track", r"file", {"not_utf8", "too_large", "unknown_format", "syntax", "end_before_start",
+     "not_ascending", "beyond_duration", "too_many_cues", "cue_too_long", "no_cues", "nul"},
+     "a track is judged by its content as WebVTT or SRT, its cues against the tutorial's duration"),
+    ("report_tutorial_progress", r"segments\[\]", {"empty_segment"},
+     "a segment ends after it starts and begins before the end of the stored video"),
 ]
 
 # Problems without field errors that depend on a secret or on an earlier request.
 SECRET = {
     "invalid_token": "mailed tokens are random; only the mail knows a valid one",
     "idempotency_key_reused": "the Idempotency-Key was sent before with another body",
+    "too_fast": "how much video may be reported depends on the time since the learner's last report",
 }
 
 

@@ -64,8 +64,8 @@ impl TutorialKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Chapter {
     /// Start, in seconds from the beginning; before the end of the video, later than the
-    /// chapter before.
-    #[schema(example = 95.5)]
+    /// chapter before; 0–21600.
+    #[schema(example = 95.5, minimum = 0, maximum = 21600)]
     pub start: f64,
     /// Required; at most 200 characters.
     #[schema(example = "Beteiligung planen")]
@@ -183,7 +183,7 @@ pub fn validate(input: ContentInput) -> Result<Content, AppError> {
     }
 
     let duration_ms = crate::progress::millis(input.duration_seconds)
-        .filter(|ms| *ms >= 1000 && *ms <= DURATION_MAX_SECONDS * 1000);
+        .filter(|_| (1.0..=DURATION_MAX_SECONDS as f64).contains(&input.duration_seconds));
     if duration_ms.is_none() {
         errors.push(FieldError::new(
             "durationSeconds",
@@ -314,11 +314,13 @@ fn chapters(
             markdown::check(format!("chapters[{i}].title"), &title, errors);
         }
         let field = format!("chapters[{i}].start");
-        let Some(start_ms) = crate::progress::millis(chapter.start) else {
+        let Some(start_ms) = crate::progress::millis(chapter.start)
+            .filter(|_| chapter.start <= DURATION_MAX_SECONDS as f64)
+        else {
             errors.push(FieldError::new(
                 field,
                 "out_of_range",
-                "must be 0 or more seconds",
+                format!("must be 0–{DURATION_MAX_SECONDS} seconds"),
             ));
             continue;
         };

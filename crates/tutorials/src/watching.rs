@@ -77,16 +77,24 @@ fn refusal(refusal: Refusal) -> AppError {
     }
 }
 
+/// Seconds as the player sends them, within the longest video, in milliseconds.
+fn seconds(value: f64) -> Option<u64> {
+    progress::millis(value).filter(|_| value <= crate::domain::DURATION_MAX_SECONDS as f64)
+}
+
 fn spans(report: &Report) -> Result<Vec<Span>, AppError> {
     let mut out = Vec::with_capacity(report.segments.len());
     for (i, (from, to)) in report.segments.iter().enumerate() {
-        match (progress::millis(*from), progress::millis(*to)) {
+        match (seconds(*from), seconds(*to)) {
             (Some(from), Some(to)) => out.push(Span { from, to }),
             _ => {
                 return Err(AppError::validation(vec![FieldError::new(
                     format!("segments[{i}]"),
                     "out_of_range",
-                    "times are seconds, 0 or more",
+                    format!(
+                        "times are seconds, 0–{}",
+                        crate::domain::DURATION_MAX_SECONDS
+                    ),
                 )]));
             }
         }
@@ -129,11 +137,11 @@ pub async fn report(
 ) -> Result<Watched, AppError> {
     let reported = spans(&report)?;
     let position = match report.position {
-        Some(p) => Some(progress::millis(p).ok_or_else(|| {
+        Some(p) => Some(seconds(p).ok_or_else(|| {
             AppError::validation(vec![FieldError::new(
                 "position",
                 "out_of_range",
-                "seconds, 0 or more",
+                format!("seconds, 0–{}", crate::domain::DURATION_MAX_SECONDS),
             )])
         })?),
         None => None,

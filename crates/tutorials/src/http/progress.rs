@@ -18,11 +18,11 @@ use crate::watching::{self, Report, Watched};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {
-    /// Where it began; 0 or more.
-    #[schema(example = 30.0, minimum = 0)]
+    /// Where it began; 0–21600.
+    #[schema(example = 30.0, minimum = 0, maximum = 21600)]
     pub from: f64,
-    /// Where it ended; after `from`.
-    #[schema(example = 40.0, minimum = 0)]
+    /// Where it ended; after `from`, 0–21600.
+    #[schema(example = 40.0, minimum = 0, maximum = 21600)]
     pub to: f64,
 }
 
@@ -36,7 +36,7 @@ pub struct ProgressReportRequest {
     pub segments: Vec<Segment>,
     /// Where playback is now, in seconds, for resuming; the end of the last segment when
     /// left out.
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 21600)]
     pub position: Option<f64>,
 }
 
