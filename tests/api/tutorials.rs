@@ -399,15 +399,34 @@ on_both_backends! {
         let learner = app.user(&[Role::Learner]).await;
         let id = published(&app, &author.access, &coordinator.access, 600.0).await;
 
-        // Twenty reports of 10 s each at once: the first report's allowance (15 s) lets
-        // one through, never all.
+        // Twenty reports of 10 s each at once, on two instances: the first report's
+        // allowance (15 s) lets one through, never more.
+        let second = app.another_instance().await;
         let requests = (0..20).map(|i| {
             let segments = json!([{"from": i * 10, "to": i * 10 + 10}]);
-            report(&app, &learner.access, &id, segments)
+            let path = format!("/api/v1/tutorials/{id}/progress");
+            let url = if i % 2 == 0 { app.url(&path) } else { second.url(&path) };
+            app.client
+                .post(url)
+                .bearer_auth(&learner.access)
+                .json(&json!({"segments": segments}))
+                .send()
         });
-        let responses = futures_util::future::join_all(requests).await;
+        let responses: Vec<Response> = futures_util::future::join_all(requests)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         let accepted = responses.iter().filter(|r| r.status() == StatusCode::OK).count();
         assert_eq!(accepted, 1, "{accepted} reports were accepted");
+        for response in responses {
+            let status = response.status();
+            assert!(
+                status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT,
+                "{status}"
+            );
+        }
+        second.stop().await;
         let progress = json_body(send(&app, Method::GET, &format!("/api/v1/tutorials/{id}/progress"), &learner.access, None).await, StatusCode::OK).await;
         assert_eq!(progress["watchedSeconds"], 10.0);
     }
