@@ -12,9 +12,11 @@ INSERT INTO organisations (id, name, kind, website, role_profiles, created_at, u
 SELECT gen_random_uuid(), 'Beispielorganisation ' || n, 'foundation', NULL, 'advise', now(), now(), 1
 FROM generate_series(1, 20) AS n;
 
+-- Viewer n has the id 00000000-0000-4000-8000-1000000nnnnn, so that pgbench can name it.
 INSERT INTO users (id, email, email_normalized, display_name, password_hash, roles, organisation_id,
                    municipality_id, status, email_verified_at, last_login_at, created_at, updated_at, version)
-SELECT gen_random_uuid(), 'zuschauer-' || n || '@example.org', 'zuschauer-' || n || '@example.org',
+SELECT ('00000000-0000-4000-8000-' || (100000000000 + n))::uuid,
+       'zuschauer-' || n || '@example.org', 'zuschauer-' || n || '@example.org',
        'Zuschauerin ' || n, (SELECT password_hash FROM users WHERE email = 'bench-admin@example.org'),
        'learner', NULL, NULL, 'active', now(), NULL, now(), now(), 1
 FROM generate_series(1, 1000) AS n;

@@ -315,6 +315,7 @@ on_both_backends! {
         assert_eq!(without["items"][0]["id"], other);
         let captioned = json_body(app.get("/api/v1/tutorials?captions=true&audioDescription=false").await, StatusCode::OK).await;
         assert_eq!(captioned["total"], 2);
+        problem(app.get("/api/v1/tutorials?language=00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let long = json_body(app.get("/api/v1/tutorials?minDuration=25").await, StatusCode::OK).await;
         assert_eq!(long["items"][0]["id"], other);
         assert_eq!(long["total"], 1);

@@ -200,7 +200,7 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("CaptionsExemptionRequest", "reason", Length(1, NOTE_MAX)),
         Constraint::field("CaptionsExemptionRequest", "reason", Pattern(NOT_BLANK)),
         Constraint::field("AddSourceRequest", "url", Length(1, crate::domain::URL_MAX)),
-        Constraint::field("AddSourceRequest", "url", Pattern("^https://")),
+        Constraint::field("AddSourceRequest", "url", Pattern(r"^https://[^\u0000]*$")),
         Constraint::field(
             "AddSourceRequest",
             "height",

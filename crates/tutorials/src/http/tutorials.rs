@@ -545,6 +545,15 @@ pub async fn list_tutorials(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
+    if let Some(language) = &query.language
+        && !academy_publishing::language::valid(language)
+    {
+        return Err(AppError::validation(vec![academy_kernel::FieldError::new(
+            "language",
+            "invalid_language",
+            "must be a language tag such as de or en",
+        )]));
+    }
     let search = query
         .q
         .as_deref()
