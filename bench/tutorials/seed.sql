@@ -52,8 +52,8 @@ SELECT
   now() - n * interval '13 minutes' AS at
 FROM pools, generate_series(1, 2000) AS n;
 
--- What each tutorial says, sentence by sentence: the transcript, and the cues of its
--- captions.
+-- What each tutorial says, one sentence every 6 s: the transcript, and the cues of its
+-- captions (a 25-minute tutorial: 250 cues, ≈ 20 KB of text).
 CREATE TEMP TABLE spoken AS
 WITH pool AS (
   SELECT ARRAY[
@@ -82,12 +82,12 @@ SELECT s.n, k AS seq,
   CASE
     WHEN k = 0 THEN 'Willkommen zu diesem Video über ' || s.topic || '.'
     WHEN k = 15 AND s.n % 4 = 0 THEN 'Klimaanpassung gelingt, wenn Schatten, Wasser und Grün zusammen gedacht werden.'
-    WHEN k = 29 THEN 'Im nächsten Teil vertiefen wir ' || s.topic || ' an einem Beispiel aus der Praxis.'
+    WHEN k = s.duration_ms / 6000 - 1 THEN 'Im nächsten Teil vertiefen wir ' || s.topic || ' an einem Beispiel aus der Praxis.'
     ELSE sentences[1 + abs(hashtext(s.n || ':' || k)) % 20]
   END AS text,
-  k * (s.duration_ms / 30) AS start_ms,
-  k * (s.duration_ms / 30) + least(6000, s.duration_ms / 30) AS end_ms
-FROM seed s, pool, generate_series(0, 29) AS k;
+  k * 6000::bigint AS start_ms,
+  k * 6000::bigint + 6000 AS end_ms
+FROM seed s, pool, generate_series(0, (s.duration_ms / 6000)::int - 1) AS k;
 
 INSERT INTO tutorials (id, slug, organisation_id, created_by, created_at, updated_at, version)
 SELECT tutorial_id, 'bench-tutorial-' || n, organisation_id, author, at, at, 2 FROM seed;
@@ -127,7 +127,7 @@ GROUP BY s.tutorial_id, s.author, s.at;
 INSERT INTO tutorial_tracks (id, tutorial_id, kind, language, label, is_default, provenance, status,
   body, sha256, cue_count, last_cue_end_ms, created_by, created_at, updated_at, approved_by, approved_at)
 SELECT s.track_id, s.tutorial_id, 'captions', 'de', 'Deutsch', true, 'human', s.captions, v.body,
-  encode(sha256(convert_to(v.body, 'UTF8')), 'hex'), 30, v.last_end, s.author, s.at, s.at,
+  encode(sha256(convert_to(v.body, 'UTF8')), 'hex'), v.cues, v.last_end, s.author, s.at, s.at,
   CASE WHEN s.captions = 'approved' THEN s.author END,
   CASE WHEN s.captions = 'approved' THEN s.at END
 FROM seed s
@@ -136,7 +136,7 @@ JOIN LATERAL (
            to_char(make_interval(secs => p.start_ms / 1000.0), 'HH24:MI:SS.MS') || ' --> ' ||
            to_char(make_interval(secs => p.end_ms / 1000.0), 'HH24:MI:SS.MS') || E'\n' || p.text,
            E'\n\n' ORDER BY p.seq) || E'\n' AS body,
-         max(p.end_ms) AS last_end
+         count(*) AS cues, max(p.end_ms) AS last_end
   FROM spoken p WHERE p.n = s.n
 ) AS v ON true
 WHERE s.captions IS NOT NULL;

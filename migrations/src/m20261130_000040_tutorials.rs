@@ -77,6 +77,19 @@ fn revision_references() -> Vec<ForeignKeyCreateStatement> {
     .collect()
 }
 
+/// `tutorials.poster_file_id` names one of the tutorial's files; removing the file
+/// removes the poster.
+fn poster_reference() -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name("fk_tutorials_poster")
+        .from_tbl(a("tutorials"))
+        .from_col(a("poster_file_id"))
+        .to_tbl(a("tutorial_files"))
+        .to_col(a("id"))
+        .on_delete(ForeignKeyAction::SetNull)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -100,6 +113,8 @@ impl MigrationTrait for Migration {
             .col(text_null(a("captions_exemption")))
             .col(uuid_null(a("captions_exempted_by")))
             .col(timestamp_with_time_zone_null(a("captions_exempted_at")))
+            // The poster image, one of the tutorial's files.
+            .col(uuid_null(a("poster_file_id")))
             .foreign_key(
                 ForeignKey::create()
                     .from(a("tutorials"), a("organisation_id"))
@@ -114,6 +129,7 @@ impl MigrationTrait for Migration {
             for mut fk in revision_references() {
                 tutorials.foreign_key(&mut fk);
             }
+            tutorials.foreign_key(&mut poster_reference());
         }
         manager.create_table(tutorials.to_owned()).await?;
         index(
@@ -133,7 +149,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        // Files first: a revision's poster is one of them.
+        // Files before revisions and sources, which name them.
         manager
             .create_table(
                 Table::create()
@@ -165,6 +181,16 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        if !sqlite {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(a("tutorials"))
+                        .add_foreign_key(poster_reference().get_foreign_key())
+                        .to_owned(),
+                )
+                .await?;
+        }
 
         manager
             .create_table(
@@ -188,7 +214,6 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(a("licence"), 64))
                     .col(json_binary(a("related_guides")))
                     .col(json_binary(a("chapters")))
-                    .col(uuid_null(a("poster_file_id")))
                     .col(uuid_null(a("easy_language_tutorial_id")))
                     .col(double(a("completion_threshold")).check(Expr::cust(
                         "completion_threshold > 0 AND completion_threshold <= 1",
@@ -211,12 +236,6 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from(a("tutorial_revisions"), a("easy_language_tutorial_id"))
                             .to(a("tutorials"), a("id"))
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(a("tutorial_revisions"), a("poster_file_id"))
-                            .to(a("tutorial_files"), a("id"))
                             .on_delete(ForeignKeyAction::SetNull),
                     )
                     .to_owned(),

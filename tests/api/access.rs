@@ -178,6 +178,21 @@ const ACCESS: &[Rule] = &[
         EDITORS,
         BESIDES_EDITORS,
     ),
+    rule(
+        "POST /api/v1/tutorials/{tutorial}/videos",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "PUT /api/v1/tutorials/{tutorial}/poster",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
+    rule(
+        "DELETE /api/v1/tutorials/{tutorial}/poster",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
     // Any signed-in learner of a published tutorial.
     rule("POST /api/v1/tutorials/{tutorial}/progress", EVERYONE, NONE),
     rule("GET /api/v1/tutorials/{tutorial}/progress", EVERYONE, NONE),
@@ -884,6 +899,29 @@ impl<'a> Cast<'a> {
                 self.run(Role::Author, M::PUT, &path, Some(json!({"text": "Willkommen."})), S::NO_CONTENT).await;
                 Call::new(&user, M::DELETE, path, S::NO_CONTENT)
             }
+            "POST /api/v1/tutorials/{tutorial}/videos" => {
+                let n = self.next();
+                let body = json!({"title": format!("Kurzfilm {n}"), "summary": "Zweieinhalb Sekunden.", "durationSeconds": 2.4});
+                let short = self.run(Role::Author, M::POST, "/api/v1/tutorials", Some(body), S::CREATED).await;
+                let id = short["id"].as_str().unwrap().to_owned();
+                let mut call = Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/videos"), S::CREATED);
+                call.body = Body::Raw("video/mp4".to_owned(), VIDEO.to_vec());
+                call
+            }
+            "PUT /api/v1/tutorials/{tutorial}/poster" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let mut call = Call::new(&user, M::PUT, format!("/api/v1/tutorials/{id}/poster"), S::OK);
+                call.body = Body::Raw("image/png".to_owned(), POSTER.to_vec());
+                call
+            }
+            "DELETE /api/v1/tutorials/{tutorial}/poster" => {
+                let id = self.tutorial(Stage::Draft).await;
+                let path = format!("/api/v1/tutorials/{id}/poster");
+                let mut upload = Call::new(self.user(Role::Author), M::PUT, path.clone(), S::OK);
+                upload.body = Body::Raw("image/png".to_owned(), POSTER.to_vec());
+                assert_eq!(upload.send(self.app, true).await.status(), S::OK);
+                Call::new(&user, M::DELETE, path, S::NO_CONTENT)
+            }
             "POST /api/v1/tutorials/{tutorial}/progress" => {
                 let id = self.tutorial(Stage::Published).await;
                 Call::new(&user, M::POST, format!("/api/v1/tutorials/{id}/progress"), S::OK)
@@ -1010,6 +1048,9 @@ fn template_form() -> Body {
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Body::Raw(format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+const VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/short-moov-at-end.mp4");
+const POSTER: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/poster.png");
 
 /// A German captions track, as an upload.
 fn captions() -> Body {

@@ -7,10 +7,49 @@ use academy_tests::*;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-const SETTINGS: [(&str, &str); 2] = [
+const SETTINGS: [(&str, &str); 3] = [
     ("ACADEMY_VIDEO_HOSTS", "video.example.org"),
     ("ACADEMY_CORS_ORIGINS", "https://app.example.org"),
+    ("ACADEMY_VIDEO_UPLOAD_LIMIT", "64KiB"),
 ];
+
+const VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/short-moov-at-end.mp4");
+const POSTER: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/poster.png");
+const NOT_A_VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/not-a-video.mp4");
+
+async fn put_bytes(
+    app: &TestApp,
+    method: Method,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Response {
+    app.authed(method, path, token)
+        .header("content-type", content_type)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        count(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+    }
+    count(&app.files_dir)
+}
 
 fn metadata(title: &str, seconds: f64) -> Value {
     json!({
@@ -496,5 +535,69 @@ on_both_backends! {
         let found = json_body(app.get("/api/v1/tutorials?q=Klimaanpassung").await, StatusCode::OK).await;
         assert_eq!(found["total"], 0);
         problem(app.get(&format!("/api/v1/tutorials?q={}", "x".repeat(201))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}
+
+on_both_backends! {
+    settings = SETTINGS;
+    async fn uploaded_videos_are_judged_by_content_and_their_duration_must_match(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let mut short = metadata("Kurzer Film", 2.4);
+        short["chapters"] = json!([]);
+        let id = create(&app, &author.access, short).await;
+        let longer = create(&app, &author.access, metadata("Langer Film", 20.0)).await;
+        let videos = format!("/api/v1/tutorials/{id}/videos");
+
+        // What is not a video, or not the length the tutorial says, is refused; nothing stays.
+        let body = problem(put_bytes(&app, Method::POST, &author.access, &videos, "video/mp4", NOT_A_VIDEO).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "type_not_allowed");
+        let body = problem(put_bytes(&app, Method::POST, &author.access, &format!("/api/v1/tutorials/{longer}/videos"), "video/mp4", VIDEO).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "duration_mismatch");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("2.4 s"), "{body}");
+        problem(put_bytes(&app, Method::POST, &author.access, &videos, "text/plain", VIDEO).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        let huge = vec![0u8; 100 * 1024];
+        assert_eq!(put_bytes(&app, Method::POST, &author.access, &videos, "video/mp4", &huge).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        problem(put_bytes(&app, Method::POST, &learner.access, &videos, "video/mp4", VIDEO).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_eq!(stored_files(&app), 0);
+
+        // A real video of the right length (its `moov` box at the end) becomes a source.
+        let source = json_body(put_bytes(&app, Method::POST, &author.access, &format!("{videos}?bitrateKbps=800"), "video/mp4", VIDEO).await, StatusCode::CREATED).await;
+        assert_eq!(source["uploaded"], true);
+        assert_eq!(source["delivery"], "file");
+        assert_eq!(source["mediaType"], "video/mp4");
+        assert_eq!(source["height"], 48);
+        assert_eq!(source["bitrateKbps"], 800);
+        assert_eq!(stored_files(&app), 1);
+        let url = source["url"].as_str().unwrap().to_owned();
+        let whole = send(&app, Method::GET, &url, &author.access, None).await;
+        assert_eq!(whole.status(), StatusCode::OK);
+        assert_eq!(whole.bytes().await.unwrap().as_ref(), VIDEO);
+        let part = app.authed(Method::GET, &url, &author.access).header("range", "bytes=0-99").send().await.unwrap();
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(part.bytes().await.unwrap().len(), 100);
+        // Not for those who do not see the draft.
+        assert_eq!(app.get(&url).await.status(), StatusCode::NOT_FOUND);
+
+        // A poster, by its header.
+        let poster_path = format!("/api/v1/tutorials/{id}/poster");
+        let body = problem(put_bytes(&app, Method::PUT, &author.access, &poster_path, "image/png", NOT_A_VIDEO).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["code"], "type_not_allowed");
+        let poster = json_body(put_bytes(&app, Method::PUT, &author.access, &poster_path, "image/png", POSTER).await, StatusCode::OK).await;
+        assert_eq!((poster["width"].clone(), poster["height"].clone()), (json!(48), json!(32)));
+        // Replacing it leaves one poster file.
+        json_body(put_bytes(&app, Method::PUT, &author.access, &poster_path, "image/png", POSTER).await, StatusCode::OK).await;
+        assert_eq!(stored_files(&app), 2);
+        let tutorial = json_body(send(&app, Method::GET, &format!("/api/v1/tutorials/{id}"), &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(tutorial["poster"]["mediaType"], "image/png");
+        assert_eq!(tutorial["sources"][0]["url"], url);
+
+        // Removing the source and the poster removes the stored files.
+        let source_path = format!("/api/v1/tutorials/{id}/sources/{}", source["id"].as_str().unwrap());
+        assert_eq!(send(&app, Method::DELETE, &source_path, &author.access, None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(send(&app, Method::GET, &url, &author.access, None).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(send(&app, Method::DELETE, &poster_path, &author.access, None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(stored_files(&app), 0);
     }
 }

@@ -15,4 +15,4 @@ pub mod store;
 
 pub use download::{StoredFileMeta, respond};
 pub use kind::{FileKind, Refusal};
-pub use store::{FileBackend, FileSettings, FileStore, StoredFile, UploadError};
+pub use store::{FileBackend, FileSettings, FileStore, StoredFile, StoredObject, UploadError};

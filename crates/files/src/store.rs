@@ -70,6 +70,16 @@ pub struct StoredFile {
     pub sha256: String,
 }
 
+/// Content written to the store, of a type its caller judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Key in the object store.
+    pub key: String,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
 /// Why an upload was not stored. Nothing of it remains in the store.
 #[derive(Debug)]
 pub enum UploadError {
@@ -198,6 +208,35 @@ impl FileStore {
         }
         let kind = kind::sniff(&head, filename).map_err(UploadError::Refused)?;
 
+        let written = self
+            .write(pending, (!ended).then_some(chunks), self.max_upload)
+            .await?;
+        Ok(StoredFile {
+            key: written.key,
+            kind,
+            size: written.size,
+            sha256: written.sha256,
+        })
+    }
+
+    /// Streams content its caller has judged (a video read to its end, an image by its
+    /// header) into the store: counted up to `limit`, hashed. On any refusal the partial
+    /// object is aborted, so nothing remains.
+    pub async fn put_judged<E: std::fmt::Display>(
+        &self,
+        chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+        limit: u64,
+    ) -> Result<StoredObject, UploadError> {
+        self.write(Vec::new(), Some(chunks), limit).await
+    }
+
+    /// Writes `pending`, then the rest of `chunks`, as a new object.
+    async fn write<E: std::fmt::Display>(
+        &self,
+        pending: Vec<Bytes>,
+        chunks: Option<impl Stream<Item = Result<Bytes, E>> + Unpin>,
+        limit: u64,
+    ) -> Result<StoredObject, UploadError> {
         let key = format!("files/{}", Uuid::now_v7());
         let path = Path::from(key.as_str());
         let upload = self
@@ -214,18 +253,19 @@ impl FileStore {
                 hasher.update(&chunk);
                 writer.write(&chunk);
             }
-            if !ended {
+            if let Some(mut chunks) = chunks {
                 while let Some(chunk) = chunks.next().await {
                     let chunk = chunk.map_err(|e| UploadError::Body(e.to_string()))?;
                     size += chunk.len() as u64;
-                    if size > self.max_upload {
-                        return Err(UploadError::TooLarge {
-                            limit: self.max_upload,
-                        });
+                    if size > limit {
+                        return Err(UploadError::TooLarge { limit });
                     }
                     hasher.update(&chunk);
                     writer.write(&chunk);
                 }
+            }
+            if size == 0 {
+                return Err(UploadError::Empty);
             }
             Ok(())
         }
@@ -242,12 +282,7 @@ impl FileStore {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        Ok(StoredFile {
-            key,
-            kind,
-            size,
-            sha256,
-        })
+        Ok(StoredObject { key, size, sha256 })
     }
 
     /// The bytes of `key` in `range` (all when `None`), as a stream.

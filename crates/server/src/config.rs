@@ -540,6 +540,12 @@ impl Config {
                     parse_rate(&text).map_err(|m| fail("ACADEMY_MAX_PLAYBACK_RATE", m))?
                 }
             },
+            video_upload_limit: match var("ACADEMY_VIDEO_UPLOAD_LIMIT") {
+                None => academy_tutorials::DEFAULT_VIDEO_UPLOAD_LIMIT,
+                Some(text) => parse_size(&text)
+                    .map(|n| n as u64)
+                    .map_err(|m| fail("ACADEMY_VIDEO_UPLOAD_LIMIT", m))?,
+            },
         };
         let consultation_jobs_interval = duration(
             "ACADEMY_CONSULTATION_JOBS_INTERVAL",
@@ -854,7 +860,12 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
-        _ => return Err(format!("{text:?} has an unknown unit; use B, KiB or MiB")),
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "{text:?} has an unknown unit; use B, KiB, MiB or GiB"
+            ));
+        }
     };
     match value.checked_mul(factor) {
         Some(0) | None => Err(format!(

@@ -12,7 +12,7 @@
 //! Reading order: `entity/` (tables) → [`domain`] (validated metadata, sources, the
 //! accessibility profile) → [`tracks`] (WebVTT/SRT rules) → [`progress`] (watch rules) →
 //! [`media`] (video and image headers) → [`tutorials`] (the workflow, browsing) → [`search`] →
-//! [`text_tracks`] → [`sources`] → [`watching`] (progress reports) → [`reports`] →
+//! [`text_tracks`] → [`sources`] → [`uploads`] → [`watching`] (progress reports) → [`reports`] →
 //! `http/` (handlers, mounted by [`configure`]) → [`scheduler`].
 
 pub mod domain;
@@ -27,11 +27,15 @@ pub mod sources;
 pub mod text_tracks;
 pub mod tracks;
 pub mod tutorials;
+pub mod uploads;
 pub mod watching;
 
 pub use http::{
     ReportFormat, TAGS, TutorialRevisionChoice, TutorialSort, configure, contract, links,
 };
+
+/// The largest video upload unless configured otherwise: 2 GiB.
+pub const DEFAULT_VIDEO_UPLOAD_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 
 /// What the tutorials take from the configuration.
 #[derive(Debug, Clone)]
@@ -40,6 +44,8 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     /// The fastest playback a progress report may claim (e.g. 2.0).
     pub max_playback_rate: f64,
+    /// The largest video upload, in bytes.
+    pub video_upload_limit: u64,
 }
 
 impl Default for Settings {
@@ -47,6 +53,7 @@ impl Default for Settings {
         Self {
             allowed_hosts: Vec::new(),
             max_playback_rate: 2.0,
+            video_upload_limit: DEFAULT_VIDEO_UPLOAD_LIMIT,
         }
     }
 }

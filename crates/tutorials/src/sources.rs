@@ -150,23 +150,35 @@ pub async fn add(
     Ok(model)
 }
 
-/// Removes a source; editors only.
+/// Removes a source; editors only. An uploaded video goes with it: its stored object is
+/// returned for removal from the store once this is committed.
 pub async fn remove(
     db: &DatabaseConnection,
     caller: &Principal,
     key: &str,
     source_id: Uuid,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     let item = tutorials::editable(db, caller, key).await?;
     let (txn, item) = lifecycle::begin_unconditional_change(db, &KIND, item.id, Utc::now()).await?;
-    let deleted = tutorial_source::Entity::delete_many()
-        .filter(tutorial_source::Column::Id.eq(source_id))
+    let source = tutorial_source::Entity::find_by_id(source_id)
         .filter(tutorial_source::Column::TutorialId.eq(item.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut stored = None;
+    if let Some(file_id) = source.file_id
+        && let Some(file) = crate::entity::tutorial_file::Entity::find_by_id(file_id)
+            .one(&txn)
+            .await?
+    {
+        crate::entity::tutorial_file::Entity::delete_by_id(file.id)
+            .exec(&txn)
+            .await?;
+        stored = Some(file.storage_key);
+    }
+    tutorial_source::Entity::delete_by_id(source.id)
         .exec(&txn)
         .await?;
-    if deleted.rows_affected == 0 {
-        return Err(AppError::not_found());
-    }
     txn.commit().await?;
-    Ok(())
+    Ok(stored)
 }

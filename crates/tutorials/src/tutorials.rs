@@ -65,6 +65,8 @@ pub struct TutorialView {
     pub tracks: Vec<tutorial_track::Model>,
     /// Languages with a written transcript.
     pub transcripts: Vec<String>,
+    /// The poster image, if one was uploaded.
+    pub poster: Option<crate::entity::tutorial_file::Model>,
     pub facts: Facts,
     pub exemption: Option<Exemption>,
     pub editor: bool,
@@ -154,6 +156,7 @@ pub(crate) struct Parts {
     pub sources: HashMap<Uuid, Vec<tutorial_source::Model>>,
     pub tracks: HashMap<Uuid, Vec<tutorial_track::Model>>,
     pub transcripts: HashMap<Uuid, Vec<String>>,
+    pub posters: HashMap<Uuid, crate::entity::tutorial_file::Model>,
 }
 
 pub(crate) async fn parts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Parts, AppError> {
@@ -161,6 +164,7 @@ pub(crate) async fn parts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Par
         sources: HashMap::new(),
         tracks: HashMap::new(),
         transcripts: HashMap::new(),
+        posters: HashMap::new(),
     };
     if ids.is_empty() {
         return Ok(out);
@@ -185,6 +189,14 @@ pub(crate) async fn parts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Par
         .await?
     {
         out.tracks.entry(track.tutorial_id).or_default().push(track);
+    }
+    for poster in crate::entity::tutorial_file::Entity::find()
+        .filter(crate::entity::tutorial_file::Column::TutorialId.is_in(ids.to_vec()))
+        .filter(crate::entity::tutorial_file::Column::Purpose.eq("poster"))
+        .all(db)
+        .await?
+    {
+        out.posters.insert(poster.tutorial_id, poster);
     }
     for transcript in tutorial_transcript::Entity::find()
         .filter(tutorial_transcript::Column::TutorialId.is_in(ids.to_vec()))
@@ -239,6 +251,7 @@ fn assemble(
     let sources = parts.sources.remove(&item.id).unwrap_or_default();
     let all_tracks = parts.tracks.remove(&item.id).unwrap_or_default();
     let transcripts = parts.transcripts.remove(&item.id).unwrap_or_default();
+    let poster = parts.posters.remove(&item.id);
     let facts = facts(&sources, &all_tracks, &transcripts, &revision);
     let tracks = all_tracks
         .into_iter()
@@ -253,6 +266,7 @@ fn assemble(
         sources,
         tracks,
         transcripts,
+        poster,
         facts,
         exemption,
         editor,
@@ -420,7 +434,7 @@ async fn insert_tutorial(
         },
     )
     .await?;
-    insert_revision(&txn, caller, id, revision_id, 1, content, None, now).await?;
+    insert_revision(&txn, caller, id, revision_id, 1, content, now).await?;
     lifecycle::set_working(&txn, &KIND, id, Some(revision_id)).await?;
     txn.commit().await?;
     Ok(id)
@@ -446,7 +460,6 @@ fn content_columns(
     revision
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_revision(
     db: &impl ConnectionTrait,
     caller: &Principal,
@@ -454,7 +467,6 @@ async fn insert_revision(
     revision_id: Uuid,
     number: i32,
     content: &Content,
-    poster: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let revision = content_columns(
@@ -465,7 +477,6 @@ async fn insert_revision(
             number: Set(number),
             state: Set(RevisionState::Draft.as_str().to_owned()),
             publish_at: Set(None),
-            poster_file_id: Set(poster),
             review_comment: Set(None),
             created_by: Set(caller.user_id),
             created_at: Set(now),
@@ -511,20 +522,9 @@ pub async fn update(
             academy_publishing::links::replace(&txn, &KIND, revision_id, &content.tags).await?;
         }
         None => {
-            let live = current_revision(&txn, &item).await?;
             let revision_id = Uuid::now_v7();
             let number = lifecycle::next_number(&txn, &KIND, item.id).await?;
-            insert_revision(
-                &txn,
-                caller,
-                item.id,
-                revision_id,
-                number,
-                &content,
-                live.poster_file_id,
-                now,
-            )
-            .await?;
+            insert_revision(&txn, caller, item.id, revision_id, number, &content, now).await?;
             lifecycle::set_working(&txn, &KIND, item.id, Some(revision_id)).await?;
         }
     }
@@ -652,21 +652,23 @@ pub async fn archive(
 }
 
 /// Deletes a tutorial with everything it has: coordinators any, its authors only one
-/// that was never published.
+/// that was never published. Returns the stored objects of its files, for removal from
+/// the store once this is committed.
 pub async fn delete(
     db: &DatabaseConnection,
     caller: &Principal,
     key: &str,
     check_version: impl FnOnce(i32) -> Result<(), AppError>,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let item = editable(db, caller, key).await?;
     lifecycle::check_deletable(caller, &item)?;
     let now = Utc::now();
     let (txn, item) = lifecycle::begin_change(db, &KIND, &item, check_version, now).await?;
+    let stored = crate::uploads::stored_keys(&txn, item.id).await?;
     crate::search::remove_tutorial(&txn, item.id).await?;
     lifecycle::delete(&txn, &KIND, &item, caller).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(stored)
 }
 
 /// Coordinator: records (or with `None` withdraws) the reason a tutorial may be

@@ -3,6 +3,7 @@
 //! beside them is read in [`crate::service`].
 
 pub mod tutorial_cue;
+pub mod tutorial_file;
 pub mod tutorial_progress;
 pub mod tutorial_revision;
 pub mod tutorial_source;

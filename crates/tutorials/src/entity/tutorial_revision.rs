@@ -33,7 +33,6 @@ pub struct Model {
     /// `[{"startMs": 0, "title": "…"}, …]`
     #[sea_orm(column_type = "JsonBinary")]
     pub chapters: Json,
-    pub poster_file_id: Option<Uuid>,
     pub easy_language_tutorial_id: Option<Uuid>,
     pub completion_threshold: f64,
     #[sea_orm(column_type = "Text", nullable)]

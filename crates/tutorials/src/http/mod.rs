@@ -11,6 +11,7 @@ use crate::domain::{
     SPEAKER_MAX, SPEAKERS_MAX, SUMMARY_MAX, TITLE_MAX,
 };
 
+mod files;
 mod progress;
 mod sources;
 mod tracks;
@@ -55,6 +56,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tutorials::get_tutorial_revision)
         .service(sources::add_tutorial_source)
         .service(sources::delete_tutorial_source)
+        .service(files::upload_tutorial_video)
+        .service(files::put_tutorial_poster)
+        .service(files::delete_tutorial_poster)
+        .service(files::download_tutorial_file)
         .service(tracks::list_tutorial_tracks)
         .service(tracks::put_tutorial_track)
         .service(tracks::get_tutorial_track)
@@ -118,6 +123,8 @@ pub fn links() -> Vec<Link> {
                 "put_tutorial_track",
                 "add_tutorial_source",
                 "put_tutorial_transcript",
+                "upload_tutorial_video",
+                "put_tutorial_poster",
                 "delete_tutorial",
             ],
             &[TUTORIAL],
@@ -225,6 +232,11 @@ pub fn contract() -> Vec<Constraint> {
             Items(1, crate::progress::SPANS_PER_REPORT_MAX),
         ),
         Constraint::parameter("put_tutorial_track", "label", Length(1, LABEL_MAX)),
+        Constraint::parameter(
+            "upload_tutorial_video",
+            "bitrateKbps",
+            Range(1, i64::from(crate::domain::BITRATE_MAX)),
+        ),
         Constraint::parameter("put_tutorial_track", "label", Pattern(NOT_BLANK)),
     ];
     for operation in [

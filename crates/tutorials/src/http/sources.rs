@@ -76,7 +76,7 @@ pub async fn add_tutorial_source(
     Ok(HttpResponse::Created().json(source_response(&source)))
 }
 
-/// Removes a source. Editors.
+/// Removes a source; an uploaded video goes with it. Editors.
 #[utoipa::path(
     tag = "tutorials",
     security(("bearer" = [])),
@@ -94,10 +94,13 @@ pub async fn add_tutorial_source(
 #[delete("/tutorials/{tutorial}/sources/{source}")]
 pub async fn delete_tutorial_source(
     db: web::Data<Db>,
+    store: web::Data<academy_files::FileStore>,
     caller: Principal,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     let (key, source) = path.into_inner();
-    sources::remove(&db, &caller, &key, source).await?;
+    if let Some(stored) = sources::remove(&db, &caller, &key, source).await? {
+        super::files::forget_all(&store, vec![stored]).await;
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -132,8 +132,11 @@ pub struct SourceResponse {
     pub role: domain::SourceRole,
     /// `embed`, `file` or `hls`.
     pub delivery: domain::Delivery,
-    /// The address to play.
+    /// The address to play: external, or the download of an uploaded file
+    /// (`/api/v1/tutorials/{id}/files/{file}`, with ranges).
     pub url: String,
+    /// Whether the video was uploaded into the academy's file store.
+    pub uploaded: bool,
     /// `video/mp4`, `video/webm` or the HLS type; none for embeds.
     pub media_type: Option<String>,
     /// Rendition height in pixels.
@@ -243,6 +246,8 @@ pub struct TutorialResponse {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourceResponse>,
+    /// The poster image, if one was uploaded.
+    pub poster: Option<super::files::PosterResponse>,
     pub tracks: Vec<TrackResponse>,
     /// Languages with a written transcript.
     pub transcripts: Vec<String>,
@@ -307,7 +312,12 @@ pub(super) fn source_response(source: &crate::entity::tutorial_source::Model) ->
         id: source.id,
         role: domain::SourceRole::parse(&source.role).unwrap_or(domain::SourceRole::Main),
         delivery: domain::Delivery::parse(&source.delivery).unwrap_or(domain::Delivery::Embed),
-        url: source.url.clone().unwrap_or_default(),
+        url: match (&source.url, source.file_id) {
+            (Some(url), _) => url.clone(),
+            (None, Some(file)) => format!("/api/v1/tutorials/{}/files/{file}", source.tutorial_id),
+            (None, None) => String::new(),
+        },
+        uploaded: source.file_id.is_some(),
         media_type: source.media_type.clone(),
         height: source.height,
         bitrate_kbps: source.bitrate_kbps,
@@ -358,6 +368,7 @@ fn response(view: &TutorialView) -> TutorialResponse {
         publish_at: r.publish_at,
         published_at: r.published_at,
         sources: view.sources.iter().map(source_response).collect(),
+        poster: view.poster.as_ref().map(super::files::poster_response),
         tracks: view
             .tracks
             .iter()
@@ -803,10 +814,12 @@ pub async fn update_tutorial(
 pub async fn delete_tutorial(
     req: HttpRequest,
     db: web::Data<Db>,
+    store: web::Data<academy_files::FileStore>,
     caller: Principal,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    tutorials::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    let stored = tutorials::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    super::files::forget_all(&store, stored).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,0 +1,3 @@
+-- GET /api/v1/tutorials: the count and the page the API runs (captured from PostgreSQL's statement log).
+SELECT COUNT(*) AS "n" FROM "tutorials" WHERE ("tutorials"."live_revision_id" IS NOT NULL AND "tutorials"."archived_at" IS NULL) OR (1 = 0);
+SELECT "tutorials"."id", "tutorials"."slug", "tutorials"."organisation_id", "tutorials"."live_revision_id", "tutorials"."working_revision_id", "tutorials"."archived_at", "tutorials"."review_due_at", "tutorials"."created_by", "tutorials"."created_at", "tutorials"."updated_at", "tutorials"."version" FROM "tutorials" WHERE ("tutorials"."live_revision_id" IS NOT NULL AND "tutorials"."archived_at" IS NULL) OR (1 = 0) ORDER BY "tutorials"."updated_at" DESC, "tutorials"."id" ASC LIMIT 20 OFFSET 0;
