@@ -601,3 +601,33 @@ on_both_backends! {
         assert_eq!(stored_files(&app), 0);
     }
 }
+
+on_both_backends! {
+    settings = SETTINGS;
+    async fn the_source_limit_holds_under_parallel_additions_on_two_instances(app: TestApp) {
+        let organisation = app.organisation("Stiftung Beispiel").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let id = create(&app, &author.access, metadata("Viele Fassungen", 20.0)).await;
+        let second = app.another_instance().await;
+        let path = format!("/api/v1/tutorials/{id}/sources");
+        let requests = (0..25).map(|i| {
+            let url = if i % 2 == 0 { app.url(&path) } else { second.url(&path) };
+            app.client
+                .post(url)
+                .bearer_auth(&author.access)
+                .json(&json!({"delivery": "embed", "url": format!("https://video.example.org/videos/embed/{i}")}))
+                .send()
+        });
+        let statuses: Vec<StatusCode> = futures_util::future::join_all(requests)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status())
+            .collect();
+        let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+        assert_eq!(created, 20, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+        let tutorial = json_body(send(&app, Method::GET, &format!("/api/v1/tutorials/{id}"), &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(tutorial["sources"].as_array().unwrap().len(), 20);
+        second.stop().await;
+    }
+}
