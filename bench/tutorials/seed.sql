@@ -93,7 +93,7 @@ INSERT INTO tutorials (id, slug, organisation_id, created_by, created_at, update
 SELECT tutorial_id, 'bench-tutorial-' || n, organisation_id, author, at, at, 2 FROM seed;
 
 INSERT INTO tutorial_revisions (id, tutorial_id, number, state, publish_at, title, summary, description,
-  language, duration_ms, kind, speakers, licence, related_guides, chapters, poster_file_id,
+  language, duration_ms, kind, speakers, licence, related_guides, chapters,
   easy_language_tutorial_id, completion_threshold, review_comment, change_note, created_by,
   created_at, updated_at, submitted_at, submitted_by, published_at, published_by)
 SELECT revision_id, tutorial_id, 1, 'published', NULL, title,
@@ -105,7 +105,7 @@ SELECT revision_id, tutorial_id, 1, 'published', NULL, title,
     jsonb_build_object('startMs', 0, 'title', 'Einführung'),
     jsonb_build_object('startMs', duration_ms / 3, 'title', topic || ' in der Praxis'),
     jsonb_build_object('startMs', 2 * (duration_ms / 3), 'title', 'Fragen und Antworten')),
-  NULL, NULL, 0.9, NULL, NULL, author, at, at, at, author, at, author
+  NULL, 0.9, NULL, NULL, author, at, at, at, author, at, author
 FROM seed;
 
 UPDATE tutorials SET live_revision_id = seed.revision_id FROM seed WHERE tutorials.id = seed.tutorial_id;
