@@ -15,7 +15,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -181,10 +181,34 @@ pub(crate) async fn parts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Par
             .or_default()
             .push(source);
     }
+    // The tracks' settings without their text, which neither the profile nor the
+    // responses need (a page of 20 would otherwise read every caption file).
+    use tutorial_track::Column as T;
     for track in tutorial_track::Entity::find()
-        .filter(tutorial_track::Column::TutorialId.is_in(ids.to_vec()))
-        .order_by_asc(tutorial_track::Column::Kind)
-        .order_by_asc(tutorial_track::Column::Language)
+        .select_only()
+        .columns([
+            T::Id,
+            T::TutorialId,
+            T::Kind,
+            T::Language,
+            T::Label,
+            T::IsDefault,
+            T::Provenance,
+            T::Status,
+            T::Sha256,
+            T::CueCount,
+            T::LastCueEndMs,
+            T::CreatedBy,
+            T::CreatedAt,
+            T::UpdatedAt,
+            T::ApprovedBy,
+            T::ApprovedAt,
+        ])
+        .column_as(Expr::value(""), "body")
+        .filter(T::TutorialId.is_in(ids.to_vec()))
+        .order_by_asc(T::Kind)
+        .order_by_asc(T::Language)
+        .into_model::<tutorial_track::Model>()
         .all(db)
         .await?
     {
@@ -198,9 +222,15 @@ pub(crate) async fn parts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Par
     {
         out.posters.insert(poster.tutorial_id, poster);
     }
+    // Which languages have a written transcript, not the transcripts themselves.
+    use tutorial_transcript::Column as W;
     for transcript in tutorial_transcript::Entity::find()
-        .filter(tutorial_transcript::Column::TutorialId.is_in(ids.to_vec()))
-        .order_by_asc(tutorial_transcript::Column::Language)
+        .select_only()
+        .columns([W::TutorialId, W::Language, W::UpdatedBy, W::UpdatedAt])
+        .column_as(Expr::value(""), "body")
+        .filter(W::TutorialId.is_in(ids.to_vec()))
+        .order_by_asc(W::Language)
+        .into_model::<tutorial_transcript::Model>()
         .all(db)
         .await?
     {
