@@ -27,5 +27,6 @@ pub use kind::{German, Item, Kind, RevisionHead};
 pub use lifecycle::{Published, Which, is_editor, is_public, is_staff};
 pub use links::{Links, Tags};
 pub use workflow::{
-    NOTE_MAX, PublicationStatus, RevisionState, Transition, Workflow, check, review_comment,
+    NOTE_MAX, PublicationStatus, RevisionState, Transition, Workflow, check, not_archived,
+    review_comment,
 };

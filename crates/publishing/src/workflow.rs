@@ -97,16 +97,22 @@ pub enum Transition {
     Edit,
 }
 
-/// Whether `transition` may happen now; a 409 with a distinct code if not. `noun` names
-/// the kind of item in the message ("guide", "tutorial").
-pub fn check(workflow: Workflow, transition: Transition, noun: &str) -> Result<(), AppError> {
-    use RevisionState as S;
-    if workflow.archived {
+/// 409 `already_archived` for an archived item: nothing about it changes any more.
+pub fn not_archived(archived: bool, noun: &str) -> Result<(), AppError> {
+    if archived {
         return Err(AppError::conflict(
             "already_archived",
             format!("The {noun} is archived."),
         ));
     }
+    Ok(())
+}
+
+/// Whether `transition` may happen now; a 409 with a distinct code if not. `noun` names
+/// the kind of item in the message ("guide", "tutorial").
+pub fn check(workflow: Workflow, transition: Transition, noun: &str) -> Result<(), AppError> {
+    use RevisionState as S;
+    not_archived(workflow.archived, noun)?;
     match (transition, workflow.working) {
         (Transition::Archive, _) => Ok(()),
         (Transition::Submit, Some(S::Draft)) => Ok(()),

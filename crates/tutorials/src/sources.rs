@@ -100,12 +100,7 @@ pub async fn add(
     let (url, media_type) = check(&source, settings)?;
     let item = tutorials::editable(db, caller, key).await?;
     let (txn, item) = lifecycle::begin_unconditional_change(db, &KIND, item.id, Utc::now()).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     // Counted inside the transaction that raised the version: parallel additions
     // serialise on the tutorial's row, so the limit holds.
     let count = tutorial_source::Entity::find()

@@ -43,12 +43,7 @@ async fn begin(
 ) -> Result<(DatabaseTransaction, academy_publishing::Item), AppError> {
     let item = tutorials::editable(db, caller, key).await?;
     let (txn, item) = lifecycle::begin_unconditional_change(db, &KIND, item.id, Utc::now()).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     Ok((txn, item))
 }
 

@@ -712,12 +712,7 @@ pub async fn set_exemption(
     let item = coordinated(db, caller, key).await?;
     let now = Utc::now();
     let (txn, item) = lifecycle::begin_unconditional_change(db, &KIND, item.id, now).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     let mut update = Query::update();
     update
         .table(Alias::new(KIND.items))

@@ -125,12 +125,7 @@ async fn changeable(
     key: &str,
 ) -> Result<Item, AppError> {
     let item = tutorials::editable(db, caller, key).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     Ok(item)
 }
 
@@ -242,12 +237,7 @@ async fn record_video(
 ) -> Result<(), AppError> {
     let (txn, item) =
         lifecycle::begin_unconditional_change(db, &KIND, file.tutorial_id, Utc::now()).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     let count = tutorial_source::Entity::find()
         .filter(tutorial_source::Column::TutorialId.eq(item.id))
         .count(&txn)
@@ -364,12 +354,7 @@ async fn record_poster(
 ) -> Result<Option<String>, AppError> {
     let (txn, item) =
         lifecycle::begin_unconditional_change(db, &KIND, file.tutorial_id, Utc::now()).await?;
-    if item.archived_at.is_some() {
-        return Err(AppError::conflict(
-            "already_archived",
-            "The tutorial is archived.",
-        ));
-    }
+    academy_publishing::not_archived(item.archived_at.is_some(), KIND.noun)?;
     let previous = poster_of(&txn, item.id).await?;
     tutorial_file::Entity::insert(active_file(file))
         .exec_without_returning(&txn)

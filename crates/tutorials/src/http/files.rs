@@ -5,7 +5,6 @@ use academy_auth::{MaybePrincipal, Principal};
 use academy_files::FileStore;
 use academy_kernel::extract::Query;
 use academy_kernel::{AppError, Db};
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,26 +14,6 @@ use super::tutorials::{SourceResponse, source_response};
 use crate::Settings;
 use crate::domain::SourceRole;
 use crate::uploads::{self, Rendition};
-
-/// The media types an upload must be sent as (the content decides what it is).
-fn content_type(
-    req: &HttpRequest,
-    allowed: &[&str],
-    expected: &'static str,
-) -> Result<(), AppError> {
-    let sent = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if allowed.contains(&sent.as_str()) {
-        Ok(())
-    } else {
-        Err(AppError::unsupported_media_type(expected))
-    }
-}
 
 /// Removes stored objects nothing refers to any more; a failure is logged, not answered.
 async fn forget(store: &FileStore, keys: impl IntoIterator<Item = String>) {
@@ -102,7 +81,7 @@ pub async fn upload_tutorial_video(
     query: Query<VideoUploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    content_type(&req, &["video/mp4", "video/webm"], "video/mp4")?;
+    super::content_type(&req, &["video/mp4", "video/webm"], "video/mp4")?;
     let query = query.into_inner();
     if query
         .bitrate_kbps
@@ -185,7 +164,7 @@ pub async fn put_tutorial_poster(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<web::Json<PosterResponse>, AppError> {
-    content_type(
+    super::content_type(
         &req,
         &["image/png", "image/jpeg", "image/webp"],
         "image/png",

@@ -120,16 +120,7 @@ pub async fn put_tutorial_track(
     query: Query<TrackUploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if !UPLOAD_TYPES.contains(&content_type.as_str()) {
-        return Err(AppError::unsupported_media_type("text/vtt"));
-    }
+    super::content_type(&req, &UPLOAD_TYPES, "text/vtt")?;
     let (key, kind, language) = path.into_inner();
     let query = query.into_inner();
     let bytes = body(payload).await?;
