@@ -19,6 +19,7 @@ mod m20261130_000021_consultation_person_locks;
 mod m20261130_000030_guide_revision_attachments;
 mod m20261130_000040_tutorials;
 mod m20261130_000041_tutorial_search;
+mod m20261201_000050_courses;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_guide_revision_attachments::Migration),
             Box::new(m20261130_000040_tutorials::Migration),
             Box::new(m20261130_000041_tutorial_search::Migration),
+            Box::new(m20261201_000050_courses::Migration),
         ]
     }
 }

@@ -32,16 +32,32 @@ const PARTIES: &[Role] = &[
 ];
 const NONE: &[Role] = &[];
 /// Who does not see a draft guide: neither its organisation's authors nor staff.
-const BESIDES_EDITORS: &[Role] = &[Role::Learner, Role::Consultant];
+const BESIDES_EDITORS: &[Role] = &[Role::Learner, Role::Consultant, Role::ContactPerson];
 /// Who does not see a booking: neither its participant nor its managers.
-const BESIDES_PARTIES: &[Role] = &[Role::Author];
+const BESIDES_PARTIES: &[Role] = &[Role::Author, Role::ContactPerson];
 /// Who does not see a learner's waitlist place.
 const BESIDES_LEARNERS: &[Role] = &[
     Role::Author,
     Role::Consultant,
     Role::Coordinator,
     Role::Admin,
+    Role::ContactPerson,
 ];
+/// The coordinating office and the municipality's contact person.
+const STAFF_AND_CONTACT: &[Role] = &[Role::Coordinator, Role::Admin, Role::ContactPerson];
+/// A learner's enrolment: the learner, the coordinating office, their contact person.
+const ENROLMENT_READERS: &[Role] = &[
+    Role::Learner,
+    Role::Coordinator,
+    Role::Admin,
+    Role::ContactPerson,
+];
+/// Who does not see a learner's enrolment.
+const BESIDES_ENROLMENT_READERS: &[Role] = &[Role::Author, Role::Consultant];
+/// A learner's attempts: the learner and the coordinating office.
+const ATTEMPT_READERS: &[Role] = &[Role::Learner, Role::Coordinator, Role::Admin];
+/// Who does not see a learner's attempts.
+const BESIDES_ATTEMPT_READERS: &[Role] = &[Role::Author, Role::Consultant, Role::ContactPerson];
 
 /// Who may call an operation.
 struct Rule {
@@ -82,15 +98,15 @@ const ACCESS: &[Rule] = &[
     rule("DELETE /api/v1/municipalities/{id}", STAFF, NONE),
     rule("GET /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
     rule("PUT /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
-    rule("GET /api/v1/municipality-memberships", STAFF, NONE),
+    rule("GET /api/v1/municipality-memberships", STAFF_AND_CONTACT, NONE),
     rule(
         "POST /api/v1/users/{id}/municipality-membership/confirm",
-        STAFF,
+        STAFF_AND_CONTACT,
         NONE,
     ),
     rule(
         "POST /api/v1/users/{id}/municipality-membership/decline",
-        STAFF,
+        STAFF_AND_CONTACT,
         NONE,
     ),
     rule("GET /api/v1/audit-log", ADMINS, NONE),
@@ -268,6 +284,35 @@ const ACCESS: &[Rule] = &[
     rule("POST /api/v1/me/calendar-feed", EVERYONE, NONE),
     rule("DELETE /api/v1/me/calendar-feed", EVERYONE, NONE),
     rule("GET /api/v1/consultation-reports/bookings", STAFF, NONE),
+    rule("POST /api/v1/courses", EDITORS, NONE),
+    // On a published course, which everyone sees.
+    rule("PUT /api/v1/courses/{course}", EDITORS, NONE),
+    // On a draft, which only its editors see.
+    rule("DELETE /api/v1/courses/{course}", EDITORS, BESIDES_EDITORS),
+    rule("POST /api/v1/courses/{course}/submit", EDITORS, BESIDES_EDITORS),
+    rule("POST /api/v1/courses/{course}/return", STAFF, NONE),
+    rule("POST /api/v1/courses/{course}/publish", STAFF, NONE),
+    rule("POST /api/v1/courses/{course}/archive", STAFF, NONE),
+    rule("POST /api/v1/courses/{course}/quizzes/{lesson}/regrade", STAFF, NONE),
+    // Self-enrolment (no body).
+    rule("POST /api/v1/courses/{course}/enrolments", LEARNERS, NONE),
+    rule("GET /api/v1/courses/{course}/enrolments", STAFF_AND_CONTACT, NONE),
+    rule("GET /api/v1/courses/{course}/teams", STAFF_AND_CONTACT, NONE),
+    rule("PUT /api/v1/courses/{course}/teams/{municipality}", STAFF_AND_CONTACT, NONE),
+    rule("DELETE /api/v1/courses/{course}/teams/{municipality}", STAFF_AND_CONTACT, NONE),
+    rule("GET /api/v1/me/courses", EVERYONE, NONE),
+    // A learner of the cast's municipality's enrolment.
+    rule("GET /api/v1/enrolments/{id}", ENROLMENT_READERS, BESIDES_ENROLMENT_READERS),
+    rule("POST /api/v1/enrolments/{id}/withdraw", ENROLMENT_READERS, BESIDES_ENROLMENT_READERS),
+    rule("POST /api/v1/enrolments/{id}/move", STAFF, NONE),
+    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/view", LEARNERS, BESIDES_LEARNERS),
+    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/done", LEARNERS, BESIDES_LEARNERS),
+    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/attempts", LEARNERS, BESIDES_LEARNERS),
+    rule("GET /api/v1/enrolments/{id}/lessons/{lesson}/attempts", ATTEMPT_READERS, BESIDES_ATTEMPT_READERS),
+    rule("GET /api/v1/attempts/{attempt}", ATTEMPT_READERS, BESIDES_ATTEMPT_READERS),
+    // The learner answers; coordinators see the attempt but may not answer it.
+    rule("PUT /api/v1/attempts/{attempt}/answers", LEARNERS, BESIDES_ATTEMPT_READERS),
+    rule("POST /api/v1/attempts/{attempt}/submit", LEARNERS, BESIDES_ATTEMPT_READERS),
 ];
 
 /// The operations the served OpenAPI document says need credentials, as `METHOD /path`.
@@ -419,7 +464,8 @@ impl<'a> Cast<'a> {
     async fn fresh(&self, role: Role) -> TestUser {
         let organisation =
             matches!(role, Role::Author | Role::Consultant).then_some(self.organisation);
-        let municipality = (role == Role::Learner).then_some(self.municipality);
+        let municipality =
+            matches!(role, Role::Learner | Role::ContactPerson).then_some(self.municipality);
         self.app.user_in(&[role], organisation, municipality).await
     }
 
@@ -651,6 +697,71 @@ impl<'a> Cast<'a> {
             .unwrap();
         let place = json_body(response, StatusCode::CREATED).await;
         (learner, place["id"].as_str().unwrap().to_owned(), booking)
+    }
+
+    /// A course of the cast's organisation in `stage`: one module with a text lesson
+    /// (viewed), a text lesson (done) and a quiz; returns its id and the lessons' keys.
+    async fn course(&mut self, stage: Stage) -> (String, Vec<String>) {
+        let n = self.next();
+        let body = json!({
+            "title": format!("Beteiligung lernen, Kurs {n}"),
+            "summary": "Drei kurze Lektionen.",
+            "estimatedHours": 1,
+            "modules": [{"title": "Einstieg", "lessons": [
+                {"title": "Lesen", "kind": "text", "body": "Beteiligung beginnt früh."},
+                {"title": "Abhaken", "kind": "text", "body": "Erledigt?", "completion": "done"},
+                {"title": "Quiz", "kind": "quiz", "quiz": {"questions": [
+                    {"type": "true_false", "prompt": "Beteiligung beginnt früh.", "correct": true}
+                ]}}
+            ]}]
+        });
+        let course = self.run(Role::Author, Method::POST, "/api/v1/courses", Some(body), StatusCode::CREATED).await;
+        let id = course["id"].as_str().unwrap().to_owned();
+        let keys = course["modules"][0]["lessons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["key"].as_str().unwrap().to_owned())
+            .collect();
+        if stage != Stage::Draft {
+            self.run(Role::Author, Method::POST, &format!("/api/v1/courses/{id}/submit"), None, StatusCode::OK).await;
+        }
+        if stage == Stage::Published {
+            self.run(Role::Coordinator, Method::POST, &format!("/api/v1/courses/{id}/publish"), Some(json!({})), StatusCode::OK).await;
+        }
+        (id, keys)
+    }
+
+    /// A new learner of the cast's municipality enrolled in a published course: the
+    /// learner, the enrolment's id, the lessons' keys and the course's id.
+    async fn enrolment(&mut self) -> (TestUser, String, Vec<String>, String) {
+        let (course, keys) = self.course(Stage::Published).await;
+        let learner = self.fresh(Role::Learner).await;
+        let response = self
+            .app
+            .authed(Method::POST, &format!("/api/v1/courses/{course}/enrolments"), &learner.access)
+            .send()
+            .await
+            .unwrap();
+        let enrolment = json_body(response, StatusCode::CREATED).await;
+        (learner, enrolment["id"].as_str().unwrap().to_owned(), keys, course)
+    }
+
+    /// An attempt at the quiz of a new enrolment: the learner and the attempt's id.
+    async fn attempt(&mut self) -> (TestUser, String) {
+        let (learner, enrolment, keys, _) = self.enrolment().await;
+        let response = self
+            .app
+            .authed(
+                Method::POST,
+                &format!("/api/v1/enrolments/{enrolment}/lessons/{}/attempts", keys[2]),
+                &learner.access,
+            )
+            .send()
+            .await
+            .unwrap();
+        let attempt = json_body(response, StatusCode::CREATED).await;
+        (learner, attempt["id"].as_str().unwrap().to_owned())
     }
 
     /// The request `role` makes to try `operation` on objects prepared for this one call.
@@ -975,6 +1086,117 @@ impl<'a> Cast<'a> {
                 let (learner, place, _) = self.place().await;
                 let caller = if role == Role::Learner { learner } else { user };
                 Call::new(&caller, M::DELETE, format!("/api/v1/consultation-waitlist/{place}"), S::NO_CONTENT)
+            }
+            "POST /api/v1/courses" => Call::new(&user, M::POST, "/api/v1/courses", S::CREATED).json(json!({
+                "organisationId": self.organisation,
+                "title": format!("Kurs {n}"),
+                "summary": "Kurz.",
+                "estimatedHours": 1,
+            })),
+            "PUT /api/v1/courses/{course}" => {
+                let (id, _) = self.course(Stage::Published).await;
+                let path = format!("/api/v1/courses/{id}");
+                let etag = self.etag(&path).await;
+                Call::new(&user, M::PUT, path, S::OK).if_match(etag).json(json!({
+                    "title": format!("Kurs {n}, überarbeitet"),
+                    "summary": "Kurz.",
+                    "estimatedHours": 2,
+                }))
+            }
+            "DELETE /api/v1/courses/{course}" => {
+                let (id, _) = self.course(Stage::Draft).await;
+                Call::new(&user, M::DELETE, format!("/api/v1/courses/{id}"), S::NO_CONTENT)
+            }
+            "POST /api/v1/courses/{course}/submit" => {
+                let (id, _) = self.course(Stage::Draft).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/submit"), S::OK)
+            }
+            "POST /api/v1/courses/{course}/return" => {
+                let (id, _) = self.course(Stage::InReview).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/return"), S::OK)
+                    .json(json!({"comment": "Bitte ein zweites Modul ergänzen."}))
+            }
+            "POST /api/v1/courses/{course}/publish" => {
+                let (id, _) = self.course(Stage::InReview).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/publish"), S::OK).json(json!({}))
+            }
+            "POST /api/v1/courses/{course}/archive" => {
+                let (id, _) = self.course(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/archive"), S::OK)
+            }
+            "POST /api/v1/courses/{course}/quizzes/{lesson}/regrade" => {
+                let (id, keys) = self.course(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/quizzes/{}/regrade", keys[2]), S::OK)
+                    .json(json!({"dryRun": true}))
+            }
+            "POST /api/v1/courses/{course}/enrolments" => {
+                let (id, _) = self.course(Stage::Published).await;
+                Call::new(&user, M::POST, format!("/api/v1/courses/{id}/enrolments"), S::CREATED)
+            }
+            "GET /api/v1/courses/{course}/enrolments" => {
+                let (_, _, _, course) = self.enrolment().await;
+                Call::new(&user, M::GET, format!("/api/v1/courses/{course}/enrolments"), S::OK)
+            }
+            "GET /api/v1/courses/{course}/teams" => {
+                let (id, _) = self.course(Stage::Published).await;
+                Call::new(&user, M::GET, format!("/api/v1/courses/{id}/teams"), S::OK)
+            }
+            "PUT /api/v1/courses/{course}/teams/{municipality}" => {
+                let (id, _) = self.course(Stage::Published).await;
+                let path = format!("/api/v1/courses/{id}/teams/{}", self.municipality);
+                Call::new(&user, M::PUT, path, S::CREATED).json(json!({}))
+            }
+            "DELETE /api/v1/courses/{course}/teams/{municipality}" => {
+                let (id, _) = self.course(Stage::Published).await;
+                let path = format!("/api/v1/courses/{id}/teams/{}", self.municipality);
+                self.run(Role::Coordinator, M::PUT, &path, Some(json!({})), S::CREATED).await;
+                Call::new(&user, M::DELETE, path, S::NO_CONTENT)
+            }
+            "GET /api/v1/me/courses" => Call::new(&user, M::GET, "/api/v1/me/courses", S::OK),
+            "GET /api/v1/enrolments/{id}" => {
+                let (learner, id, _, _) = self.enrolment().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::GET, format!("/api/v1/enrolments/{id}"), S::OK)
+            }
+            "POST /api/v1/enrolments/{id}/withdraw" => {
+                let (learner, id, _, _) = self.enrolment().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::POST, format!("/api/v1/enrolments/{id}/withdraw"), S::OK)
+            }
+            "POST /api/v1/enrolments/{id}/move" => {
+                let (_, id, _, _) = self.enrolment().await;
+                Call::new(&user, M::POST, format!("/api/v1/enrolments/{id}/move"), S::OK)
+            }
+            "POST /api/v1/enrolments/{id}/lessons/{lesson}/view" | "POST /api/v1/enrolments/{id}/lessons/{lesson}/done" => {
+                let (learner, id, keys, _) = self.enrolment().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                let (action, lesson) = if operation.ends_with("view") { ("view", &keys[0]) } else { ("done", &keys[1]) };
+                Call::new(&caller, M::POST, format!("/api/v1/enrolments/{id}/lessons/{lesson}/{action}"), S::OK)
+            }
+            "POST /api/v1/enrolments/{id}/lessons/{lesson}/attempts" => {
+                let (learner, id, keys, _) = self.enrolment().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::POST, format!("/api/v1/enrolments/{id}/lessons/{}/attempts", keys[2]), S::CREATED)
+            }
+            "GET /api/v1/enrolments/{id}/lessons/{lesson}/attempts" => {
+                let (learner, id, keys, _) = self.enrolment().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::GET, format!("/api/v1/enrolments/{id}/lessons/{}/attempts", keys[2]), S::OK)
+            }
+            "GET /api/v1/attempts/{attempt}" => {
+                let (learner, id) = self.attempt().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::GET, format!("/api/v1/attempts/{id}"), S::OK)
+            }
+            "PUT /api/v1/attempts/{attempt}/answers" => {
+                let (learner, id) = self.attempt().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::PUT, format!("/api/v1/attempts/{id}/answers"), S::OK).json(json!({"answers": {}}))
+            }
+            "POST /api/v1/attempts/{attempt}/submit" => {
+                let (learner, id) = self.attempt().await;
+                let caller = if role == Role::Learner { learner } else { user };
+                Call::new(&caller, M::POST, format!("/api/v1/attempts/{id}/submit"), S::OK).json(json!({"answers": {}}))
             }
             "GET /api/v1/consultation-bookings" => Call::new(&user, M::GET, "/api/v1/consultation-bookings", S::OK),
             "GET /api/v1/consultation-bookings/export" => {

@@ -507,6 +507,13 @@ async fn check_roles(
             "authors and consultants belong to a member organisation",
         ));
     }
+    if roles.contains(Role::ContactPerson) && municipality_id.is_none() {
+        checks.push(FieldError::new(
+            "municipalityId",
+            "required",
+            "a contact person speaks for a municipality",
+        ));
+    }
     if let Some(id) = organisation_id
         && !organisation_exists(db, id).await?
     {
@@ -1031,7 +1038,7 @@ pub async fn delete_me(
 /// The tables of other capabilities that hold a learner's personal data by account
 /// (`user_id`): erased with the account, which itself stays as an anonymous row so that
 /// what others published keeps its author.
-pub const PERSONAL_DATA: &[&str] = &["tutorial_progress"];
+pub const PERSONAL_DATA: &[&str] = &["tutorial_progress", "course_enrolments"];
 
 async fn erase_personal_data(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), AppError> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};

@@ -24,15 +24,20 @@ pub enum Role {
     Coordinator,
     /// Administers accounts.
     Admin,
+    /// A municipality's contact person: confirms its members, enrols its team in courses
+    /// and sees its team's progress — for the municipality of their own confirmed
+    /// membership, and no other.
+    ContactPerson,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Learner,
         Role::Author,
         Role::Consultant,
         Role::Coordinator,
         Role::Admin,
+        Role::ContactPerson,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +47,7 @@ impl Role {
             Role::Consultant => "consultant",
             Role::Coordinator => "coordinator",
             Role::Admin => "admin",
+            Role::ContactPerson => "contact_person",
         }
     }
 

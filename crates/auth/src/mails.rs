@@ -101,6 +101,7 @@ impl Grant {
                 Role::Consultant => "Beraterin oder Berater in Sprechstunden",
                 Role::Coordinator => "Koordinierungsstelle",
                 Role::Admin => "Administration",
+                Role::ContactPerson => "Ansprechperson Ihrer Kommune",
             })
             .collect();
         let mut text = if roles.len() == 1 {

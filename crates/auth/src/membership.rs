@@ -190,6 +190,19 @@ pub struct PendingMembership {
     pub municipality: Option<municipality::Model>,
 }
 
+/// The municipality whose requests the caller handles: coordinators any (or the one they
+/// ask for), a contact person their own (403 for another), nobody else (403).
+pub fn scope(caller: &Principal, asked: Option<Uuid>) -> Result<Option<Uuid>, AppError> {
+    use crate::domain::Role;
+    if caller.has_any(&[Role::Coordinator, Role::Admin]) {
+        return Ok(asked);
+    }
+    match caller.contact_for() {
+        Some(own) if asked.is_none_or(|a| a == own) => Ok(Some(own)),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
 /// Pending requests, oldest first, optionally of one municipality.
 pub async fn list_pending(
     db: &DatabaseConnection,
@@ -237,10 +250,13 @@ pub async fn decide(
     id: Uuid,
     confirm: bool,
 ) -> Result<user::Model, AppError> {
+    let own = scope(caller, None)?;
     let txn = academy_kernel::db::begin_write(db).await?;
     let account = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
+        // A contact person sees only who asks to join their municipality.
+        .filter(|a| own.is_none() || a.municipality_id == own)
         .ok_or_else(AppError::not_found)?;
     let Some(municipality) = account
         .municipality_id

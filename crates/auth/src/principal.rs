@@ -42,6 +42,13 @@ impl Principal {
         self.roles.contains_any(roles)
     }
 
+    /// The municipality the caller is the contact person of: their own confirmed one,
+    /// while they hold the role.
+    pub fn contact_for(&self) -> Option<Uuid> {
+        self.municipality_id
+            .filter(|_| self.has(Role::ContactPerson) && self.municipality_confirmed)
+    }
+
     /// 403 unless the caller holds one of `roles`.
     pub fn require_any(&self, roles: &[Role]) -> Result<(), AppError> {
         if self.has_any(roles) {

@@ -42,6 +42,7 @@ const PROBLEM_RESPONSE: &str = "Problem";
         academy_tutorials::ReportFormat,
         academy_tutorials::domain::Provenance,
         academy_consultation_hours::browse::Scope,
+        academy_courses::enrolments::EnrolmentState,
     )),
 )]
 struct ApiDoc;
@@ -59,6 +60,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(academy_taxonomy::configure)
                 .configure(academy_guides::configure)
                 .configure(academy_tutorials::configure)
+                .configure(academy_courses::configure)
                 .configure(academy_consultation_hours::configure),
         );
 }
@@ -75,6 +77,7 @@ fn constraints() -> Vec<Constraint> {
         academy_taxonomy::contract(),
         academy_guides::contract(),
         academy_tutorials::contract(),
+        academy_courses::contract(),
         academy_consultation_hours::contract(),
     ]
     .concat()
@@ -148,6 +151,7 @@ fn links() -> Vec<academy_kernel::contract::Link> {
         academy_taxonomy::links(),
         academy_guides::links(),
         academy_tutorials::links(),
+        academy_courses::links(),
         academy_consultation_hours::links(),
     ]
     .concat()
@@ -173,6 +177,7 @@ fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
         .chain(academy_taxonomy::TAGS)
         .chain(academy_guides::TAGS)
         .chain(academy_tutorials::TAGS)
+        .chain(academy_courses::TAGS)
         .chain(academy_consultation_hours::TAGS)
     {
         tags.push(

@@ -35,6 +35,7 @@ pub struct Application {
     mail_worker: Option<Worker>,
     scheduler: Periodic,
     tutorial_scheduler: Periodic,
+    course_jobs: Periodic,
     consultation_jobs: Periodic,
 }
 
@@ -70,6 +71,9 @@ impl Application {
         let db_data = web::Data::new(db.clone());
         let consultation = web::Data::new(config.consultation.clone());
         let tutorials = web::Data::new(config.tutorials.clone());
+        let completions = web::Data::new(academy_tutorials::watching::Completions::new(vec![
+            std::sync::Arc::new(academy_courses::learning::TutorialLessons),
+        ]));
         let pipeline = web::Data::new(PipelineSettings {
             request_timeout: config.request_timeout,
         });
@@ -88,6 +92,7 @@ impl Application {
                 .app_data(files.clone())
                 .app_data(consultation.clone())
                 .app_data(tutorials.clone())
+                .app_data(completions.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(metrics_access.clone())
@@ -133,6 +138,14 @@ impl Application {
         let scheduler = academy_guides::scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
         let tutorial_scheduler =
             academy_tutorials::scheduler::spawn(db.clone(), SCHEDULED_PUBLISHING_INTERVAL);
+        // Courses: scheduled revisions, enrolment mails and due-date reminders.
+        let course_jobs = academy_courses::scheduler::spawn(
+            db.clone(),
+            academy_courses::scheduler::Settings {
+                app_url: config.consultation.app_url.clone(),
+            },
+            config.consultation_jobs_interval,
+        );
         // Likewise reminders, seat holds and slot upkeep: claimed row by row.
         let consultation_jobs = academy_consultation_hours::jobs::spawn(
             db.clone(),
@@ -147,6 +160,7 @@ impl Application {
             mail_worker,
             scheduler,
             tutorial_scheduler,
+            course_jobs,
             consultation_jobs,
         })
     }
@@ -176,6 +190,7 @@ impl Application {
         }
         self.scheduler.stop().await;
         self.tutorial_scheduler.stop().await;
+        self.course_jobs.stop().await;
         self.consultation_jobs.stop().await;
         let _ = self.db.close().await;
         result

@@ -127,10 +127,34 @@ fn stored(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// What else must happen when a learner completes a tutorial, in the same transaction
+/// as the completion (courses record their tutorial lessons). Tutorials know nothing of
+/// who listens; the server registers the listeners.
+pub trait CompletionListener: Send + Sync {
+    fn completed<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        user_id: Uuid,
+        tutorial_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), AppError>>;
+}
+
+/// The registered [`CompletionListener`]s.
+#[derive(Clone, Default)]
+pub struct Completions(Vec<std::sync::Arc<dyn CompletionListener>>);
+
+impl Completions {
+    pub fn new(listeners: Vec<std::sync::Arc<dyn CompletionListener>>) -> Self {
+        Self(listeners)
+    }
+}
+
 /// Applies one report of the caller on the tutorial `key`.
 pub async fn report(
     db: &DatabaseConnection,
     settings: &Settings,
+    completions: &Completions,
     caller: &Principal,
     key: &str,
     report: Report,
@@ -274,6 +298,9 @@ pub async fn report(
                 serde_json::json!({"slug": item.slug}),
             )
             .await?;
+            for listener in &completions.0 {
+                listener.completed(&txn, caller.user_id, item.id, now).await?;
+            }
         }
         txn.commit().await?;
         return Ok(Watched {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dto::UserResponse;
 use super::tagged;
 use crate::membership;
-use crate::principal::{Coordinators, Require};
+use crate::principal::{Coordinators, Principal, Require};
 
 /// The address domains of a municipality. An account whose address is at one of them is
 /// confirmed as a member at once.
@@ -111,25 +111,28 @@ pub struct MembershipRequestResponse {
     pub requested_at: DateTime<Utc>,
 }
 
-/// Pending membership requests, oldest first. Coordinators.
+/// Pending membership requests, oldest first. Coordinators (all, or one municipality's);
+/// a contact person sees their own municipality's only.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     params(MembershipListQuery),
     responses(
         (status = OK, description = "One page of pending requests.", body = Page<MembershipRequestResponse>),
+        (status = FORBIDDEN, description = "Neither a coordinator nor a contact person.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         academy_kernel::responses::SignedIn,
     )
 )]
 #[get("/municipality-memberships")]
 pub async fn list_membership_requests(
     db: web::Data<Db>,
-    _caller: Require<Coordinators>,
+    caller: Principal,
     query: Query<MembershipListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
-    let (items, total) = membership::list_pending(&db, query.municipality_id, bounds).await?;
+    let municipality = membership::scope(&caller, query.municipality_id)?;
+    let (items, total) = membership::list_pending(&db, municipality, bounds).await?;
     let items = items
         .into_iter()
         .filter_map(|p| {
@@ -147,15 +150,17 @@ pub async fn list_membership_requests(
     Ok(HttpResponse::Ok().json(Page::new(items, total, bounds)))
 }
 
-/// Confirms an account's pending membership: it may now book for the municipality.
-/// Coordinators.
+/// Confirms an account's pending membership: it may now book for the municipality, and
+/// joins the courses its team is enrolled in. Coordinators, or the municipality's contact
+/// person.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The account's id.")),
     responses(
         (status = OK, description = "The account, confirmed.", body = UserResponse),
-        (status = NOT_FOUND, description = "No such account.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = FORBIDDEN, description = "Neither a coordinator nor a contact person.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = NOT_FOUND, description = "No such account, or (for a contact person) none asking to join their municipality.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`no_membership_request`: nothing is pending.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         academy_kernel::responses::SignedIn,
     )
@@ -164,7 +169,7 @@ pub async fn list_membership_requests(
 pub async fn confirm_membership(
     req: HttpRequest,
     db: web::Data<Db>,
-    caller: Require<Coordinators>,
+    caller: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let account = membership::decide(&db, &caller, id.into_inner(), true).await?;
@@ -173,14 +178,15 @@ pub async fn confirm_membership(
 }
 
 /// Declines an account's pending membership; the claimed municipality is removed.
-/// Coordinators.
+/// Coordinators, or the municipality's contact person.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The account's id.")),
     responses(
         (status = OK, description = "The account, without the municipality.", body = UserResponse),
-        (status = NOT_FOUND, description = "No such account.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = FORBIDDEN, description = "Neither a coordinator nor a contact person.", body = academy_kernel::Problem, content_type = "application/problem+json"),
+        (status = NOT_FOUND, description = "No such account, or (for a contact person) none asking to join their municipality.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         (status = CONFLICT, description = "`no_membership_request`: nothing is pending.", body = academy_kernel::Problem, content_type = "application/problem+json"),
         academy_kernel::responses::SignedIn,
     )
@@ -189,7 +195,7 @@ pub async fn confirm_membership(
 pub async fn decline_membership(
     req: HttpRequest,
     db: web::Data<Db>,
-    caller: Require<Coordinators>,
+    caller: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let account = membership::decide(&db, &caller, id.into_inner(), false).await?;

@@ -109,6 +109,7 @@ fn response(w: Watched) -> ProgressResponse {
 pub async fn report_tutorial_progress(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    completions: web::Data<crate::watching::Completions>,
     caller: Principal,
     path: web::Path<String>,
     body: Json<ProgressReportRequest>,
@@ -125,7 +126,7 @@ pub async fn report_tutorial_progress(
         segments: body.segments.iter().map(|s| (s.from, s.to)).collect(),
         position: body.position,
     };
-    let watched = watching::report(&db, &settings, &caller, &path, report).await?;
+    let watched = watching::report(&db, &settings, &completions, &caller, &path, report).await?;
     Ok(web::Json(response(watched)))
 }
 
