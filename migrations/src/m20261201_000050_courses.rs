@@ -212,7 +212,11 @@ impl MigrationTrait for Migration {
             .col(integer(a("version")))
             // Self-enrolled places taken; checked against the live revision's capacity
             // by a conditional update.
-            .col(integer(a("seats_taken")).default(0).check(Expr::cust("seats_taken >= 0")))
+            .col(
+                integer(a("seats_taken"))
+                    .default(0)
+                    .check(Expr::cust("seats_taken >= 0")),
+            )
             .foreign_key(&mut restrict("courses", "organisation_id", "organisations"))
             .check(Expr::cust(
                 "live_revision_id IS NULL OR working_revision_id IS NULL \
@@ -224,8 +228,22 @@ impl MigrationTrait for Migration {
             }
         }
         manager.create_table(courses.to_owned()).await?;
-        index(manager, "idx_courses_organisation", "courses", &["organisation_id"], false).await?;
-        index(manager, "idx_courses_updated_at", "courses", &["updated_at"], false).await?;
+        index(
+            manager,
+            "idx_courses_organisation",
+            "courses",
+            &["organisation_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_courses_updated_at",
+            "courses",
+            &["updated_at"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -249,11 +267,15 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(a("enrolment_closes_at")))
                     .col(timestamp_with_time_zone_null(a("closes_at")))
                     .col(boolean(a("self_enrolment")))
-                    .col(integer_null(a("capacity")).check(Expr::cust("capacity IS NULL OR capacity > 0")))
+                    .col(
+                        integer_null(a("capacity"))
+                            .check(Expr::cust("capacity IS NULL OR capacity > 0")),
+                    )
                     .col(boolean(a("sequential")))
-                    .col(integer_null(a("validity_months")).check(Expr::cust(
-                        "validity_months IS NULL OR validity_months > 0",
-                    )))
+                    .col(
+                        integer_null(a("validity_months"))
+                            .check(Expr::cust("validity_months IS NULL OR validity_months > 0")),
+                    )
                     .col(text_null(a("review_comment")))
                     .col(text_null(a("change_note")))
                     .col(uuid(a("created_by")))
@@ -267,9 +289,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "uq_course_revisions_number", "course_revisions", &["course_id", "number"], true).await?;
-        index(manager, "uq_course_revisions_course_id", "course_revisions", &["course_id", "id"], true).await?;
-        index(manager, "idx_course_revisions_due", "course_revisions", &["state", "publish_at"], false).await?;
+        index(
+            manager,
+            "uq_course_revisions_number",
+            "course_revisions",
+            &["course_id", "number"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "uq_course_revisions_course_id",
+            "course_revisions",
+            &["course_id", "id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_revisions_due",
+            "course_revisions",
+            &["state", "publish_at"],
+            false,
+        )
+        .await?;
         if !sqlite {
             for fk in revision_references() {
                 manager
@@ -285,10 +328,25 @@ impl MigrationTrait for Migration {
 
         // Per-revision links; a term or organisation in use cannot be deleted.
         for (table, column, target, target_column) in [
-            ("course_revision_fields_of_action", "field_of_action_slug", "fields_of_action", "slug"),
+            (
+                "course_revision_fields_of_action",
+                "field_of_action_slug",
+                "fields_of_action",
+                "slug",
+            ),
             ("course_revision_phases", "phase_slug", "phases", "slug"),
-            ("course_revision_audiences", "audience_slug", "audiences", "slug"),
-            ("course_revision_organisations", "organisation_id", "organisations", "id"),
+            (
+                "course_revision_audiences",
+                "audience_slug",
+                "audiences",
+                "slug",
+            ),
+            (
+                "course_revision_organisations",
+                "organisation_id",
+                "organisations",
+                "id",
+            ),
         ] {
             let value = if column == "organisation_id" {
                 uuid(a(column))
@@ -313,7 +371,14 @@ impl MigrationTrait for Migration {
                         .to_owned(),
                 )
                 .await?;
-            index(manager, &format!("idx_{table}_value"), table, &[column], false).await?;
+            index(
+                manager,
+                &format!("idx_{table}_value"),
+                table,
+                &[column],
+                false,
+            )
+            .await?;
         }
 
         manager
@@ -327,14 +392,27 @@ impl MigrationTrait for Migration {
                     .col(integer(a("position")))
                     .col(string_len(a("title"), 200))
                     .col(text(a("description")))
-                    .col(string_len(a("completion"), 8).check(one_of("completion", &["all", "any"])))
+                    .col(
+                        string_len(a("completion"), 8).check(one_of("completion", &["all", "any"])),
+                    )
                     .col(boolean(a("sequential")))
                     .col(timestamp_with_time_zone_null(a("unlock_at")))
-                    .foreign_key(&mut cascade("course_modules", "revision_id", "course_revisions"))
+                    .foreign_key(&mut cascade(
+                        "course_modules",
+                        "revision_id",
+                        "course_revisions",
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "uq_course_modules_key", "course_modules", &["revision_id", "key"], true).await?;
+        index(
+            manager,
+            "uq_course_modules_key",
+            "course_modules",
+            &["revision_id", "key"],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -348,17 +426,34 @@ impl MigrationTrait for Migration {
                     .col(uuid(a("key")))
                     .col(integer(a("position")))
                     .col(string_len(a("title"), 200))
-                    .col(string_len(a("kind"), 16).check(one_of("kind", &["text", "guide", "tutorial", "quiz"])))
+                    .col(
+                        string_len(a("kind"), 16)
+                            .check(one_of("kind", &["text", "guide", "tutorial", "quiz"])),
+                    )
                     .col(text(a("body")))
                     .col(uuid_null(a("guide_id")))
                     .col(uuid_null(a("tutorial_id")))
                     .col(json_binary_null(a("quiz")))
-                    .col(string_len(a("rule"), 16).check(one_of("rule", &["viewed", "done", "tutorial", "quiz"])))
-                    .col(integer_null(a("min_seconds")).check(Expr::cust("min_seconds IS NULL OR min_seconds > 0")))
+                    .col(
+                        string_len(a("rule"), 16)
+                            .check(one_of("rule", &["viewed", "done", "tutorial", "quiz"])),
+                    )
+                    .col(
+                        integer_null(a("min_seconds"))
+                            .check(Expr::cust("min_seconds IS NULL OR min_seconds > 0")),
+                    )
                     .col(timestamp_with_time_zone_null(a("unlock_at")))
                     .col(string_len(a("fingerprint"), 64))
-                    .foreign_key(&mut cascade("course_lessons", "revision_id", "course_revisions"))
-                    .foreign_key(&mut cascade("course_lessons", "module_id", "course_modules"))
+                    .foreign_key(&mut cascade(
+                        "course_lessons",
+                        "revision_id",
+                        "course_revisions",
+                    ))
+                    .foreign_key(&mut cascade(
+                        "course_lessons",
+                        "module_id",
+                        "course_modules",
+                    ))
                     .foreign_key(&mut restrict("course_lessons", "guide_id", "guides"))
                     .foreign_key(&mut restrict("course_lessons", "tutorial_id", "tutorials"))
                     .check(Expr::cust(
@@ -369,10 +464,38 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "uq_course_lessons_key", "course_lessons", &["revision_id", "key"], true).await?;
-        index(manager, "idx_course_lessons_module", "course_lessons", &["module_id"], false).await?;
-        index(manager, "idx_course_lessons_guide", "course_lessons", &["guide_id"], false).await?;
-        index(manager, "idx_course_lessons_tutorial", "course_lessons", &["tutorial_id"], false).await?;
+        index(
+            manager,
+            "uq_course_lessons_key",
+            "course_lessons",
+            &["revision_id", "key"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_lessons_module",
+            "course_lessons",
+            &["module_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_lessons_guide",
+            "course_lessons",
+            &["guide_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_lessons_tutorial",
+            "course_lessons",
+            &["tutorial_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -385,12 +508,30 @@ impl MigrationTrait for Migration {
                     .col(uuid(a("created_by")))
                     .col(timestamp_with_time_zone(a("created_at")))
                     .foreign_key(&mut cascade("course_teams", "course_id", "courses"))
-                    .foreign_key(&mut cascade("course_teams", "municipality_id", "municipalities"))
+                    .foreign_key(&mut cascade(
+                        "course_teams",
+                        "municipality_id",
+                        "municipalities",
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "uq_course_teams", "course_teams", &["course_id", "municipality_id"], true).await?;
-        index(manager, "idx_course_teams_municipality", "course_teams", &["municipality_id"], false).await?;
+        index(
+            manager,
+            "uq_course_teams",
+            "course_teams",
+            &["course_id", "municipality_id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_teams_municipality",
+            "course_teams",
+            &["municipality_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -401,8 +542,14 @@ impl MigrationTrait for Migration {
                     .col(uuid(a("user_id")))
                     // The revision the learner takes.
                     .col(uuid(a("revision_id")))
-                    .col(string_len(a("state"), 16).check(one_of("state", &["active", "completed", "withdrawn", "expired"])))
-                    .col(string_len(a("source"), 16).check(one_of("source", &["self", "coordinator", "contact", "team"])))
+                    .col(string_len(a("state"), 16).check(one_of(
+                        "state",
+                        &["active", "completed", "withdrawn", "expired"],
+                    )))
+                    .col(string_len(a("source"), 16).check(one_of(
+                        "source",
+                        &["self", "coordinator", "contact", "team"],
+                    )))
                     .col(uuid_null(a("team_id")))
                     .col(timestamp_with_time_zone_null(a("due_at")))
                     .col(timestamp_with_time_zone(a("enrolled_at")))
@@ -417,7 +564,11 @@ impl MigrationTrait for Migration {
                     .col(integer(a("version")))
                     .foreign_key(&mut cascade("course_enrolments", "course_id", "courses"))
                     .foreign_key(&mut cascade("course_enrolments", "user_id", "users"))
-                    .foreign_key(&mut no_action("course_enrolments", "revision_id", "course_revisions"))
+                    .foreign_key(&mut no_action(
+                        "course_enrolments",
+                        "revision_id",
+                        "course_revisions",
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(a("course_enrolments"), a("team_id"))
@@ -427,9 +578,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_course_enrolments_user", "course_enrolments", &["user_id", "state"], false).await?;
-        index(manager, "idx_course_enrolments_course", "course_enrolments", &["course_id", "state"], false).await?;
-        index(manager, "idx_course_enrolments_unnotified", "course_enrolments", &["notified_at"], false).await?;
+        index(
+            manager,
+            "idx_course_enrolments_user",
+            "course_enrolments",
+            &["user_id", "state"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_enrolments_course",
+            "course_enrolments",
+            &["course_id", "state"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_enrolments_unnotified",
+            "course_enrolments",
+            &["notified_at"],
+            false,
+        )
+        .await?;
         let db = manager.get_connection();
         // One enrolment that holds a place per learner and course; withdrawn and expired
         // ones stay as history beside it.
@@ -451,7 +623,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(a("started_at")))
                     .col(timestamp_with_time_zone_null(a("completed_at")))
                     .primary_key(Index::create().col(a("enrolment_id")).col(a("lesson_key")))
-                    .foreign_key(&mut cascade("course_lesson_progress", "enrolment_id", "course_enrolments"))
+                    .foreign_key(&mut cascade(
+                        "course_lesson_progress",
+                        "enrolment_id",
+                        "course_enrolments",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -481,13 +657,35 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(a("regraded_at")))
                     .col(uuid_null(a("regraded_by")))
                     .col(integer(a("version")))
-                    .foreign_key(&mut cascade("course_quiz_attempts", "enrolment_id", "course_enrolments"))
-                    .foreign_key(&mut no_action("course_quiz_attempts", "lesson_id", "course_lessons"))
+                    .foreign_key(&mut cascade(
+                        "course_quiz_attempts",
+                        "enrolment_id",
+                        "course_enrolments",
+                    ))
+                    .foreign_key(&mut no_action(
+                        "course_quiz_attempts",
+                        "lesson_id",
+                        "course_lessons",
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "uq_course_quiz_attempts_number", "course_quiz_attempts", &["enrolment_id", "lesson_key", "number"], true).await?;
-        index(manager, "idx_course_quiz_attempts_lesson", "course_quiz_attempts", &["lesson_id"], false).await?;
+        index(
+            manager,
+            "uq_course_quiz_attempts_number",
+            "course_quiz_attempts",
+            &["enrolment_id", "lesson_key", "number"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_course_quiz_attempts_lesson",
+            "course_quiz_attempts",
+            &["lesson_id"],
+            false,
+        )
+        .await?;
 
         if sqlite {
             for statement in sqlite_team_sync() {
@@ -502,13 +700,21 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == DbBackend::Sqlite {
-            for name in ["course_team_sync_insert", "course_team_sync_leave", "course_team_sync_join"] {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
+            for name in [
+                "course_team_sync_insert",
+                "course_team_sync_leave",
+                "course_team_sync_join",
+            ] {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                    .await?;
             }
         } else {
-            db.execute_unprepared("DROP TRIGGER IF EXISTS course_team_sync_insert ON users").await?;
-            db.execute_unprepared("DROP TRIGGER IF EXISTS course_team_sync_update ON users").await?;
-            db.execute_unprepared("DROP FUNCTION IF EXISTS course_team_sync()").await?;
+            db.execute_unprepared("DROP TRIGGER IF EXISTS course_team_sync_insert ON users")
+                .await?;
+            db.execute_unprepared("DROP TRIGGER IF EXISTS course_team_sync_update ON users")
+                .await?;
+            db.execute_unprepared("DROP FUNCTION IF EXISTS course_team_sync()")
+                .await?;
         }
         for table in [
             "course_quiz_attempts",
@@ -522,16 +728,27 @@ impl MigrationTrait for Migration {
             "course_revision_phases",
             "course_revision_fields_of_action",
         ] {
-            manager.drop_table(Table::drop().table(a(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(a(table)).to_owned())
+                .await?;
         }
         if manager.get_database_backend() != DbBackend::Sqlite {
             for name in ["fk_courses_live_revision", "fk_courses_working_revision"] {
                 manager
-                    .alter_table(Table::alter().table(a("courses")).drop_foreign_key(a(name)).to_owned())
+                    .alter_table(
+                        Table::alter()
+                            .table(a("courses"))
+                            .drop_foreign_key(a(name))
+                            .to_owned(),
+                    )
                     .await?;
             }
         }
-        manager.drop_table(Table::drop().table(a("course_revisions")).to_owned()).await?;
-        manager.drop_table(Table::drop().table(a("courses")).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(a("course_revisions")).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(a("courses")).to_owned())
+            .await
     }
 }

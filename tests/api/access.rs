@@ -98,7 +98,11 @@ const ACCESS: &[Rule] = &[
     rule("DELETE /api/v1/municipalities/{id}", STAFF, NONE),
     rule("GET /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
     rule("PUT /api/v1/municipalities/{id}/email-domains", STAFF, NONE),
-    rule("GET /api/v1/municipality-memberships", STAFF_AND_CONTACT, NONE),
+    rule(
+        "GET /api/v1/municipality-memberships",
+        STAFF_AND_CONTACT,
+        NONE,
+    ),
     rule(
         "POST /api/v1/users/{id}/municipality-membership/confirm",
         STAFF_AND_CONTACT,
@@ -289,30 +293,90 @@ const ACCESS: &[Rule] = &[
     rule("PUT /api/v1/courses/{course}", EDITORS, NONE),
     // On a draft, which only its editors see.
     rule("DELETE /api/v1/courses/{course}", EDITORS, BESIDES_EDITORS),
-    rule("POST /api/v1/courses/{course}/submit", EDITORS, BESIDES_EDITORS),
+    rule(
+        "POST /api/v1/courses/{course}/submit",
+        EDITORS,
+        BESIDES_EDITORS,
+    ),
     rule("POST /api/v1/courses/{course}/return", STAFF, NONE),
     rule("POST /api/v1/courses/{course}/publish", STAFF, NONE),
     rule("POST /api/v1/courses/{course}/archive", STAFF, NONE),
-    rule("POST /api/v1/courses/{course}/quizzes/{lesson}/regrade", STAFF, NONE),
+    rule(
+        "POST /api/v1/courses/{course}/quizzes/{lesson}/regrade",
+        STAFF,
+        NONE,
+    ),
     // Self-enrolment (no body).
     rule("POST /api/v1/courses/{course}/enrolments", LEARNERS, NONE),
-    rule("GET /api/v1/courses/{course}/enrolments", STAFF_AND_CONTACT, NONE),
-    rule("GET /api/v1/courses/{course}/teams", STAFF_AND_CONTACT, NONE),
-    rule("PUT /api/v1/courses/{course}/teams/{municipality}", STAFF_AND_CONTACT, NONE),
-    rule("DELETE /api/v1/courses/{course}/teams/{municipality}", STAFF_AND_CONTACT, NONE),
+    rule(
+        "GET /api/v1/courses/{course}/enrolments",
+        STAFF_AND_CONTACT,
+        NONE,
+    ),
+    rule(
+        "GET /api/v1/courses/{course}/teams",
+        STAFF_AND_CONTACT,
+        NONE,
+    ),
+    rule(
+        "PUT /api/v1/courses/{course}/teams/{municipality}",
+        STAFF_AND_CONTACT,
+        NONE,
+    ),
+    rule(
+        "DELETE /api/v1/courses/{course}/teams/{municipality}",
+        STAFF_AND_CONTACT,
+        NONE,
+    ),
     rule("GET /api/v1/me/courses", EVERYONE, NONE),
     // A learner of the cast's municipality's enrolment.
-    rule("GET /api/v1/enrolments/{id}", ENROLMENT_READERS, BESIDES_ENROLMENT_READERS),
-    rule("POST /api/v1/enrolments/{id}/withdraw", ENROLMENT_READERS, BESIDES_ENROLMENT_READERS),
+    rule(
+        "GET /api/v1/enrolments/{id}",
+        ENROLMENT_READERS,
+        BESIDES_ENROLMENT_READERS,
+    ),
+    rule(
+        "POST /api/v1/enrolments/{id}/withdraw",
+        ENROLMENT_READERS,
+        BESIDES_ENROLMENT_READERS,
+    ),
     rule("POST /api/v1/enrolments/{id}/move", STAFF, NONE),
-    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/view", LEARNERS, BESIDES_LEARNERS),
-    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/done", LEARNERS, BESIDES_LEARNERS),
-    rule("POST /api/v1/enrolments/{id}/lessons/{lesson}/attempts", LEARNERS, BESIDES_LEARNERS),
-    rule("GET /api/v1/enrolments/{id}/lessons/{lesson}/attempts", ATTEMPT_READERS, BESIDES_ATTEMPT_READERS),
-    rule("GET /api/v1/attempts/{attempt}", ATTEMPT_READERS, BESIDES_ATTEMPT_READERS),
+    rule(
+        "POST /api/v1/enrolments/{id}/lessons/{lesson}/view",
+        LEARNERS,
+        BESIDES_LEARNERS,
+    ),
+    rule(
+        "POST /api/v1/enrolments/{id}/lessons/{lesson}/done",
+        LEARNERS,
+        BESIDES_LEARNERS,
+    ),
+    rule(
+        "POST /api/v1/enrolments/{id}/lessons/{lesson}/attempts",
+        LEARNERS,
+        BESIDES_LEARNERS,
+    ),
+    rule(
+        "GET /api/v1/enrolments/{id}/lessons/{lesson}/attempts",
+        ATTEMPT_READERS,
+        BESIDES_ATTEMPT_READERS,
+    ),
+    rule(
+        "GET /api/v1/attempts/{attempt}",
+        ATTEMPT_READERS,
+        BESIDES_ATTEMPT_READERS,
+    ),
     // The learner answers; coordinators see the attempt but may not answer it.
-    rule("PUT /api/v1/attempts/{attempt}/answers", LEARNERS, BESIDES_ATTEMPT_READERS),
-    rule("POST /api/v1/attempts/{attempt}/submit", LEARNERS, BESIDES_ATTEMPT_READERS),
+    rule(
+        "PUT /api/v1/attempts/{attempt}/answers",
+        LEARNERS,
+        BESIDES_ATTEMPT_READERS,
+    ),
+    rule(
+        "POST /api/v1/attempts/{attempt}/submit",
+        LEARNERS,
+        BESIDES_ATTEMPT_READERS,
+    ),
 ];
 
 /// The operations the served OpenAPI document says need credentials, as `METHOD /path`.
@@ -715,7 +779,15 @@ impl<'a> Cast<'a> {
                 ]}}
             ]}]
         });
-        let course = self.run(Role::Author, Method::POST, "/api/v1/courses", Some(body), StatusCode::CREATED).await;
+        let course = self
+            .run(
+                Role::Author,
+                Method::POST,
+                "/api/v1/courses",
+                Some(body),
+                StatusCode::CREATED,
+            )
+            .await;
         let id = course["id"].as_str().unwrap().to_owned();
         let keys = course["modules"][0]["lessons"]
             .as_array()
@@ -724,10 +796,24 @@ impl<'a> Cast<'a> {
             .map(|l| l["key"].as_str().unwrap().to_owned())
             .collect();
         if stage != Stage::Draft {
-            self.run(Role::Author, Method::POST, &format!("/api/v1/courses/{id}/submit"), None, StatusCode::OK).await;
+            self.run(
+                Role::Author,
+                Method::POST,
+                &format!("/api/v1/courses/{id}/submit"),
+                None,
+                StatusCode::OK,
+            )
+            .await;
         }
         if stage == Stage::Published {
-            self.run(Role::Coordinator, Method::POST, &format!("/api/v1/courses/{id}/publish"), Some(json!({})), StatusCode::OK).await;
+            self.run(
+                Role::Coordinator,
+                Method::POST,
+                &format!("/api/v1/courses/{id}/publish"),
+                Some(json!({})),
+                StatusCode::OK,
+            )
+            .await;
         }
         (id, keys)
     }
@@ -739,12 +825,21 @@ impl<'a> Cast<'a> {
         let learner = self.fresh(Role::Learner).await;
         let response = self
             .app
-            .authed(Method::POST, &format!("/api/v1/courses/{course}/enrolments"), &learner.access)
+            .authed(
+                Method::POST,
+                &format!("/api/v1/courses/{course}/enrolments"),
+                &learner.access,
+            )
             .send()
             .await
             .unwrap();
         let enrolment = json_body(response, StatusCode::CREATED).await;
-        (learner, enrolment["id"].as_str().unwrap().to_owned(), keys, course)
+        (
+            learner,
+            enrolment["id"].as_str().unwrap().to_owned(),
+            keys,
+            course,
+        )
     }
 
     /// An attempt at the quiz of a new enrolment: the learner and the attempt's id.
@@ -754,7 +849,10 @@ impl<'a> Cast<'a> {
             .app
             .authed(
                 Method::POST,
-                &format!("/api/v1/enrolments/{enrolment}/lessons/{}/attempts", keys[2]),
+                &format!(
+                    "/api/v1/enrolments/{enrolment}/lessons/{}/attempts",
+                    keys[2]
+                ),
                 &learner.access,
             )
             .send()

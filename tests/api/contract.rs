@@ -58,9 +58,14 @@ on_both_backends! {
         assert_eq!(
             optional,
             [
+                "POST /api/v1/attempts/{attempt}/submit",
                 "POST /api/v1/consultation-bookings/{id}/cancel",
+                "POST /api/v1/courses/{course}/enrolments",
+                "POST /api/v1/courses/{course}/publish",
+                "POST /api/v1/courses/{course}/quizzes/{lesson}/regrade",
                 "POST /api/v1/guides/{guide}/publish",
                 "POST /api/v1/tutorials/{tutorial}/publish",
+                "PUT /api/v1/courses/{course}/teams/{municipality}",
             ]
         );
 

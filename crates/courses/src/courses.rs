@@ -241,12 +241,14 @@ async fn found(
     if let Some(extra) = extra {
         select.and_where(Expr::cust(extra.to_owned()));
     }
-    Ok(Id::find_by_statement(db.get_database_backend().build(&select))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect())
+    Ok(
+        Id::find_by_statement(db.get_database_backend().build(&select))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect(),
+    )
 }
 
 /// Each lesson's guide or tutorial, with its field path.
@@ -274,7 +276,10 @@ async fn check_references(
 ) -> Result<(), AppError> {
     let mut errors = academy_publishing::links::unknown_references(db, &content.tags).await?;
     let (guides, tutorials) = targets(content);
-    for (table, wanted, noun) in [("guides", guides, "guide"), ("tutorials", tutorials, "tutorial")] {
+    for (table, wanted, noun) in [
+        ("guides", guides, "guide"),
+        ("tutorials", tutorials, "tutorial"),
+    ] {
         let found = found(db, table, wanted.iter().map(|(_, id)| *id).collect(), None).await?;
         for (field, id) in wanted {
             if !found.contains(&id) {
@@ -285,9 +290,17 @@ async fn check_references(
     let courses = found(db, "courses", content.prerequisites.clone(), None).await?;
     for (i, id) in content.prerequisites.iter().enumerate() {
         if Some(*id) == this {
-            errors.push(FieldError::new(format!("prerequisites[{i}]"), "self_reference", "a course cannot require itself"));
+            errors.push(FieldError::new(
+                format!("prerequisites[{i}]"),
+                "self_reference",
+                "a course cannot require itself",
+            ));
         } else if !courses.contains(id) {
-            errors.push(FieldError::new(format!("prerequisites[{i}]"), "unknown", "no such course"));
+            errors.push(FieldError::new(
+                format!("prerequisites[{i}]"),
+                "unknown",
+                "no such course",
+            ));
         }
     }
     if errors.is_empty() {
@@ -431,7 +444,9 @@ async fn write_structure(
                 tutorial_id: Set(lesson.tutorial_id),
                 quiz: Set(lesson.quiz.as_ref().map(|q| json!(q))),
                 rule: Set(lesson.rule.as_str().to_owned()),
-                min_seconds: Set(lesson.min_seconds.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
+                min_seconds: Set(lesson
+                    .min_seconds
+                    .map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
                 unlock_at: Set(lesson.unlock_at),
                 fingerprint: Set(lesson.fingerprint()),
             });
@@ -545,8 +560,22 @@ async fn check_targets_published(db: &impl ConnectionTrait, item: &Item) -> Resu
     let modules = structure(db, revision.id).await?;
     let live = "live_revision_id IS NOT NULL AND archived_at IS NULL";
     for (table, ids) in [
-        ("guides", modules.iter().flat_map(|m| &m.lessons).filter_map(|l| l.guide_id).collect::<Vec<_>>()),
-        ("tutorials", modules.iter().flat_map(|m| &m.lessons).filter_map(|l| l.tutorial_id).collect()),
+        (
+            "guides",
+            modules
+                .iter()
+                .flat_map(|m| &m.lessons)
+                .filter_map(|l| l.guide_id)
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "tutorials",
+            modules
+                .iter()
+                .flat_map(|m| &m.lessons)
+                .filter_map(|l| l.tutorial_id)
+                .collect(),
+        ),
     ] {
         let published = found(db, table, ids.clone(), Some(live)).await?;
         if let Some(missing) = ids.iter().find(|id| !published.contains(id)) {
@@ -632,7 +661,17 @@ pub async fn publish(
     check_has_lessons(&txn, &item).await?;
     check_targets_published(&txn, &item).await?;
     let title = current_revision(&txn, &item).await?.title;
-    lifecycle::publish(&txn, &KIND, &item, caller, &title, publish_at, review_due_at, now).await?;
+    lifecycle::publish(
+        &txn,
+        &KIND,
+        &item,
+        caller,
+        &title,
+        publish_at,
+        review_due_at,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     get(db, Some(caller), &item.id.to_string(), Which::Working).await
 }
@@ -672,9 +711,17 @@ pub async fn delete(
          (SELECT id FROM course_enrolments WHERE course_id = $1)",
         "DELETE FROM course_enrolments WHERE course_id = $1",
     ] {
-        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
-        txn.execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [item.id.into()]))
-            .await?;
+        let sql = if backend == sea_orm::DbBackend::Sqlite {
+            sql.replace("$1", "?")
+        } else {
+            sql.to_owned()
+        };
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [item.id.into()],
+        ))
+        .await?;
     }
     lifecycle::delete(&txn, &KIND, &item, caller).await?;
     txn.commit().await?;
@@ -687,7 +734,10 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
     let mut published = 0;
     for revision in lifecycle::due(db, &KIND, now, 100).await? {
         let txn = begin_write(db).await?;
-        if lifecycle::claim_due(&txn, &KIND, &revision, now).await?.is_some() {
+        if lifecycle::claim_due(&txn, &KIND, &revision, now)
+            .await?
+            .is_some()
+        {
             txn.commit().await?;
             published += 1;
         }
@@ -820,14 +870,22 @@ pub async fn list(
         .from(Alias::new(KIND.items))
         .cond_where(condition);
     match filter.sort {
-        Sort::Newest => select.order_by((Alias::new(KIND.items), Alias::new("updated_at")), Order::Desc),
-        Sort::Title => select.order_by_expr(Expr::cust(listing::shown_column(&KIND, "title")), Order::Asc),
+        Sort::Newest => select.order_by(
+            (Alias::new(KIND.items), Alias::new("updated_at")),
+            Order::Desc,
+        ),
+        Sort::Title => select.order_by_expr(
+            Expr::cust(listing::shown_column(&KIND, "title")),
+            Order::Asc,
+        ),
     };
     select
         .order_by((Alias::new(KIND.items), Alias::new("id")), Order::Asc)
         .offset(bounds.offset)
         .limit(bounds.limit);
-    let items = Item::find_by_statement(backend.build(&select)).all(db).await?;
+    let items = Item::find_by_statement(backend.build(&select))
+        .all(db)
+        .await?;
     if items.is_empty() {
         return Ok((Vec::new(), total));
     }

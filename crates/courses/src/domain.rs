@@ -324,12 +324,22 @@ pub struct Content {
     pub modules: Vec<Module>,
 }
 
-fn text(errors: &mut Vec<FieldError>, field: String, value: &str, max: usize, required: bool) -> String {
+fn text(
+    errors: &mut Vec<FieldError>,
+    field: String,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> String {
     let value = value.trim();
     if required && value.is_empty() {
         errors.push(FieldError::new(field, "required", "must not be blank"));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
     }
     value.to_owned()
 }
@@ -338,54 +348,107 @@ fn text(errors: &mut Vec<FieldError>, field: String, value: &str, max: usize, re
 pub fn validate(input: CourseContentRequest) -> Result<Content, AppError> {
     let mut errors = Vec::new();
     let title = text(&mut errors, "title".into(), &input.title, TITLE_MAX, true);
-    let summary = text(&mut errors, "summary".into(), &input.summary, SUMMARY_MAX, true);
+    let summary = text(
+        &mut errors,
+        "summary".into(),
+        &input.summary,
+        SUMMARY_MAX,
+        true,
+    );
     if input.description.chars().count() > DESCRIPTION_MAX {
-        errors.push(FieldError::new("description", "too_long", format!("at most {DESCRIPTION_MAX} characters")));
+        errors.push(FieldError::new(
+            "description",
+            "too_long",
+            format!("at most {DESCRIPTION_MAX} characters"),
+        ));
     }
     markdown::check("description", &input.description, &mut errors);
     if input.objectives.len() > OBJECTIVES_MAX {
-        errors.push(FieldError::new("objectives", "count", format!("at most {OBJECTIVES_MAX}")));
+        errors.push(FieldError::new(
+            "objectives",
+            "count",
+            format!("at most {OBJECTIVES_MAX}"),
+        ));
     }
     let objectives = input
         .objectives
         .iter()
         .enumerate()
-        .map(|(i, o)| text(&mut errors, format!("objectives[{i}]"), o, OBJECTIVE_MAX, true))
+        .map(|(i, o)| {
+            text(
+                &mut errors,
+                format!("objectives[{i}]"),
+                o,
+                OBJECTIVE_MAX,
+                true,
+            )
+        })
         .collect();
     let language = input
         .language
         .map(|l| l.trim().to_owned())
         .unwrap_or_else(|| academy_publishing::language::DEFAULT.to_owned());
     if !academy_publishing::language::valid(&language) {
-        errors.push(FieldError::new("language", "invalid_language", "must be a language tag such as de or en"));
+        errors.push(FieldError::new(
+            "language",
+            "invalid_language",
+            "must be a language tag such as de or en",
+        ));
     }
-    if !(input.estimated_hours.is_finite() && input.estimated_hours > 0.0 && input.estimated_hours <= HOURS_MAX) {
-        errors.push(FieldError::new("estimatedHours", "out_of_range", "must be more than 0 and at most 1000"));
+    if !(input.estimated_hours.is_finite()
+        && input.estimated_hours > 0.0
+        && input.estimated_hours <= HOURS_MAX)
+    {
+        errors.push(FieldError::new(
+            "estimatedHours",
+            "out_of_range",
+            "must be more than 0 and at most 1000",
+        ));
     }
     if input.prerequisites.len() > PREREQUISITES_MAX {
-        errors.push(FieldError::new("prerequisites", "count", format!("at most {PREREQUISITES_MAX}")));
+        errors.push(FieldError::new(
+            "prerequisites",
+            "count",
+            format!("at most {PREREQUISITES_MAX}"),
+        ));
     }
     if let (Some(opens), Some(closes)) = (input.enrolment_opens_at, input.enrolment_closes_at)
         && closes <= opens
     {
-        errors.push(FieldError::new("enrolmentClosesAt", "not_after", "must be after enrolmentOpensAt"));
+        errors.push(FieldError::new(
+            "enrolmentClosesAt",
+            "not_after",
+            "must be after enrolmentOpensAt",
+        ));
     }
     if let Some(capacity) = input.capacity
         && !(1..=CAPACITY_MAX).contains(&capacity)
     {
-        errors.push(FieldError::new("capacity", "out_of_range", format!("must be 1–{CAPACITY_MAX}")));
+        errors.push(FieldError::new(
+            "capacity",
+            "out_of_range",
+            format!("must be 1–{CAPACITY_MAX}"),
+        ));
     }
     if let Some(months) = input.validity_months
         && !(1..=VALIDITY_MAX_MONTHS).contains(&months)
     {
-        errors.push(FieldError::new("validityMonths", "out_of_range", format!("must be 1–{VALIDITY_MAX_MONTHS}")));
+        errors.push(FieldError::new(
+            "validityMonths",
+            "out_of_range",
+            format!("must be 1–{VALIDITY_MAX_MONTHS}"),
+        ));
     }
     let change_note = input
         .change_note
         .map(|n| text(&mut errors, "changeNote".into(), &n, NOTE_MAX, false))
         .filter(|n| !n.is_empty());
     if input.modules.len() > MODULES_MAX {
-        errors.push(FieldError::new("modules", "count", format!("at most {MODULES_MAX}")));
+        errors.push(FieldError::new(
+            "modules",
+            "count",
+            format!("at most {MODULES_MAX}"),
+        ));
     }
     let mut module_keys = HashSet::new();
     let mut lesson_keys = HashSet::new();
@@ -394,22 +457,48 @@ pub fn validate(input: CourseContentRequest) -> Result<Content, AppError> {
         let at = format!("modules[{i}]");
         let key = module.key.unwrap_or_else(Uuid::now_v7);
         if !module_keys.insert(key) {
-            errors.push(FieldError::new(format!("{at}.key"), "duplicate", "keys must differ"));
+            errors.push(FieldError::new(
+                format!("{at}.key"),
+                "duplicate",
+                "keys must differ",
+            ));
         }
-        let title = text(&mut errors, format!("{at}.title"), &module.title, TITLE_MAX, true);
+        let title = text(
+            &mut errors,
+            format!("{at}.title"),
+            &module.title,
+            TITLE_MAX,
+            true,
+        );
         if module.description.chars().count() > DESCRIPTION_MAX {
-            errors.push(FieldError::new(format!("{at}.description"), "too_long", format!("at most {DESCRIPTION_MAX} characters")));
+            errors.push(FieldError::new(
+                format!("{at}.description"),
+                "too_long",
+                format!("at most {DESCRIPTION_MAX} characters"),
+            ));
         }
-        markdown::check(format!("{at}.description"), &module.description, &mut errors);
+        markdown::check(
+            format!("{at}.description"),
+            &module.description,
+            &mut errors,
+        );
         if module.lessons.is_empty() || module.lessons.len() > LESSONS_MAX {
-            errors.push(FieldError::new(format!("{at}.lessons"), "count", format!("needs 1–{LESSONS_MAX} lessons")));
+            errors.push(FieldError::new(
+                format!("{at}.lessons"),
+                "count",
+                format!("needs 1–{LESSONS_MAX} lessons"),
+            ));
         }
         let mut lessons = Vec::with_capacity(module.lessons.len());
         for (j, lesson) in module.lessons.into_iter().enumerate() {
             let at = format!("{at}.lessons[{j}]");
             let key = lesson.key.unwrap_or_else(Uuid::now_v7);
             if !lesson_keys.insert(key) {
-                errors.push(FieldError::new(format!("{at}.key"), "duplicate", "keys must differ"));
+                errors.push(FieldError::new(
+                    format!("{at}.key"),
+                    "duplicate",
+                    "keys must differ",
+                ));
             }
             lessons.push(check_lesson(&at, key, lesson, &mut errors));
         }
@@ -453,38 +542,91 @@ pub fn validate(input: CourseContentRequest) -> Result<Content, AppError> {
 }
 
 fn check_lesson(at: &str, key: Uuid, lesson: LessonInput, errors: &mut Vec<FieldError>) -> Lesson {
-    let title = text(errors, format!("{at}.title"), &lesson.title, TITLE_MAX, true);
+    let title = text(
+        errors,
+        format!("{at}.title"),
+        &lesson.title,
+        TITLE_MAX,
+        true,
+    );
     if lesson.body.chars().count() > DESCRIPTION_MAX {
-        errors.push(FieldError::new(format!("{at}.body"), "too_long", format!("at most {DESCRIPTION_MAX} characters")));
+        errors.push(FieldError::new(
+            format!("{at}.body"),
+            "too_long",
+            format!("at most {DESCRIPTION_MAX} characters"),
+        ));
     }
     if lesson.kind == LessonKind::Text && lesson.body.trim().is_empty() {
-        errors.push(FieldError::new(format!("{at}.body"), "required", "a text lesson needs its text"));
+        errors.push(FieldError::new(
+            format!("{at}.body"),
+            "required",
+            "a text lesson needs its text",
+        ));
     }
     markdown::check(format!("{at}.body"), &lesson.body, errors);
     let wrong = |errors: &mut Vec<FieldError>, name: &str, present: bool, wanted: bool| {
         if present && !wanted {
-            errors.push(FieldError::new(format!("{at}.{name}"), "not_allowed", "does not belong to this kind of lesson"));
+            errors.push(FieldError::new(
+                format!("{at}.{name}"),
+                "not_allowed",
+                "does not belong to this kind of lesson",
+            ));
         } else if !present && wanted {
-            errors.push(FieldError::new(format!("{at}.{name}"), "required", "this kind of lesson needs it"));
+            errors.push(FieldError::new(
+                format!("{at}.{name}"),
+                "required",
+                "this kind of lesson needs it",
+            ));
         }
     };
-    wrong(errors, "guideId", lesson.guide_id.is_some(), lesson.kind == LessonKind::Guide);
-    wrong(errors, "tutorialId", lesson.tutorial_id.is_some(), lesson.kind == LessonKind::Tutorial);
-    wrong(errors, "quiz", lesson.quiz.is_some(), lesson.kind == LessonKind::Quiz);
-    let rule = lesson.completion.unwrap_or(CompletionRule::default_for(lesson.kind));
+    wrong(
+        errors,
+        "guideId",
+        lesson.guide_id.is_some(),
+        lesson.kind == LessonKind::Guide,
+    );
+    wrong(
+        errors,
+        "tutorialId",
+        lesson.tutorial_id.is_some(),
+        lesson.kind == LessonKind::Tutorial,
+    );
+    wrong(
+        errors,
+        "quiz",
+        lesson.quiz.is_some(),
+        lesson.kind == LessonKind::Quiz,
+    );
+    let rule = lesson
+        .completion
+        .unwrap_or(CompletionRule::default_for(lesson.kind));
     let allowed = match lesson.kind {
-        LessonKind::Text | LessonKind::Guide => matches!(rule, CompletionRule::Viewed | CompletionRule::Done),
+        LessonKind::Text | LessonKind::Guide => {
+            matches!(rule, CompletionRule::Viewed | CompletionRule::Done)
+        }
         LessonKind::Tutorial => rule != CompletionRule::Quiz,
         LessonKind::Quiz => rule == CompletionRule::Quiz,
     };
     if !allowed {
-        errors.push(FieldError::new(format!("{at}.completion"), "not_allowed", "this rule does not fit this kind of lesson"));
+        errors.push(FieldError::new(
+            format!("{at}.completion"),
+            "not_allowed",
+            "this rule does not fit this kind of lesson",
+        ));
     }
     if let Some(seconds) = lesson.min_seconds {
         if rule != CompletionRule::Viewed {
-            errors.push(FieldError::new(format!("{at}.minSeconds"), "not_allowed", "only with completion viewed"));
+            errors.push(FieldError::new(
+                format!("{at}.minSeconds"),
+                "not_allowed",
+                "only with completion viewed",
+            ));
         } else if !(1..=MIN_SECONDS_MAX).contains(&seconds) {
-            errors.push(FieldError::new(format!("{at}.minSeconds"), "out_of_range", format!("must be 1–{MIN_SECONDS_MAX}")));
+            errors.push(FieldError::new(
+                format!("{at}.minSeconds"),
+                "out_of_range",
+                format!("must be 1–{MIN_SECONDS_MAX}"),
+            ));
         }
     }
     let mut quiz = lesson.quiz;
@@ -542,9 +684,20 @@ mod tests {
         input.modules[0].lessons[0].completion = Some(CompletionRule::Quiz);
         input.modules[0].lessons[1].guide_id = Some(Uuid::now_v7());
         let error = validate(input).unwrap_err();
-        let fields: Vec<String> = error.problem().errors.iter().map(|e| e.field.to_string()).collect();
-        assert!(fields.contains(&"modules[0].lessons[0].completion".to_owned()), "{fields:?}");
-        assert!(fields.contains(&"modules[0].lessons[1].guideId".to_owned()), "{fields:?}");
+        let fields: Vec<String> = error
+            .problem()
+            .errors
+            .iter()
+            .map(|e| e.field.to_string())
+            .collect();
+        assert!(
+            fields.contains(&"modules[0].lessons[0].completion".to_owned()),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"modules[0].lessons[1].guideId".to_owned()),
+            "{fields:?}"
+        );
     }
 
     #[test]

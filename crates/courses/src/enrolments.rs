@@ -25,7 +25,9 @@ use crate::courses::{self, KIND};
 use crate::entity::{course_enrolment, course_revision, course_team};
 
 /// States of an enrolment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EnrolmentState {
     /// Taking the course.
@@ -98,10 +100,7 @@ pub fn is_coordinator(caller: &Principal) -> bool {
 }
 
 /// 409 unless the course is published and not archived; its live revision.
-async fn live(
-    db: &impl ConnectionTrait,
-    item: &Item,
-) -> Result<course_revision::Model, AppError> {
+async fn live(db: &impl ConnectionTrait, item: &Item) -> Result<course_revision::Model, AppError> {
     match (item.live_revision_id, item.archived_at) {
         (Some(id), None) => courses::find_revision(db, id).await,
         _ => Err(AppError::conflict(
@@ -132,7 +131,10 @@ fn already(existing: &course_enrolment::Model) -> AppError {
             "The account has completed this course; it enrols again once the certificate has expired.",
         )
     } else {
-        AppError::conflict("already_enrolled", "The account is already enrolled in this course.")
+        AppError::conflict(
+            "already_enrolled",
+            "The account is already enrolled in this course.",
+        )
     }
 }
 
@@ -174,8 +176,16 @@ async fn insert(
     .await;
     match result {
         Ok(_) => Ok(id),
-        Err(error) if matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            Err(AppError::conflict("already_enrolled", "The account is already enrolled in this course."))
+        Err(error)
+            if matches!(
+                error.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Err(AppError::conflict(
+                "already_enrolled",
+                "The account is already enrolled in this course.",
+            ))
         }
         Err(error) => Err(error.into()),
     }
@@ -199,18 +209,30 @@ async fn missing_prerequisites(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(prerequisites.iter().copied().filter(|p| !done.contains(p)).collect())
+    Ok(prerequisites
+        .iter()
+        .copied()
+        .filter(|p| !done.contains(p))
+        .collect())
 }
 
 fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     // Written with `$n`; SQLite takes `?n` for the same numbered parameters.
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace('$', "?")
+    } else {
+        sql.to_owned()
+    };
     Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Takes one of the course's places if one is free: one conditional update, so parallel
 /// requests on any number of instances never take more than there are.
-async fn take_seat(db: &impl ConnectionTrait, course_id: Uuid, capacity: i32) -> Result<bool, AppError> {
+async fn take_seat(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    capacity: i32,
+) -> Result<bool, AppError> {
     let backend = db.get_database_backend();
     let result = db
         .execute_raw(statement(
@@ -223,7 +245,10 @@ async fn take_seat(db: &impl ConnectionTrait, course_id: Uuid, capacity: i32) ->
 }
 
 /// Gives back the place an enrolment held.
-async fn release_seat(db: &impl ConnectionTrait, enrolment: &course_enrolment::Model) -> Result<(), AppError> {
+async fn release_seat(
+    db: &impl ConnectionTrait,
+    enrolment: &course_enrolment::Model,
+) -> Result<(), AppError> {
     if enrolment.holds_seat {
         let backend = db.get_database_backend();
         db.execute_raw(statement(
@@ -259,19 +284,27 @@ pub async fn enrol_self(
     if revision.enrolment_opens_at.is_some_and(|t| t > now)
         || revision.enrolment_closes_at.is_some_and(|t| t <= now)
     {
-        return Err(AppError::conflict("enrolment_window_closed", "Enrolment in this course is not open now."));
+        return Err(AppError::conflict(
+            "enrolment_window_closed",
+            "Enrolment in this course is not open now.",
+        ));
     }
     if let Some(existing) = holding(&txn, item.id, caller.user_id).await? {
         return Err(already(&existing));
     }
-    let prerequisites: Vec<Uuid> = serde_json::from_value(revision.prerequisites.clone()).unwrap_or_default();
+    let prerequisites: Vec<Uuid> =
+        serde_json::from_value(revision.prerequisites.clone()).unwrap_or_default();
     let missing = missing_prerequisites(&txn, caller.user_id, &prerequisites).await?;
     if !missing.is_empty() {
         return Err(AppError::conflict(
             "prerequisites_missing",
             format!(
                 "Complete these courses first: {}.",
-                missing.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ")
+                missing
+                    .iter()
+                    .map(Uuid::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -279,17 +312,42 @@ pub async fn enrol_self(
     if let Some(capacity) = revision.capacity {
         // One conditional update decides, whatever the number of instances.
         if !take_seat(&txn, item.id, capacity).await? {
-            return Err(AppError::conflict("course_full", "Every place in this course is taken."));
+            return Err(AppError::conflict(
+                "course_full",
+                "Every place in this course is taken.",
+            ));
         }
     }
-    let id = insert(&txn, item.id, caller.user_id, revision.id, EnrolmentSource::Own, None, Some(caller.user_id), holds_seat, now).await?;
-    academy_auth::audit::record(&txn, Some(caller.user_id), "course.enrolled", KIND.noun, Some(item.id), json!({"enrolmentId": id, "source": "self"})).await?;
+    let id = insert(
+        &txn,
+        item.id,
+        caller.user_id,
+        revision.id,
+        EnrolmentSource::Own,
+        None,
+        Some(caller.user_id),
+        holds_seat,
+        now,
+    )
+    .await?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "course.enrolled",
+        KIND.noun,
+        Some(item.id),
+        json!({"enrolmentId": id, "source": "self"}),
+    )
+    .await?;
     txn.commit().await?;
     find(db, id).await
 }
 
 /// An enrolment by id (no access check).
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<course_enrolment::Model, AppError> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<course_enrolment::Model, AppError> {
     course_enrolment::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -297,7 +355,10 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<course_enrolmen
 }
 
 /// The municipality of an account, if confirmed.
-async fn confirmed_municipality(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
+async fn confirmed_municipality(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
     Ok(user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -327,15 +388,42 @@ pub async fn enrol_account(
     let Some(account) = account.filter(|a| {
         coordinator || (a.municipality_confirmed_at.is_some() && a.municipality_id == contact)
     }) else {
-        return Err(AppError::validation(vec![FieldError::new("userId", "unknown", "no such account that you may enrol")]));
+        return Err(AppError::validation(vec![FieldError::new(
+            "userId",
+            "unknown",
+            "no such account that you may enrol",
+        )]));
     };
     let revision = live(&txn, &item).await?;
     if let Some(existing) = holding(&txn, item.id, account.id).await? {
         return Err(already(&existing));
     }
-    let source = if coordinator { EnrolmentSource::Coordinator } else { EnrolmentSource::Contact };
-    let id = insert(&txn, item.id, account.id, revision.id, source, due_at, Some(caller.user_id), false, now).await?;
-    academy_auth::audit::record(&txn, Some(caller.user_id), "course.enrolled", KIND.noun, Some(item.id), json!({"enrolmentId": id, "userId": account.id, "source": source.as_str()})).await?;
+    let source = if coordinator {
+        EnrolmentSource::Coordinator
+    } else {
+        EnrolmentSource::Contact
+    };
+    let id = insert(
+        &txn,
+        item.id,
+        account.id,
+        revision.id,
+        source,
+        due_at,
+        Some(caller.user_id),
+        false,
+        now,
+    )
+    .await?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "course.enrolled",
+        KIND.noun,
+        Some(item.id),
+        json!({"enrolmentId": id, "userId": account.id, "source": source.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     find(db, id).await
 }
@@ -356,7 +444,10 @@ pub struct TeamView {
     pub enrolled: u64,
 }
 
-async fn team_view(db: &impl ConnectionTrait, team: course_team::Model) -> Result<TeamView, AppError> {
+async fn team_view(
+    db: &impl ConnectionTrait,
+    team: course_team::Model,
+) -> Result<TeamView, AppError> {
     let enrolled = course_enrolment::Entity::find()
         .filter(course_enrolment::Column::TeamId.eq(team.id))
         .filter(course_enrolment::Column::State.is_in(["active", "completed"]))
@@ -379,7 +470,11 @@ pub async fn put_team(
     let item = courses::visible(db, Some(caller), key).await?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    if academy_auth::entity::municipality::Entity::find_by_id(municipality).one(&txn).await?.is_none() {
+    if academy_auth::entity::municipality::Entity::find_by_id(municipality)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(AppError::not_found());
     }
     let revision = live(&txn, &item).await?;
@@ -398,7 +493,10 @@ pub async fn put_team(
                 .await?;
             course_enrolment::Entity::update_many()
                 .col_expr(course_enrolment::Column::DueAt, Expr::value(due_at))
-                .col_expr(course_enrolment::Column::Version, Expr::col(course_enrolment::Column::Version).add(1))
+                .col_expr(
+                    course_enrolment::Column::Version,
+                    Expr::col(course_enrolment::Column::Version).add(1),
+                )
                 .filter(course_enrolment::Column::TeamId.eq(team.id))
                 .filter(course_enrolment::Column::State.eq("active"))
                 .exec(&txn)
@@ -438,7 +536,18 @@ pub async fn put_team(
                 if holding(&txn, item.id, member).await?.is_some() {
                     continue;
                 }
-                let enrolment = insert(&txn, item.id, member, revision.id, EnrolmentSource::Team, due_at, Some(caller.user_id), false, now).await?;
+                let enrolment = insert(
+                    &txn,
+                    item.id,
+                    member,
+                    revision.id,
+                    EnrolmentSource::Team,
+                    due_at,
+                    Some(caller.user_id),
+                    false,
+                    now,
+                )
+                .await?;
                 course_enrolment::Entity::update_many()
                     .col_expr(course_enrolment::Column::TeamId, Expr::value(id))
                     .filter(course_enrolment::Column::Id.eq(enrolment))
@@ -448,8 +557,19 @@ pub async fn put_team(
             id
         }
     };
-    academy_auth::audit::record(&txn, Some(caller.user_id), "course.team_enrolled", KIND.noun, Some(item.id), json!({"municipalityId": municipality, "dueAt": due_at})).await?;
-    let team = course_team::Entity::find_by_id(team_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "course.team_enrolled",
+        KIND.noun,
+        Some(item.id),
+        json!({"municipalityId": municipality, "dueAt": due_at}),
+    )
+    .await?;
+    let team = course_team::Entity::find_by_id(team_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let view = team_view(&txn, team).await?;
     txn.commit().await?;
     Ok((view, created))
@@ -476,13 +596,26 @@ pub async fn delete_team(
     course_enrolment::Entity::update_many()
         .col_expr(course_enrolment::Column::State, Expr::value("withdrawn"))
         .col_expr(course_enrolment::Column::WithdrawnAt, Expr::value(now))
-        .col_expr(course_enrolment::Column::Version, Expr::col(course_enrolment::Column::Version).add(1))
+        .col_expr(
+            course_enrolment::Column::Version,
+            Expr::col(course_enrolment::Column::Version).add(1),
+        )
         .filter(course_enrolment::Column::TeamId.eq(team.id))
         .filter(course_enrolment::Column::State.eq("active"))
         .exec(&txn)
         .await?;
-    course_team::Entity::delete_by_id(team.id).exec(&txn).await?;
-    academy_auth::audit::record(&txn, Some(caller.user_id), "course.team_withdrawn", KIND.noun, Some(item.id), json!({"municipalityId": municipality})).await?;
+    course_team::Entity::delete_by_id(team.id)
+        .exec(&txn)
+        .await?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "course.team_withdrawn",
+        KIND.noun,
+        Some(item.id),
+        json!({"municipalityId": municipality}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -503,7 +636,11 @@ pub async fn teams(
         query = query.filter(course_team::Column::MunicipalityId.eq(contact));
     }
     let mut views = Vec::new();
-    for team in query.order_by_asc(course_team::Column::CreatedAt).all(db).await? {
+    for team in query
+        .order_by_asc(course_team::Column::CreatedAt)
+        .all(db)
+        .await?
+    {
         views.push(team_view(db, team).await?);
     }
     Ok(views)
@@ -511,7 +648,11 @@ pub async fn teams(
 
 /// Whether the caller may see this enrolment: its learner, coordinators, and the contact
 /// person of the learner's municipality.
-pub async fn may_see(db: &impl ConnectionTrait, caller: &Principal, enrolment: &course_enrolment::Model) -> Result<bool, AppError> {
+pub async fn may_see(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    enrolment: &course_enrolment::Model,
+) -> Result<bool, AppError> {
     if enrolment.user_id == caller.user_id || is_coordinator(caller) {
         return Ok(true);
     }
@@ -522,7 +663,11 @@ pub async fn may_see(db: &impl ConnectionTrait, caller: &Principal, enrolment: &
 }
 
 /// An enrolment the caller may see; 404 otherwise.
-pub async fn visible(db: &impl ConnectionTrait, caller: &Principal, id: Uuid) -> Result<course_enrolment::Model, AppError> {
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<course_enrolment::Model, AppError> {
     let enrolment = find(db, id).await?;
     if may_see(db, caller, &enrolment).await? {
         Ok(enrolment)
@@ -545,17 +690,31 @@ pub async fn withdraw(
         .col_expr(course_enrolment::Column::State, Expr::value("withdrawn"))
         .col_expr(course_enrolment::Column::WithdrawnAt, Expr::value(now))
         .col_expr(course_enrolment::Column::HoldsSeat, Expr::value(false))
-        .col_expr(course_enrolment::Column::Version, Expr::col(course_enrolment::Column::Version).add(1))
+        .col_expr(
+            course_enrolment::Column::Version,
+            Expr::col(course_enrolment::Column::Version).add(1),
+        )
         .filter(course_enrolment::Column::Id.eq(enrolment.id))
         .filter(course_enrolment::Column::State.eq("active"))
         .exec(&txn)
         .await?
         .rows_affected;
     if done != 1 {
-        return Err(AppError::conflict("not_active", "Only an active enrolment is withdrawn."));
+        return Err(AppError::conflict(
+            "not_active",
+            "Only an active enrolment is withdrawn.",
+        ));
     }
     release_seat(&txn, &enrolment).await?;
-    academy_auth::audit::record(&txn, Some(caller.user_id), "course.withdrawn", KIND.noun, Some(enrolment.course_id), json!({"enrolmentId": enrolment.id, "userId": enrolment.user_id})).await?;
+    academy_auth::audit::record(
+        &txn,
+        Some(caller.user_id),
+        "course.withdrawn",
+        KIND.noun,
+        Some(enrolment.course_id),
+        json!({"enrolmentId": enrolment.id, "userId": enrolment.user_id}),
+    )
+    .await?;
     txn.commit().await?;
     find(db, id).await
 }
@@ -567,7 +726,8 @@ pub async fn mine(
     all: bool,
     bounds: Bounds,
 ) -> Result<(Vec<course_enrolment::Model>, u64), AppError> {
-    let mut query = course_enrolment::Entity::find().filter(course_enrolment::Column::UserId.eq(caller.user_id));
+    let mut query = course_enrolment::Entity::find()
+        .filter(course_enrolment::Column::UserId.eq(caller.user_id));
     if !all {
         query = query.filter(course_enrolment::Column::State.is_in(["active", "completed"]));
     }
@@ -594,7 +754,8 @@ pub async fn of_course(
 ) -> Result<(Vec<(course_enrolment::Model, user::Model)>, u64), AppError> {
     let scope = academy_auth::membership::scope(caller, municipality)?;
     let item = courses::visible(db, Some(caller), key).await?;
-    let mut query = course_enrolment::Entity::find().filter(course_enrolment::Column::CourseId.eq(item.id));
+    let mut query =
+        course_enrolment::Entity::find().filter(course_enrolment::Column::CourseId.eq(item.id));
     if let Some(state) = state {
         query = query.filter(course_enrolment::Column::State.eq(state.as_str()));
     }

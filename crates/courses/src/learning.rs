@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -40,7 +40,10 @@ pub struct Taking {
 
 impl Taking {
     pub fn lesson(&self, key: Uuid) -> Option<&course_lesson::Model> {
-        self.modules.iter().flat_map(|m| &m.lessons).find(|l| l.key == key)
+        self.modules
+            .iter()
+            .flat_map(|m| &m.lessons)
+            .find(|l| l.key == key)
     }
 }
 
@@ -106,14 +109,20 @@ async fn lock(
         .filter(|e| owner.is_none_or(|o| o == e.user_id))
         .ok_or_else(AppError::not_found)?;
     let locked = course_enrolment::Entity::update_many()
-        .col_expr(course_enrolment::Column::Version, Expr::col(course_enrolment::Column::Version).add(1))
+        .col_expr(
+            course_enrolment::Column::Version,
+            Expr::col(course_enrolment::Column::Version).add(1),
+        )
         .filter(course_enrolment::Column::Id.eq(id))
         .filter(course_enrolment::Column::State.eq("active"))
         .exec(txn)
         .await?
         .rows_affected;
     if locked != 1 {
-        return Err(AppError::conflict("not_active", "The enrolment is not active."));
+        return Err(AppError::conflict(
+            "not_active",
+            "The enrolment is not active.",
+        ));
     }
     course_enrolment::Entity::find_by_id(id)
         .one(txn)
@@ -137,7 +146,10 @@ async fn achievements(
             .select_only()
             .column(academy_tutorials::entity::tutorial_progress::Column::TutorialId)
             .filter(academy_tutorials::entity::tutorial_progress::Column::UserId.eq(user_id))
-            .filter(academy_tutorials::entity::tutorial_progress::Column::TutorialId.is_in(tutorial_ids))
+            .filter(
+                academy_tutorials::entity::tutorial_progress::Column::TutorialId
+                    .is_in(tutorial_ids),
+            )
             .filter(academy_tutorials::entity::tutorial_progress::Column::CompletedAt.is_not_null())
             .into_tuple()
             .all(db)
@@ -171,10 +183,9 @@ async fn achievements(
             .into_iter()
             .collect();
         for (key, lesson_id) in passed {
-            if quiz_lessons
-                .iter()
-                .any(|(k, f)| *k == key && fingerprints.get(&lesson_id).map(String::as_str) == Some(*f))
-            {
+            if quiz_lessons.iter().any(|(k, f)| {
+                *k == key && fingerprints.get(&lesson_id).map(String::as_str) == Some(*f)
+            }) {
                 out.quizzes.insert(key);
             }
         }
@@ -215,13 +226,27 @@ async fn settle_and_finish(
     now: DateTime<Utc>,
 ) -> Result<Taking, AppError> {
     let shape = courses::shape(&taking.revision, &taking.modules);
-    let achievements = achievements(txn, taking.enrolment.user_id, taking.enrolment.id, &taking.modules).await?;
+    let achievements = achievements(
+        txn,
+        taking.enrolment.user_id,
+        taking.enrolment.id,
+        &taking.modules,
+    )
+    .await?;
     let mut changed = changed;
-    changed.extend(progress::settle(&shape, &mut taking.recorded, &achievements, now));
+    changed.extend(progress::settle(
+        &shape,
+        &mut taking.recorded,
+        &achievements,
+        now,
+    ));
     changed.sort();
     changed.dedup();
     for key in &changed {
-        if let (Some(lesson), Some(record)) = (taking.lesson(*key).cloned(), taking.recorded.get(key).copied()) {
+        if let (Some(lesson), Some(record)) = (
+            taking.lesson(*key).cloned(),
+            taking.recorded.get(key).copied(),
+        ) {
             write_progress(txn, taking.enrolment.id, &lesson, record).await?;
         }
     }
@@ -277,10 +302,19 @@ pub async fn lesson_event(
         other => other?,
     };
     let mut taking = taking(&txn, enrolment, now).await?;
-    let lesson = taking.lesson(lesson_key).cloned().ok_or_else(AppError::not_found)?;
-    let state = taking.standing.state(lesson.key).unwrap_or(LessonState::Locked);
+    let lesson = taking
+        .lesson(lesson_key)
+        .cloned()
+        .ok_or_else(AppError::not_found)?;
+    let state = taking
+        .standing
+        .state(lesson.key)
+        .unwrap_or(LessonState::Locked);
     if state == LessonState::Locked {
-        return Err(AppError::conflict("lesson_locked", "This lesson is not open yet."));
+        return Err(AppError::conflict(
+            "lesson_locked",
+            "This lesson is not open yet.",
+        ));
     }
     let rule = CompletionRule::parse(&lesson.rule).unwrap_or(CompletionRule::Done);
     if action == Action::Done && rule != CompletionRule::Done {
@@ -291,7 +325,10 @@ pub async fn lesson_event(
     }
     let mut changed = Vec::new();
     if state != LessonState::Completed {
-        let started_at = taking.recorded.get(&lesson.key).map_or(now, |r| r.started_at);
+        let started_at = taking
+            .recorded
+            .get(&lesson.key)
+            .map_or(now, |r| r.started_at);
         let complete = match (rule, action) {
             (CompletionRule::Done, Action::Done) => true,
             (CompletionRule::Viewed, Action::View) => lesson
@@ -373,9 +410,9 @@ pub async fn move_to_live(
     let item = academy_publishing::lifecycle::find_by_id(&txn, &KIND, enrolment.course_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let live = item.live_revision_id.ok_or_else(|| {
-        AppError::conflict("not_enrollable", "The course has no live revision.")
-    })?;
+    let live = item
+        .live_revision_id
+        .ok_or_else(|| AppError::conflict("not_enrollable", "The course has no live revision."))?;
     if live != enrolment.revision_id {
         course_enrolment::Entity::update_many()
             .col_expr(course_enrolment::Column::RevisionId, Expr::value(live))
@@ -394,7 +431,10 @@ pub async fn move_to_live(
             .all(&txn)
             .await?
         {
-            if !keep.iter().any(|(k, f)| *k == row.lesson_key && *f == row.fingerprint) {
+            if !keep
+                .iter()
+                .any(|(k, f)| *k == row.lesson_key && *f == row.fingerprint)
+            {
                 course_lesson_progress::Entity::delete_many()
                     .filter(course_lesson_progress::Column::EnrolmentId.eq(enrolment.id))
                     .filter(course_lesson_progress::Column::LessonKey.eq(row.lesson_key))
@@ -474,15 +514,27 @@ async fn close(
     let layout = layout_of(attempt);
     let (points, most, each) = quiz::total(quiz, &layout, answers);
     let passed = quiz::passes(points, most, quiz.pass_mark());
-    let results: Map<String, Value> = each.into_iter().map(|(k, p)| (k.to_string(), json!(p))).collect();
+    let results: Map<String, Value> = each
+        .into_iter()
+        .map(|(k, p)| (k.to_string(), json!(p)))
+        .collect();
     let closed = course_quiz_attempt::Entity::update_many()
-        .col_expr(course_quiz_attempt::Column::Answers, Expr::value(Value::Object(answers.clone())))
+        .col_expr(
+            course_quiz_attempt::Column::Answers,
+            Expr::value(Value::Object(answers.clone())),
+        )
         .col_expr(course_quiz_attempt::Column::SubmittedAt, Expr::value(now))
         .col_expr(course_quiz_attempt::Column::Score, Expr::value(points))
         .col_expr(course_quiz_attempt::Column::MaxScore, Expr::value(most))
         .col_expr(course_quiz_attempt::Column::Passed, Expr::value(passed))
-        .col_expr(course_quiz_attempt::Column::Results, Expr::value(Value::Object(results)))
-        .col_expr(course_quiz_attempt::Column::Version, Expr::col(course_quiz_attempt::Column::Version).add(1))
+        .col_expr(
+            course_quiz_attempt::Column::Results,
+            Expr::value(Value::Object(results)),
+        )
+        .col_expr(
+            course_quiz_attempt::Column::Version,
+            Expr::col(course_quiz_attempt::Column::Version).add(1),
+        )
         .filter(course_quiz_attempt::Column::Id.eq(attempt.id))
         .filter(course_quiz_attempt::Column::SubmittedAt.is_null())
         .exec(txn)
@@ -512,14 +564,23 @@ pub async fn start_attempt(
     let txn = begin_write(db).await?;
     let enrolment = lock(&txn, enrolment_id, Some(caller.user_id)).await?;
     let mut taking = taking(&txn, enrolment, now).await?;
-    let lesson = taking.lesson(lesson_key).cloned().ok_or_else(AppError::not_found)?;
+    let lesson = taking
+        .lesson(lesson_key)
+        .cloned()
+        .ok_or_else(AppError::not_found)?;
     let quiz = quiz_of(&lesson)?;
     match taking.standing.state(lesson.key) {
         Some(LessonState::Locked) | None => {
-            return Err(AppError::conflict("lesson_locked", "This lesson is not open yet."));
+            return Err(AppError::conflict(
+                "lesson_locked",
+                "This lesson is not open yet.",
+            ));
         }
         Some(LessonState::Completed) => {
-            return Err(AppError::conflict("already_passed", "This quiz is passed; its lesson is completed."));
+            return Err(AppError::conflict(
+                "already_passed",
+                "This quiz is passed; its lesson is completed.",
+            ));
         }
         _ => {}
     }
@@ -544,7 +605,10 @@ pub async fn start_attempt(
         && number > i32::try_from(limit).unwrap_or(i32::MAX)
     {
         txn.commit().await?;
-        return Err(AppError::conflict("no_attempts_left", "Every attempt at this quiz is used."));
+        return Err(AppError::conflict(
+            "no_attempts_left",
+            "Every attempt at this quiz is used.",
+        ));
     }
     let layout = quiz::lay_out(&quiz, &mut rand::rng());
     let most: f64 = layout
@@ -562,7 +626,9 @@ pub async fn start_attempt(
         layout: Set(json!(layout)),
         answers: Set(json!({})),
         started_at: Set(now),
-        deadline_at: Set(quiz.time_limit_minutes.map(|m| now + Duration::minutes(i64::from(m)))),
+        deadline_at: Set(quiz
+            .time_limit_minutes
+            .map(|m| now + Duration::minutes(i64::from(m)))),
         submitted_at: Set(None),
         score: Set(None),
         max_score: Set(most),
@@ -585,11 +651,17 @@ pub async fn start_attempt(
         });
     }
     if !taking.recorded.contains_key(&lesson.key) {
-        let record = Recorded { started_at: now, completed_at: None };
+        let record = Recorded {
+            started_at: now,
+            completed_at: None,
+        };
         taking.recorded.insert(lesson.key, record);
         write_progress(&txn, taking.enrolment.id, &lesson, record).await?;
     }
-    let attempt = course_quiz_attempt::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let attempt = course_quiz_attempt::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let view = attempt_view(&txn, attempt, taking.enrolment.clone()).await?;
     txn.commit().await?;
     Ok((view, true))
@@ -624,16 +696,26 @@ fn check_answers(view: &AttemptView, answers: &Map<String, Value>) -> Result<(),
             .filter(|k| layout.iter().any(|s| s.question == *k))
             .and_then(|k| view.quiz.question(k));
         match question {
-            None => errors.push(FieldError::new(format!("answers.{key}"), "unknown", "no such question in this attempt")),
-            Some(q) if !answer.is_null() && !quiz::well_formed(q, answer) => errors.push(FieldError::new(
+            None => errors.push(FieldError::new(
                 format!("answers.{key}"),
-                "invalid_answer",
-                "does not have the shape this type of question takes",
+                "unknown",
+                "no such question in this attempt",
             )),
+            Some(q) if !answer.is_null() && !quiz::well_formed(q, answer) => {
+                errors.push(FieldError::new(
+                    format!("answers.{key}"),
+                    "invalid_answer",
+                    "does not have the shape this type of question takes",
+                ))
+            }
             Some(_) => {}
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(AppError::validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
 }
 
 /// Saves answers of an open attempt (merged into what it has; `null` clears one). 409
@@ -651,12 +733,20 @@ pub async fn save_answers(
     check_answers(&view, &answers)?;
     let now = Utc::now();
     if view.attempt.submitted_at.is_some() {
-        return Err(AppError::conflict("already_submitted", "The attempt is submitted."));
+        return Err(AppError::conflict(
+            "already_submitted",
+            "The attempt is submitted.",
+        ));
     }
     if overdue(&view.attempt, now) {
         return Err(time_up());
     }
-    let mut merged = view.attempt.answers.as_object().cloned().unwrap_or_default();
+    let mut merged = view
+        .attempt
+        .answers
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for (key, answer) in answers {
         if Value::is_null(&answer) {
             merged.remove(&key);
@@ -666,8 +756,14 @@ pub async fn save_answers(
     }
     let txn = begin_write(db).await?;
     let saved = course_quiz_attempt::Entity::update_many()
-        .col_expr(course_quiz_attempt::Column::Answers, Expr::value(Value::Object(merged)))
-        .col_expr(course_quiz_attempt::Column::Version, Expr::col(course_quiz_attempt::Column::Version).add(1))
+        .col_expr(
+            course_quiz_attempt::Column::Answers,
+            Expr::value(Value::Object(merged)),
+        )
+        .col_expr(
+            course_quiz_attempt::Column::Version,
+            Expr::col(course_quiz_attempt::Column::Version).add(1),
+        )
         .filter(course_quiz_attempt::Column::Id.eq(id))
         .filter(course_quiz_attempt::Column::Version.eq(view.attempt.version))
         .filter(course_quiz_attempt::Column::SubmittedAt.is_null())
@@ -685,7 +781,10 @@ pub async fn save_answers(
 }
 
 fn time_up() -> AppError {
-    AppError::conflict("time_up", "The time for this attempt is up; answers are no longer taken. Submit it without answers to have what was saved scored.")
+    AppError::conflict(
+        "time_up",
+        "The time for this attempt is up; answers are no longer taken. Submit it without answers to have what was saved scored.",
+    )
 }
 
 /// Submits an attempt, with its last answers (merged into those saved), and scores it
@@ -706,13 +805,19 @@ pub async fn submit_attempt(
     check_answers(&view, &answers)?;
     let now = Utc::now().trunc_subsecs(6);
     if view.attempt.submitted_at.is_some() {
-        return Err(AppError::conflict("already_submitted", "The attempt is submitted."));
+        return Err(AppError::conflict(
+            "already_submitted",
+            "The attempt is submitted.",
+        ));
     }
     if overdue(&view.attempt, now) && !answers.is_empty() {
         return Err(time_up());
     }
     let txn = begin_write(db).await?;
-    let current = course_quiz_attempt::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let current = course_quiz_attempt::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let mut merged = current.answers.as_object().cloned().unwrap_or_default();
     for (key, answer) in answers {
         if Value::is_null(&answer) {
@@ -722,9 +827,15 @@ pub async fn submit_attempt(
         }
     }
     if !close(&txn, &current, &view.quiz, &merged, now).await? {
-        return Err(AppError::conflict("already_submitted", "The attempt is submitted."));
+        return Err(AppError::conflict(
+            "already_submitted",
+            "The attempt is submitted.",
+        ));
     }
-    let closed = course_quiz_attempt::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let closed = course_quiz_attempt::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     if closed.passed == Some(true) && view.enrolment.state == "active" {
         let enrolment = lock(&txn, view.enrolment.id, None).await?;
         let taking = taking(&txn, enrolment, now).await?;
@@ -808,13 +919,20 @@ pub async fn regrade(
     let mut changes = Vec::new();
     let mut passed_now = Vec::new();
     for attempt in attempts {
-        let pinned = attempt_view(&txn, attempt.clone(), crate::enrolments::find(&txn, attempt.enrolment_id).await?).await?;
+        let pinned = attempt_view(
+            &txn,
+            attempt.clone(),
+            crate::enrolments::find(&txn, attempt.enrolment_id).await?,
+        )
+        .await?;
         let layout = layout_of(&attempt);
         let answers = attempt.answers.as_object().cloned().unwrap_or_default();
         let (mut points, mut most) = (0.0, 0.0);
         let mut results = Map::new();
         for slot in &layout {
-            let question = target.question(slot.question).or_else(|| pinned.quiz.question(slot.question));
+            let question = target
+                .question(slot.question)
+                .or_else(|| pinned.quiz.question(slot.question));
             if let Some(question) = question {
                 let earned = quiz::score(question, answers.get(&slot.question.to_string()));
                 points += earned;
@@ -825,7 +943,10 @@ pub async fn regrade(
         let before = attempt.score.unwrap_or(0.0);
         let passed_before = attempt.passed == Some(true);
         let passed_after = quiz::passes(points, most, target.pass_mark());
-        if (before - points).abs() < 1e-9 && passed_before == passed_after && (attempt.max_score - most).abs() < 1e-9 {
+        if (before - points).abs() < 1e-9
+            && passed_before == passed_after
+            && (attempt.max_score - most).abs() < 1e-9
+        {
             continue;
         }
         changes.push(Regraded {
@@ -838,14 +959,29 @@ pub async fn regrade(
         });
         if !dry_run {
             course_quiz_attempt::Entity::update_many()
-                .col_expr(course_quiz_attempt::Column::ScoreBeforeRegrade, Expr::value(before))
+                .col_expr(
+                    course_quiz_attempt::Column::ScoreBeforeRegrade,
+                    Expr::value(before),
+                )
                 .col_expr(course_quiz_attempt::Column::Score, Expr::value(points))
                 .col_expr(course_quiz_attempt::Column::MaxScore, Expr::value(most))
-                .col_expr(course_quiz_attempt::Column::Passed, Expr::value(passed_after))
-                .col_expr(course_quiz_attempt::Column::Results, Expr::value(Value::Object(results)))
+                .col_expr(
+                    course_quiz_attempt::Column::Passed,
+                    Expr::value(passed_after),
+                )
+                .col_expr(
+                    course_quiz_attempt::Column::Results,
+                    Expr::value(Value::Object(results)),
+                )
                 .col_expr(course_quiz_attempt::Column::RegradedAt, Expr::value(now))
-                .col_expr(course_quiz_attempt::Column::RegradedBy, Expr::value(caller.user_id))
-                .col_expr(course_quiz_attempt::Column::Version, Expr::col(course_quiz_attempt::Column::Version).add(1))
+                .col_expr(
+                    course_quiz_attempt::Column::RegradedBy,
+                    Expr::value(caller.user_id),
+                )
+                .col_expr(
+                    course_quiz_attempt::Column::Version,
+                    Expr::col(course_quiz_attempt::Column::Version).add(1),
+                )
                 .filter(course_quiz_attempt::Column::Id.eq(attempt.id))
                 .exec(&txn)
                 .await?;

@@ -17,8 +17,8 @@
 
 pub mod courses;
 pub mod domain;
-pub mod entity;
 pub mod enrolments;
+pub mod entity;
 mod http;
 pub mod learning;
 pub mod progress;

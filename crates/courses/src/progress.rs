@@ -249,9 +249,15 @@ mod tests {
         let now = Utc::now();
         let shape = Shape {
             sequential: false,
-            modules: vec![module(vec![lesson(CompletionRule::Done), lesson(CompletionRule::Done)], true)],
+            modules: vec![module(
+                vec![lesson(CompletionRule::Done), lesson(CompletionRule::Done)],
+                true,
+            )],
         };
-        let (a, b) = (shape.modules[0].lessons[0].key, shape.modules[0].lessons[1].key);
+        let (a, b) = (
+            shape.modules[0].lessons[0].key,
+            shape.modules[0].lessons[1].key,
+        );
         let mut recorded = HashMap::new();
         let standing = evaluate(&shape, &recorded, now);
         assert_eq!(standing.state(a), Some(LessonState::Available));
@@ -272,7 +278,10 @@ mod tests {
     #[test]
     fn a_sequential_course_locks_a_module_until_the_one_before_is_complete() {
         let now = Utc::now();
-        let mut first = module(vec![lesson(CompletionRule::Done), lesson(CompletionRule::Done)], false);
+        let mut first = module(
+            vec![lesson(CompletionRule::Done), lesson(CompletionRule::Done)],
+            false,
+        );
         first.completion = ModuleCompletion::Any;
         let shape = Shape {
             sequential: true,
@@ -281,10 +290,16 @@ mod tests {
         let a = shape.modules[0].lessons[0].key;
         let c = shape.modules[1].lessons[0].key;
         let mut recorded = HashMap::new();
-        assert_eq!(evaluate(&shape, &recorded, now).state(c), Some(LessonState::Locked));
+        assert_eq!(
+            evaluate(&shape, &recorded, now).state(c),
+            Some(LessonState::Locked)
+        );
         recorded.insert(a, done(now));
         let standing = evaluate(&shape, &recorded, now);
-        assert!(standing.modules[0].completed, "any lesson completes the first module");
+        assert!(
+            standing.modules[0].completed,
+            "any lesson completes the first module"
+        );
         assert_eq!(standing.state(c), Some(LessonState::Available));
     }
 
@@ -298,7 +313,10 @@ mod tests {
             modules: vec![module(vec![later], false)],
         };
         let key = shape.modules[0].lessons[0].key;
-        assert_eq!(evaluate(&shape, &HashMap::new(), now).state(key), Some(LessonState::Locked));
+        assert_eq!(
+            evaluate(&shape, &HashMap::new(), now).state(key),
+            Some(LessonState::Locked)
+        );
         assert_eq!(
             evaluate(&shape, &HashMap::new(), now + Duration::days(2)).state(key),
             Some(LessonState::Available)
@@ -315,15 +333,24 @@ mod tests {
         let quiz = lesson(CompletionRule::Quiz);
         let shape = Shape {
             sequential: false,
-            modules: vec![module(vec![first.clone(), watch.clone(), quiz.clone()], true)],
+            modules: vec![module(
+                vec![first.clone(), watch.clone(), quiz.clone()],
+                true,
+            )],
         };
         let mut achievements = Achievements::default();
         achievements.tutorials.insert(tutorial);
         achievements.quizzes.insert(quiz.key);
         let mut recorded = HashMap::new();
-        assert!(settle(&shape, &mut recorded, &achievements, now).is_empty(), "locked behind the first lesson");
+        assert!(
+            settle(&shape, &mut recorded, &achievements, now).is_empty(),
+            "locked behind the first lesson"
+        );
         recorded.insert(first.key, done(now));
-        assert_eq!(settle(&shape, &mut recorded, &achievements, now), vec![watch.key, quiz.key]);
+        assert_eq!(
+            settle(&shape, &mut recorded, &achievements, now),
+            vec![watch.key, quiz.key]
+        );
         assert!(evaluate(&shape, &recorded, now).complete);
     }
 }

@@ -213,13 +213,7 @@ impl QuizQuestion {
     }
 }
 
-fn text_error(
-    errors: &mut Vec<FieldError>,
-    field: String,
-    text: &str,
-    max: usize,
-    required: bool,
-) {
+fn text_error(errors: &mut Vec<FieldError>, field: String, text: &str, max: usize, required: bool) {
     let length = text.chars().count();
     if required && text.trim().is_empty() {
         errors.push(FieldError::new(field, "required", "must not be blank"));
@@ -265,12 +259,20 @@ pub fn validate(quiz: &Quiz, at: &str, errors: &mut Vec<FieldError>) {
     if let Some(mark) = quiz.pass_mark
         && !(0.0..=100.0).contains(&mark)
     {
-        errors.push(FieldError::new(format!("{at}.passMark"), "out_of_range", "must be 0–100"));
+        errors.push(FieldError::new(
+            format!("{at}.passMark"),
+            "out_of_range",
+            "must be 0–100",
+        ));
     }
     if let Some(n) = quiz.attempts
         && !(1..=ATTEMPTS_MAX).contains(&n)
     {
-        errors.push(FieldError::new(format!("{at}.attempts"), "out_of_range", format!("must be 1–{ATTEMPTS_MAX}")));
+        errors.push(FieldError::new(
+            format!("{at}.attempts"),
+            "out_of_range",
+            format!("must be 1–{ATTEMPTS_MAX}"),
+        ));
     }
     if let Some(n) = quiz.time_limit_minutes
         && !(1..=TIME_LIMIT_MAX_MINUTES).contains(&n)
@@ -281,7 +283,13 @@ pub fn validate(quiz: &Quiz, at: &str, errors: &mut Vec<FieldError>) {
             format!("must be 1–{TIME_LIMIT_MAX_MINUTES}"),
         ));
     }
-    count_error(errors, format!("{at}.questions"), quiz.questions.len(), 1, QUESTIONS_MAX);
+    count_error(
+        errors,
+        format!("{at}.questions"),
+        quiz.questions.len(),
+        1,
+        QUESTIONS_MAX,
+    );
     if let Some(n) = quiz.draw
         && (n == 0 || n as usize > quiz.questions.len())
     {
@@ -297,17 +305,31 @@ pub fn validate(quiz: &Quiz, at: &str, errors: &mut Vec<FieldError>) {
         if let Some(key) = q.key
             && !keys.insert(key)
         {
-            errors.push(FieldError::new(format!("{at}.key"), "duplicate", "keys must differ"));
+            errors.push(FieldError::new(
+                format!("{at}.key"),
+                "duplicate",
+                "keys must differ",
+            ));
         }
         text_error(errors, format!("{at}.prompt"), &q.prompt, PROMPT_MAX, true);
         academy_kernel::markdown::check(format!("{at}.prompt"), &q.prompt, errors);
         if let Some(feedback) = &q.feedback {
-            text_error(errors, format!("{at}.feedback"), feedback, FEEDBACK_MAX, false);
+            text_error(
+                errors,
+                format!("{at}.feedback"),
+                feedback,
+                FEEDBACK_MAX,
+                false,
+            );
         }
         if let Some(points) = q.points
             && !(points > 0.0 && points <= POINTS_MAX)
         {
-            errors.push(FieldError::new(format!("{at}.points"), "out_of_range", "must be more than 0 and at most 100"));
+            errors.push(FieldError::new(
+                format!("{at}.points"),
+                "out_of_range",
+                "must be more than 0 and at most 100",
+            ));
         }
         let unused = |errors: &mut Vec<FieldError>, name: &str, used: bool| {
             if used {
@@ -321,56 +343,140 @@ pub fn validate(quiz: &Quiz, at: &str, errors: &mut Vec<FieldError>) {
         use QuestionType as T;
         let choice = matches!(q.kind, T::SingleChoice | T::MultipleChoice);
         unused(errors, "options", !choice && !q.options.is_empty());
-        unused(errors, "correct", q.kind != T::TrueFalse && q.correct.is_some());
+        unused(
+            errors,
+            "correct",
+            q.kind != T::TrueFalse && q.correct.is_some(),
+        );
         unused(errors, "value", q.kind != T::Numeric && q.value.is_some());
-        unused(errors, "tolerance", q.kind != T::Numeric && q.tolerance.is_some());
-        unused(errors, "accepted", q.kind != T::ShortText && !q.accepted.is_empty());
-        unused(errors, "items", q.kind != T::Ordering && !q.items.is_empty());
-        unused(errors, "pairs", q.kind != T::Matching && !q.pairs.is_empty());
+        unused(
+            errors,
+            "tolerance",
+            q.kind != T::Numeric && q.tolerance.is_some(),
+        );
+        unused(
+            errors,
+            "accepted",
+            q.kind != T::ShortText && !q.accepted.is_empty(),
+        );
+        unused(
+            errors,
+            "items",
+            q.kind != T::Ordering && !q.items.is_empty(),
+        );
+        unused(
+            errors,
+            "pairs",
+            q.kind != T::Matching && !q.pairs.is_empty(),
+        );
         match q.kind {
             T::SingleChoice | T::MultipleChoice => {
-                count_error(errors, format!("{at}.options"), q.options.len(), 2, CHOICES_MAX);
+                count_error(
+                    errors,
+                    format!("{at}.options"),
+                    q.options.len(),
+                    2,
+                    CHOICES_MAX,
+                );
                 for (j, option) in q.options.iter().enumerate() {
-                    text_error(errors, format!("{at}.options[{j}].text"), &option.text, CHOICE_TEXT_MAX, true);
+                    text_error(
+                        errors,
+                        format!("{at}.options[{j}].text"),
+                        &option.text,
+                        CHOICE_TEXT_MAX,
+                        true,
+                    );
                     if let Some(feedback) = &option.feedback {
-                        text_error(errors, format!("{at}.options[{j}].feedback"), feedback, FEEDBACK_MAX, false);
+                        text_error(
+                            errors,
+                            format!("{at}.options[{j}].feedback"),
+                            feedback,
+                            FEEDBACK_MAX,
+                            false,
+                        );
                     }
                 }
                 let right = q.options.iter().filter(|o| o.correct).count();
                 if q.kind == T::SingleChoice && right != 1 {
-                    errors.push(FieldError::new(format!("{at}.options"), "one_correct", "exactly one option must be correct"));
+                    errors.push(FieldError::new(
+                        format!("{at}.options"),
+                        "one_correct",
+                        "exactly one option must be correct",
+                    ));
                 } else if q.kind == T::MultipleChoice && right == 0 {
-                    errors.push(FieldError::new(format!("{at}.options"), "none_correct", "at least one option must be correct"));
+                    errors.push(FieldError::new(
+                        format!("{at}.options"),
+                        "none_correct",
+                        "at least one option must be correct",
+                    ));
                 }
                 distinct(errors, &at, "options", q.options.iter().map(|o| o.key));
             }
             T::TrueFalse => {
                 if q.correct.is_none() {
-                    errors.push(FieldError::new(format!("{at}.correct"), "required", "say whether the statement is true"));
+                    errors.push(FieldError::new(
+                        format!("{at}.correct"),
+                        "required",
+                        "say whether the statement is true",
+                    ));
                 }
             }
             T::Numeric => match q.value {
                 Some(v) if v.is_finite() && v.abs() <= 1e12 => {}
-                _ => errors.push(FieldError::new(format!("{at}.value"), "required", "a finite number within ±10¹²")),
+                _ => errors.push(FieldError::new(
+                    format!("{at}.value"),
+                    "required",
+                    "a finite number within ±10¹²",
+                )),
             },
             T::ShortText => {
-                count_error(errors, format!("{at}.accepted"), q.accepted.len(), 1, ACCEPTED_MAX);
+                count_error(
+                    errors,
+                    format!("{at}.accepted"),
+                    q.accepted.len(),
+                    1,
+                    ACCEPTED_MAX,
+                );
                 for (j, text) in q.accepted.iter().enumerate() {
-                    text_error(errors, format!("{at}.accepted[{j}]"), text, CHOICE_TEXT_MAX, true);
+                    text_error(
+                        errors,
+                        format!("{at}.accepted[{j}]"),
+                        text,
+                        CHOICE_TEXT_MAX,
+                        true,
+                    );
                 }
             }
             T::Ordering => {
                 count_error(errors, format!("{at}.items"), q.items.len(), 2, CHOICES_MAX);
                 for (j, item) in q.items.iter().enumerate() {
-                    text_error(errors, format!("{at}.items[{j}].text"), &item.text, CHOICE_TEXT_MAX, true);
+                    text_error(
+                        errors,
+                        format!("{at}.items[{j}].text"),
+                        &item.text,
+                        CHOICE_TEXT_MAX,
+                        true,
+                    );
                 }
                 distinct(errors, &at, "items", q.items.iter().map(|o| o.key));
             }
             T::Matching => {
                 count_error(errors, format!("{at}.pairs"), q.pairs.len(), 2, CHOICES_MAX);
                 for (j, pair) in q.pairs.iter().enumerate() {
-                    text_error(errors, format!("{at}.pairs[{j}].prompt"), &pair.prompt, CHOICE_TEXT_MAX, true);
-                    text_error(errors, format!("{at}.pairs[{j}].match"), &pair.matches, CHOICE_TEXT_MAX, true);
+                    text_error(
+                        errors,
+                        format!("{at}.pairs[{j}].prompt"),
+                        &pair.prompt,
+                        CHOICE_TEXT_MAX,
+                        true,
+                    );
+                    text_error(
+                        errors,
+                        format!("{at}.pairs[{j}].match"),
+                        &pair.matches,
+                        CHOICE_TEXT_MAX,
+                        true,
+                    );
                 }
                 distinct(
                     errors,
@@ -384,7 +490,11 @@ pub fn validate(quiz: &Quiz, at: &str, errors: &mut Vec<FieldError>) {
             && let Some(t) = q.tolerance
             && !(t.is_finite() && t >= 0.0)
         {
-            errors.push(FieldError::new(format!("{at}.tolerance"), "out_of_range", "must be at least 0"));
+            errors.push(FieldError::new(
+                format!("{at}.tolerance"),
+                "out_of_range",
+                "must be at least 0",
+            ));
         }
     }
 }
@@ -397,7 +507,11 @@ fn distinct(
 ) {
     let mut seen = HashSet::new();
     if keys.flatten().any(|k| !seen.insert(k)) {
-        errors.push(FieldError::new(format!("{at}.{name}"), "duplicate", "keys must differ"));
+        errors.push(FieldError::new(
+            format!("{at}.{name}"),
+            "duplicate",
+            "keys must differ",
+        ));
     }
 }
 
@@ -436,7 +550,11 @@ pub fn lay_out(quiz: &Quiz, rng: &mut impl Rng) -> Vec<Slot> {
         let n = (n as usize).min(questions.len());
         let mut chosen: Vec<usize> = rand::seq::index::sample(rng, questions.len(), n).into_vec();
         chosen.sort_unstable();
-        questions = chosen.into_iter().map(|i| quiz.questions.get(i)).flatten().collect();
+        questions = chosen
+            .into_iter()
+            .map(|i| quiz.questions.get(i))
+            .flatten()
+            .collect();
     }
     if quiz.shuffle_questions {
         questions.shuffle(rng);
@@ -471,7 +589,11 @@ pub fn score(question: &QuizQuestion, answer: Option<&Value>) -> f64 {
     let Some(answer) = answer else { return 0.0 };
     let share = match question.kind {
         QuestionType::SingleChoice => {
-            let right = question.options.iter().find(|o| o.correct).and_then(|o| o.key);
+            let right = question
+                .options
+                .iter()
+                .find(|o| o.correct)
+                .and_then(|o| o.key);
             let given = answer.as_str().and_then(|s| Uuid::parse_str(s).ok());
             f64::from(u8::from(right.is_some() && right == given))
         }
@@ -542,7 +664,10 @@ pub fn score(question: &QuizQuestion, answer: Option<&Value>) -> f64 {
                 let right = question
                     .pairs
                     .iter()
-                    .filter(|p| p.key.is_some() && given.get(&p.key.unwrap_or_default()) == p.match_key.as_ref())
+                    .filter(|p| {
+                        p.key.is_some()
+                            && given.get(&p.key.unwrap_or_default()) == p.match_key.as_ref()
+                    })
                     .count();
                 right as f64 / question.pairs.len() as f64
             }
@@ -585,7 +710,11 @@ pub fn well_formed(question: &QuizQuestion, answer: &Value) -> bool {
 }
 
 /// The score of a set of answers over the questions laid out: (points, of the most).
-pub fn total(quiz: &Quiz, layout: &[Slot], answers: &serde_json::Map<String, Value>) -> (f64, f64, Vec<(Uuid, f64)>) {
+pub fn total(
+    quiz: &Quiz,
+    layout: &[Slot],
+    answers: &serde_json::Map<String, Value>,
+) -> (f64, f64, Vec<(Uuid, f64)>) {
     let mut points = 0.0;
     let mut most = 0.0;
     let mut each = Vec::with_capacity(layout.len());
@@ -662,7 +791,11 @@ mod tests {
     fn multiple_choice_takes_off_a_wrong_choice_and_never_goes_below_zero() {
         let mut q = question(QuestionType::MultipleChoice);
         q.options = vec![choice(true), choice(true), choice(false), choice(false)];
-        let k: Vec<String> = q.options.iter().map(|o| o.key.unwrap().to_string()).collect();
+        let k: Vec<String> = q
+            .options
+            .iter()
+            .map(|o| o.key.unwrap().to_string())
+            .collect();
         assert_eq!(score(&q, Some(&json!([k[0], k[1]]))), 2.0);
         assert_eq!(score(&q, Some(&json!([k[0]]))), 1.0);
         assert_eq!(score(&q, Some(&json!([k[0], k[2]]))), 0.0);
@@ -718,10 +851,28 @@ mod tests {
                 matches: format!("m{i}"),
             })
             .collect();
-        let (p0, m0) = (q.pairs[0].key.unwrap().to_string(), q.pairs[0].match_key.unwrap().to_string());
-        let (p1, m1) = (q.pairs[1].key.unwrap().to_string(), q.pairs[1].match_key.unwrap().to_string());
-        assert_eq!(score(&q, Some(&json!({p0.clone(): m0.clone(), p1.clone(): m1.clone()}))), 2.0);
-        assert_eq!(score(&q, Some(&json!({p0.clone(): m0.clone(), p1.clone(): m0.clone()}))), 1.0);
+        let (p0, m0) = (
+            q.pairs[0].key.unwrap().to_string(),
+            q.pairs[0].match_key.unwrap().to_string(),
+        );
+        let (p1, m1) = (
+            q.pairs[1].key.unwrap().to_string(),
+            q.pairs[1].match_key.unwrap().to_string(),
+        );
+        assert_eq!(
+            score(
+                &q,
+                Some(&json!({p0.clone(): m0.clone(), p1.clone(): m1.clone()}))
+            ),
+            2.0
+        );
+        assert_eq!(
+            score(
+                &q,
+                Some(&json!({p0.clone(): m0.clone(), p1.clone(): m0.clone()}))
+            ),
+            1.0
+        );
         assert_eq!(score(&q, Some(&json!({p0: m1.clone(), p1: m0}))), 0.0);
     }
 

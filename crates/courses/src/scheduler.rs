@@ -92,11 +92,15 @@ pub async fn mail_enrolments(
             .rows_affected
             == 1;
         // Only an enrolment still active hears of it; a withdrawn one is marked all the same.
-        if claimed && enrolment.state == "active"
+        if claimed
+            && enrolment.state == "active"
             && let Some((account, revision)) = learner_and_course(&txn, &enrolment).await?
         {
             let mut paragraphs = vec![match enrolment.source.as_str() {
-                "self" => format!("Sie haben sich für den Kurs „{}“ angemeldet.", revision.title),
+                "self" => format!(
+                    "Sie haben sich für den Kurs „{}“ angemeldet.",
+                    revision.title
+                ),
                 "team" => format!(
                     "Ihre Kommune hat ihr Team für den Kurs „{}“ angemeldet – Sie sind dabei.",
                     revision.title
@@ -116,7 +120,11 @@ pub async fn mail_enrolments(
                 paragraphs,
                 action: Some(Action {
                     label: "Zum Kurs".into(),
-                    url: format!("{}/kurse/{}", settings.app_url.trim_end_matches('/'), enrolment.course_id),
+                    url: format!(
+                        "{}/kurse/{}",
+                        settings.app_url.trim_end_matches('/'),
+                        enrolment.course_id
+                    ),
                 }),
                 ..Letter::default()
             }
@@ -164,8 +172,10 @@ pub async fn remind_due(
             .rows_affected
             == 1;
         if claimed
-            && let (Some(due_at), Some((account, revision))) =
-                (enrolment.due_at, learner_and_course(&txn, &enrolment).await?)
+            && let (Some(due_at), Some((account, revision))) = (
+                enrolment.due_at,
+                learner_and_course(&txn, &enrolment).await?,
+            )
         {
             let mail = Letter {
                 subject: format!("Erinnerung: {} bis {}", revision.title, date(due_at)),

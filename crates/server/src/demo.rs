@@ -1023,6 +1023,14 @@ const PEOPLE: &[Person] = &[
         municipality: Some("06534014"),
     },
     Person {
+        key: "contact-hanau",
+        role: Role::ContactPerson,
+        name: "Petra Neumann",
+        email: "demo-ansprechperson@example.org",
+        organisation: None,
+        municipality: Some("06415000"),
+    },
+    Person {
         key: "learner-fulda",
         role: Role::Learner,
         name: "Nadine Krüger",

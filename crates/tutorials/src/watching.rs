@@ -299,7 +299,9 @@ pub async fn report(
             )
             .await?;
             for listener in &completions.0 {
-                listener.completed(&txn, caller.user_id, item.id, now).await?;
+                listener
+                    .completed(&txn, caller.user_id, item.id, now)
+                    .await?;
             }
         }
         txn.commit().await?;

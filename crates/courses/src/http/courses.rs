@@ -170,7 +170,10 @@ pub struct CourseResponse {
 }
 
 fn lesson_response(lesson: &crate::entity::course_lesson::Model, editor: bool) -> LessonResponse {
-    let quiz: Option<Quiz> = lesson.quiz.clone().and_then(|q| serde_json::from_value(q).ok());
+    let quiz: Option<Quiz> = lesson
+        .quiz
+        .clone()
+        .and_then(|q| serde_json::from_value(q).ok());
     LessonResponse {
         key: lesson.key,
         title: lesson.title.clone(),
@@ -211,7 +214,9 @@ fn response(view: &CourseView) -> CourseResponse {
         organisation_id: view.item.organisation_id,
         status: view.status(),
         live_revision: view.live_number,
-        working_revision: view.working.map(|(number, state)| WorkingCourseRevision { number, state }),
+        working_revision: view
+            .working
+            .map(|(number, state)| WorkingCourseRevision { number, state }),
         revision: r.number,
         state: RevisionState::parse(&r.state).unwrap_or(RevisionState::Draft),
         title: r.title.clone(),
@@ -248,7 +253,11 @@ fn response(view: &CourseView) -> CourseResponse {
                 completion: ModuleCompletion::parse(&m.module.completion),
                 sequential: m.module.sequential,
                 unlock_at: m.module.unlock_at,
-                lessons: m.lessons.iter().map(|l| lesson_response(l, editor)).collect(),
+                lessons: m
+                    .lessons
+                    .iter()
+                    .map(|l| lesson_response(l, editor))
+                    .collect(),
             })
             .collect(),
         review_due_at: view.item.review_due_at.filter(|_| editor),
@@ -262,7 +271,9 @@ fn response(view: &CourseView) -> CourseResponse {
 fn respond(req: &HttpRequest, view: &CourseView) -> HttpResponse {
     let tag = etag::of(view.item.version);
     if etag::not_modified(req, &tag) {
-        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
     }
     HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
@@ -454,7 +465,10 @@ pub async fn create_course(
     let view = courses::create(&db, &caller, body.organisation_id, body.slug, content).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::ETAG, etag::of(view.item.version)))
-        .insert_header((header::LOCATION, format!("/api/v1/courses/{}", view.item.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/courses/{}", view.item.id),
+        ))
         .json(response(&view)))
 }
 
@@ -627,7 +641,8 @@ pub async fn return_course(
     body: Json<ReturnCourseRequest>,
 ) -> Result<HttpResponse, AppError> {
     let comment = academy_publishing::review_comment(&body.comment)?;
-    let view = courses::return_to_authors(&db, &caller, &path, comment, optional_if_match(&req)).await?;
+    let view =
+        courses::return_to_authors(&db, &caller, &path, comment, optional_if_match(&req)).await?;
     Ok(changed(&view))
 }
 
@@ -668,7 +683,15 @@ pub async fn publish_course(
     body: OptionalJson<PublishCourseRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let view = courses::publish(&db, &caller, &path, body.publish_at, body.review_due_at, optional_if_match(&req)).await?;
+    let view = courses::publish(
+        &db,
+        &caller,
+        &path,
+        body.publish_at,
+        body.review_due_at,
+        optional_if_match(&req),
+    )
+    .await?;
     Ok(changed(&view))
 }
 

@@ -66,7 +66,10 @@ pub async fn enrol(
     };
     let response = enrolment_response(&db, enrolment).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/enrolments/{}", response.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/enrolments/{}", response.id),
+        ))
         .json(response))
 }
 
@@ -121,7 +124,8 @@ pub async fn list_course_enrolments(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let bounds = Bounds::new(query.limit, query.offset)?;
-    let (rows, total) = enrolments::of_course(&db, &caller, &path, query.municipality, query.state, bounds).await?;
+    let (rows, total) =
+        enrolments::of_course(&db, &caller, &path, query.municipality, query.state, bounds).await?;
     let mut items = Vec::with_capacity(rows.len());
     for (enrolment, account) in rows {
         items.push(CourseEnrolmentResponse {
@@ -212,8 +216,13 @@ pub async fn put_course_team(
     body: OptionalJson<TeamRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (key, municipality) = path.into_inner();
-    let (team, created) = enrolments::put_team(&db, &caller, &key, municipality, body.into_inner().due_at).await?;
-    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let (team, created) =
+        enrolments::put_team(&db, &caller, &key, municipality, body.into_inner().due_at).await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(response.json(team_response(team)))
 }
 

@@ -87,7 +87,10 @@ fn progress_response(taking: &Taking) -> ProgressResponse {
     }
 }
 
-async fn summary(db: &sea_orm::DatabaseConnection, taking: &Taking) -> Result<EnrolmentResponse, AppError> {
+async fn summary(
+    db: &sea_orm::DatabaseConnection,
+    taking: &Taking,
+) -> Result<EnrolmentResponse, AppError> {
     let e = &taking.enrolment;
     let item = academy_publishing::lifecycle::find_by_id(db, &crate::courses::KIND, e.course_id)
         .await?
@@ -99,7 +102,9 @@ async fn summary(db: &sea_orm::DatabaseConnection, taking: &Taking) -> Result<En
         course_title: taking.revision.title.clone(),
         user_id: e.user_id,
         revision: taking.revision.number,
-        newer_revision: item.live_revision_id.is_some_and(|live| live != e.revision_id),
+        newer_revision: item
+            .live_revision_id
+            .is_some_and(|live| live != e.revision_id),
         state: EnrolmentState::parse(&e.state),
         source: EnrolmentSource::parse(&e.source),
         due_at: e.due_at,
@@ -158,7 +163,10 @@ pub struct EnrolmentDetailResponse {
     pub modules: Vec<ModuleProgressResponse>,
 }
 
-async fn detail(db: &sea_orm::DatabaseConnection, taking: &Taking) -> Result<EnrolmentDetailResponse, AppError> {
+async fn detail(
+    db: &sea_orm::DatabaseConnection,
+    taking: &Taking,
+) -> Result<EnrolmentDetailResponse, AppError> {
     let modules = taking
         .modules
         .iter()
@@ -179,7 +187,8 @@ async fn detail(db: &sea_orm::DatabaseConnection, taking: &Taking) -> Result<Enr
                         key: l.key,
                         title: l.title.clone(),
                         kind: crate::courses::lesson_kind(l),
-                        completion: CompletionRule::parse(&l.rule).unwrap_or(CompletionRule::Viewed),
+                        completion: CompletionRule::parse(&l.rule)
+                            .unwrap_or(CompletionRule::Viewed),
                         state: taking.standing.state(l.key).unwrap_or(LessonState::Locked),
                         guide_id: l.guide_id,
                         tutorial_id: l.tutorial_id,
@@ -438,7 +447,12 @@ fn shown(view: &AttemptView) -> Vec<ShownQuestion> {
             let pick = |texts: HashMap<Uuid, String>| -> Vec<ShownChoice> {
                 slot.order
                     .iter()
-                    .filter_map(|k| texts.get(k).map(|t| ShownChoice { key: *k, text: t.clone() }))
+                    .filter_map(|k| {
+                        texts.get(k).map(|t| ShownChoice {
+                            key: *k,
+                            text: t.clone(),
+                        })
+                    })
                     .collect()
             };
             let mut out = ShownQuestion {
@@ -454,18 +468,38 @@ fn shown(view: &AttemptView) -> Vec<ShownQuestion> {
             };
             match q.kind {
                 QuestionType::SingleChoice | QuestionType::MultipleChoice => {
-                    out.options = pick(q.options.iter().filter_map(|o| Some((o.key?, o.text.clone()))).collect());
+                    out.options = pick(
+                        q.options
+                            .iter()
+                            .filter_map(|o| Some((o.key?, o.text.clone())))
+                            .collect(),
+                    );
                 }
                 QuestionType::Ordering => {
-                    out.items = pick(q.items.iter().filter_map(|o| Some((o.key?, o.text.clone()))).collect());
+                    out.items = pick(
+                        q.items
+                            .iter()
+                            .filter_map(|o| Some((o.key?, o.text.clone())))
+                            .collect(),
+                    );
                 }
                 QuestionType::Matching => {
                     out.prompts = q
                         .pairs
                         .iter()
-                        .filter_map(|p| Some(ShownChoice { key: p.key?, text: p.prompt.clone() }))
+                        .filter_map(|p| {
+                            Some(ShownChoice {
+                                key: p.key?,
+                                text: p.prompt.clone(),
+                            })
+                        })
                         .collect();
-                    out.matches = pick(q.pairs.iter().filter_map(|p| Some((p.match_key?, p.matches.clone()))).collect());
+                    out.matches = pick(
+                        q.pairs
+                            .iter()
+                            .filter_map(|p| Some((p.match_key?, p.matches.clone())))
+                            .collect(),
+                    );
                 }
                 _ => {}
             }
@@ -493,7 +527,13 @@ fn any_answer() -> utoipa::openapi::schema::Schema {
 fn correct_answer(q: &quiz::QuizQuestion) -> Option<Value> {
     Some(match q.kind {
         QuestionType::SingleChoice => json!(q.options.iter().find(|o| o.correct)?.key),
-        QuestionType::MultipleChoice => json!(q.options.iter().filter(|o| o.correct).filter_map(|o| o.key).collect::<Vec<_>>()),
+        QuestionType::MultipleChoice => json!(
+            q.options
+                .iter()
+                .filter(|o| o.correct)
+                .filter_map(|o| o.key)
+                .collect::<Vec<_>>()
+        ),
         QuestionType::TrueFalse => json!(q.correct?),
         QuestionType::Numeric => json!(q.value?),
         QuestionType::ShortText => json!(q.accepted),
@@ -517,7 +557,11 @@ fn attempt_response(view: &AttemptView, now: DateTime<Utc>) -> AttemptResponse {
         ReviewPolicy::Feedback => (true, true),
         ReviewPolicy::AfterClose => (closed, closed),
     };
-    let results: Map<String, Value> = a.results.as_ref().and_then(|r| r.as_object().cloned()).unwrap_or_default();
+    let results: Map<String, Value> = a
+        .results
+        .as_ref()
+        .and_then(|r| r.as_object().cloned())
+        .unwrap_or_default();
     let review = a.submitted_at.map(|_| {
         learning::layout_of(a)
             .into_iter()
@@ -529,7 +573,10 @@ fn attempt_response(view: &AttemptView, now: DateTime<Utc>) -> AttemptResponse {
                     feedback.extend(q.feedback.clone());
                     let chosen: Vec<String> = match answers.get(&key) {
                         Some(Value::String(s)) => vec![s.clone()],
-                        Some(Value::Array(list)) => list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                        Some(Value::Array(list)) => list
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect(),
                         _ => Vec::new(),
                     };
                     for option in &q.options {
@@ -542,8 +589,14 @@ fn attempt_response(view: &AttemptView, now: DateTime<Utc>) -> AttemptResponse {
                     key: slot.question,
                     earned: results.get(&key).and_then(Value::as_f64).unwrap_or(0.0),
                     points: q.points(),
-                    correct_answer: if answers_shown { correct_answer(q) } else { None },
-                    tolerance: q.tolerance.filter(|_| answers_shown && q.kind == QuestionType::Numeric),
+                    correct_answer: if answers_shown {
+                        correct_answer(q)
+                    } else {
+                        None
+                    },
+                    tolerance: q
+                        .tolerance
+                        .filter(|_| answers_shown && q.kind == QuestionType::Numeric),
                     feedback,
                 })
             })
@@ -598,7 +651,10 @@ pub async fn start_attempt(
     let body = attempt_response(&view, Utc::now());
     Ok(if created {
         HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/attempts/{}", view.attempt.id)))
+            .insert_header((
+                header::LOCATION,
+                format!("/api/v1/attempts/{}", view.attempt.id),
+            ))
             .json(body)
     } else {
         HttpResponse::Ok().json(body)
@@ -629,7 +685,9 @@ pub async fn list_attempts(
     let (id, lesson) = path.into_inner();
     let now = Utc::now();
     let views = learning::attempts(db.get_ref(), &caller, id, lesson).await?;
-    Ok(web::Json(views.iter().map(|v| attempt_response(v, now)).collect()))
+    Ok(web::Json(
+        views.iter().map(|v| attempt_response(v, now)).collect(),
+    ))
 }
 
 /// One attempt: the learner's own; coordinators any. Right answers and feedback appear
@@ -689,7 +747,8 @@ pub async fn save_answers(
     body: Json<AnswersRequest>,
 ) -> Result<web::Json<AttemptResponse>, AppError> {
     check_size(&body.answers)?;
-    let view = learning::save_answers(&db, &caller, id.into_inner(), body.into_inner().answers).await?;
+    let view =
+        learning::save_answers(&db, &caller, id.into_inner(), body.into_inner().answers).await?;
     Ok(web::Json(attempt_response(&view, Utc::now())))
 }
 

@@ -99,14 +99,39 @@ pub fn links() -> Vec<Link> {
     const COURSE: (&str, &str) = ("course", "$response.body#/id");
     const VERSION: (&str, &str) = ("If-Match", "$response.header.ETag");
     [
-        Link::each("create_course", "201", &["get_course", "list_course_revisions"], &[COURSE]),
-        Link::each("create_course", "201", &["update_course"], &[COURSE, VERSION]),
-        Link::each("create_course", "201", &["submit_course", "delete_course"], &[COURSE]),
-        Link::each("submit_course", "200", &["publish_course", "return_course"], &[COURSE]),
+        Link::each(
+            "create_course",
+            "201",
+            &["get_course", "list_course_revisions"],
+            &[COURSE],
+        ),
+        Link::each(
+            "create_course",
+            "201",
+            &["update_course"],
+            &[COURSE, VERSION],
+        ),
+        Link::each(
+            "create_course",
+            "201",
+            &["submit_course", "delete_course"],
+            &[COURSE],
+        ),
+        Link::each(
+            "submit_course",
+            "200",
+            &["publish_course", "return_course"],
+            &[COURSE],
+        ),
         Link::each(
             "publish_course",
             "200",
-            &["archive_course", "enrol", "list_course_enrolments", "list_course_teams"],
+            &[
+                "archive_course",
+                "enrol",
+                "list_course_enrolments",
+                "list_course_teams",
+            ],
             &[COURSE],
         ),
         Link::each(
@@ -133,9 +158,9 @@ pub fn links() -> Vec<Link> {
 
 /// The constraints of requests and parameters, from the constants validation uses.
 pub fn contract() -> Vec<Constraint> {
+    use crate::quiz;
     use Rule::{Default, Items, Length, Pattern};
     use academy_taxonomy::terms::{SLUG_LENGTH, SLUG_PATTERN};
-    use crate::quiz;
     let language = academy_publishing::language::LENGTH;
     let field = |name, rule| Constraint::field("CourseContentRequest", name, rule);
     let mut all = vec![
@@ -156,7 +181,11 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("ModuleInput", "title", Length(1, TITLE_MAX)),
         Constraint::field("ModuleInput", "title", Pattern(NOT_BLANK)),
         Constraint::field("ModuleInput", "description", Length(0, DESCRIPTION_MAX)),
-        Constraint::field("ModuleInput", "lessons", Items(1, crate::domain::LESSONS_MAX)),
+        Constraint::field(
+            "ModuleInput",
+            "lessons",
+            Items(1, crate::domain::LESSONS_MAX),
+        ),
         Constraint::field("LessonInput", "title", Length(1, TITLE_MAX)),
         Constraint::field("LessonInput", "title", Pattern(NOT_BLANK)),
         Constraint::field("LessonInput", "body", Length(0, DESCRIPTION_MAX)),
@@ -168,13 +197,21 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("QuizQuestion", "items", Items(0, quiz::CHOICES_MAX)),
         Constraint::field("QuizQuestion", "pairs", Items(0, quiz::CHOICES_MAX)),
         Constraint::field("QuizQuestion", "accepted", Items(0, quiz::ACCEPTED_MAX)),
-        Constraint::field("QuizQuestion", "accepted", Rule::ItemLength(1, quiz::CHOICE_TEXT_MAX)),
+        Constraint::field(
+            "QuizQuestion",
+            "accepted",
+            Rule::ItemLength(1, quiz::CHOICE_TEXT_MAX),
+        ),
         Constraint::field("QuizChoice", "text", Length(1, quiz::CHOICE_TEXT_MAX)),
         Constraint::field("QuizChoice", "feedback", Length(0, quiz::FEEDBACK_MAX)),
         Constraint::field("QuizItem", "text", Length(1, quiz::CHOICE_TEXT_MAX)),
         Constraint::field("QuizPair", "prompt", Length(1, quiz::CHOICE_TEXT_MAX)),
         Constraint::field("QuizPair", "match", Length(1, quiz::CHOICE_TEXT_MAX)),
-        Constraint::field("CreateCourseRequest", "slug", Length(SLUG_LENGTH.0, SLUG_LENGTH.1)),
+        Constraint::field(
+            "CreateCourseRequest",
+            "slug",
+            Length(SLUG_LENGTH.0, SLUG_LENGTH.1),
+        ),
         Constraint::field("CreateCourseRequest", "slug", Pattern(SLUG_PATTERN)),
         Constraint::field("ReturnCourseRequest", "comment", Length(1, NOTE_MAX)),
         Constraint::field("ReturnCourseRequest", "comment", Pattern(NOT_BLANK)),
@@ -186,7 +223,11 @@ pub fn contract() -> Vec<Constraint> {
     ));
     all.extend([
         Constraint::parameter("list_courses", "language", Length(language.0, language.1)),
-        Constraint::parameter("list_courses", "language", Pattern(academy_publishing::language::PATTERN)),
+        Constraint::parameter(
+            "list_courses",
+            "language",
+            Pattern(academy_publishing::language::PATTERN),
+        ),
     ]);
     all
 }
