@@ -252,7 +252,10 @@ async fn found(
 }
 
 /// Each lesson's guide or tutorial, with its field path.
-fn targets(content: &Content) -> (Vec<(String, Uuid)>, Vec<(String, Uuid)>) {
+/// Where a reference sits in a request, and what it names.
+type Targets = Vec<(String, Uuid)>;
+
+fn targets(content: &Content) -> (Targets, Targets) {
     let (mut guides, mut tutorials) = (Vec::new(), Vec::new());
     for (i, module) in content.modules.iter().enumerate() {
         for (j, lesson) in module.lessons.iter().enumerate() {

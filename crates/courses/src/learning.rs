@@ -465,7 +465,7 @@ pub fn quiz_of(lesson: &course_lesson::Model) -> Result<Quiz, AppError> {
         .quiz
         .clone()
         .and_then(|q| serde_json::from_value(q).ok())
-        .ok_or_else(|| AppError::not_found())
+        .ok_or_else(AppError::not_found)
 }
 
 /// The layout of an attempt.
@@ -650,12 +650,12 @@ pub async fn start_attempt(
             _ => error.into(),
         });
     }
-    if !taking.recorded.contains_key(&lesson.key) {
-        let record = Recorded {
-            started_at: now,
-            completed_at: None,
-        };
-        taking.recorded.insert(lesson.key, record);
+    let record = Recorded {
+        started_at: now,
+        completed_at: None,
+    };
+    if let std::collections::hash_map::Entry::Vacant(entry) = taking.recorded.entry(lesson.key) {
+        entry.insert(record);
         write_progress(&txn, taking.enrolment.id, &lesson, record).await?;
     }
     let attempt = course_quiz_attempt::Entity::find_by_id(id)
