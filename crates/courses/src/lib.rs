@@ -25,4 +25,4 @@ pub mod progress;
 pub mod quiz;
 pub mod scheduler;
 
-pub use http::{TAGS, configure, contract, links};
+pub use http::{CourseRevisionChoice, CourseSort, TAGS, configure, contract, links};

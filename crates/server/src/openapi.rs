@@ -43,6 +43,8 @@ const PROBLEM_RESPONSE: &str = "Problem";
         academy_tutorials::domain::Provenance,
         academy_consultation_hours::browse::Scope,
         academy_courses::enrolments::EnrolmentState,
+        academy_courses::CourseSort,
+        academy_courses::CourseRevisionChoice,
     )),
 )]
 struct ApiDoc;

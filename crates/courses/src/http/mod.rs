@@ -12,6 +12,8 @@ mod courses;
 mod enrolments;
 mod learning;
 
+pub use courses::{CourseRevisionChoice, CourseSort};
+
 /// OpenAPI tags of this capability, with descriptions.
 pub const TAGS: &[(&str, &str)] = &[
     (
@@ -138,7 +140,7 @@ pub fn links() -> Vec<Link> {
             "enrol",
             "201",
             &["get_enrolment", "withdraw_enrolment", "move_enrolment"],
-            &[("enrolment", "$response.body#/id")],
+            &[("id", "$response.body#/id")],
         ),
         Link::each(
             "start_attempt",
