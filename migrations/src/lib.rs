@@ -20,6 +20,7 @@ mod m20261130_000030_guide_revision_attachments;
 mod m20261130_000040_tutorials;
 mod m20261130_000041_tutorial_search;
 mod m20261201_000050_courses;
+mod m20261201_000051_course_certificates;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000040_tutorials::Migration),
             Box::new(m20261130_000041_tutorial_search::Migration),
             Box::new(m20261201_000050_courses::Migration),
+            Box::new(m20261201_000051_course_certificates::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod attachments;
+mod certificates;
 mod consultation_access;
 mod consultation_bookings;
 mod consultation_calendar;
@@ -14,6 +15,7 @@ mod consultation_offers;
 mod consultation_paths;
 mod consultation_waitlist;
 mod contract;
+mod courses;
 mod demo;
 mod directory;
 mod errors;

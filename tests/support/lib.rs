@@ -140,6 +140,8 @@ pub const METRICS_TOKEN: &str = "metrics-token-of-the-black-box-tests";
 
 /// The access-token secret of every test server, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-secret-for-the-academy-black-box-tests";
+/// The credential signing key of the tests: the base64 of a fixed 32-byte Ed25519 seed.
+pub const CREDENTIAL_KEY: &str = "ZXhhbXBsZS1rZXktZm9yLWJsYWNrLWJveC10ZXN0cyE=";
 
 /// Environment overrides for one test's server, on top of the test defaults.
 pub type Settings = &'static [(&'static str, &'static str)];
@@ -215,6 +217,7 @@ where
         ("ACADEMY_MAIL_POLL_INTERVAL", "50ms".to_owned()),
         ("ACADEMY_FILES_DIR", files_dir.display().to_string()),
         ("ACADEMY_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
+        ("ACADEMY_CREDENTIAL_KEY", CREDENTIAL_KEY.to_owned()),
         // Tests drive the consultation hours jobs themselves.
         ("ACADEMY_CONSULTATION_JOBS_INTERVAL", "1h".to_owned()),
     ]);

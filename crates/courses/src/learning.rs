@@ -270,6 +270,7 @@ async fn settle_and_finish(
         .await?;
         taking.enrolment.state = "completed".into();
         taking.enrolment.completed_at = Some(now);
+        crate::certificates::issue(txn, &taking.enrolment, &taking.revision, now).await?;
     }
     Ok(taking)
 }

@@ -9,20 +9,40 @@
 //! tutorial watched to completion, a quiz passed), and quizzes are scored on the server
 //! without ever showing an answer key before the review policy allows.
 //!
+//! Completing a course issues a certificate anyone can verify: a public page, an Open
+//! Badges 3.0 credential signed with the academy's Ed25519 key, a PDF with a QR code,
+//! revocation published as a status list, and expiry after the course's validity.
+//!
 //! Reading order: `entity/` (tables) → [`domain`] (validated content) → [`quiz`]
 //! (questions, layout, scoring) → [`progress`] (locking and completion rules) →
-//! [`courses`] (the workflow, browsing) → [`enrolments`] (who takes a course, teams) →
-//! [`learning`] (lesson events, tutorial completion, quiz attempts) → `http/` (handlers,
-//! mounted by [`configure`]) → [`scheduler`].
+//! [`credentials`] and [`pdf`] (what a certificate is made of) → [`courses`] (the
+//! workflow, browsing) → [`enrolments`] (who takes a course, teams) → [`learning`]
+//! (lesson events, tutorial completion, quiz attempts) → [`certificates`] → `http/`
+//! (handlers, mounted by [`configure`]) → [`scheduler`].
 
+pub mod certificates;
 pub mod courses;
+pub mod credentials;
 pub mod domain;
 pub mod enrolments;
 pub mod entity;
 mod http;
 pub mod learning;
+pub mod pdf;
 pub mod progress;
 pub mod quiz;
 pub mod scheduler;
 
 pub use http::{CourseRevisionChoice, CourseSort, TAGS, configure, contract, links};
+
+/// What courses take from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The learners' web application: links in mails lead there.
+    pub app_url: String,
+    /// The public address of this API: certificates' verification addresses start here.
+    pub public_url: String,
+    /// The key credentials are signed with (`ACADEMY_CREDENTIAL_KEY`); without it,
+    /// certificates are issued and verifiable, but no signed credential is given out.
+    pub issuer: Option<credentials::Issuer>,
+}

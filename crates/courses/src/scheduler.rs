@@ -17,19 +17,17 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entity::{course_enrolment, course_revision};
+use crate::entity::{course_certificate, course_enrolment, course_revision};
 
 /// Days before a due date the reminder goes out.
 pub const REMINDER_DAYS: i64 = 3;
 /// Most mails of each kind one run writes.
 const BATCH: u64 = 200;
 
-/// What the jobs take from the configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The learners' web application: links in mails lead there.
-    pub app_url: String,
-}
+pub use crate::Settings;
+
+/// Days before a certificate expires its reminder goes out.
+pub const EXPIRY_REMINDER_DAYS: i64 = 30;
 
 /// Starts the jobs every `interval` on the current tokio runtime.
 pub fn spawn(db: Db, settings: Settings, interval: Duration) -> Periodic {
@@ -48,6 +46,17 @@ pub fn spawn(db: Db, settings: Settings, interval: Duration) -> Periodic {
             }
             if let Err(error) = remind_due(&db, &settings, now).await {
                 tracing::warn!(%error, "course due-date reminders failed");
+            }
+            if let Err(error) = mail_certificates(&db, &settings, now).await {
+                tracing::warn!(%error, "certificate mails failed");
+            }
+            if let Err(error) = remind_expiry(&db, &settings, now).await {
+                tracing::warn!(%error, "certificate expiry reminders failed");
+            }
+            match crate::certificates::expire(&db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "course certificates expired"),
+                Err(error) => tracing::warn!(%error, "certificate expiry failed"),
             }
         }
     })
@@ -188,6 +197,129 @@ pub async fn remind_due(
                 action: Some(Action {
                     label: "Weiterlernen".into(),
                     url: format!("{}/kurse/{}", settings.app_url.trim_end_matches('/'), enrolment.course_id),
+                }),
+                ..Letter::default()
+            }
+            .to_mail(&account.email);
+            academy_notifications::enqueue(&txn, mail).await?;
+            sent += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// Writes the completion mail, with the certificate's verification address, of every
+/// certificate that has had none; returns how many.
+pub async fn mail_certificates(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let pending = course_certificate::Entity::find()
+        .filter(course_certificate::Column::NotifiedAt.is_null())
+        .order_by_asc(course_certificate::Column::IssuedAt)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for certificate in pending {
+        let txn = begin_write(db).await?;
+        let claimed = course_certificate::Entity::update_many()
+            .col_expr(course_certificate::Column::NotifiedAt, Expr::value(now))
+            .filter(course_certificate::Column::Id.eq(certificate.id))
+            .filter(course_certificate::Column::NotifiedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if claimed
+            && let Some(account) = user::Entity::find_by_id(certificate.user_id)
+                .one(&txn)
+                .await?
+        {
+            let mut paragraphs = vec![format!(
+                "herzlichen Glückwunsch: Sie haben den Kurs „{}“ abgeschlossen.",
+                certificate.course_title
+            )];
+            paragraphs.push(
+                "Ihr Zertifikat ist unter der folgenden Adresse für alle prüfbar; dort finden Sie es auch als PDF und als digitales Abzeichen (Open Badge).".into(),
+            );
+            if let Some(expires) = certificate.expires_at {
+                paragraphs.push(format!("Es ist gültig bis zum {}.", date(expires)));
+            }
+            let mail = Letter {
+                subject: format!("Zertifikat: {}", certificate.course_title),
+                greeting: format!("Guten Tag {},", account.display_name),
+                paragraphs,
+                action: Some(Action {
+                    label: "Zertifikat ansehen".into(),
+                    url: crate::credentials::certificate_url(&settings.public_url, certificate.id),
+                }),
+                ..Letter::default()
+            }
+            .to_mail(&account.email);
+            academy_notifications::enqueue(&txn, mail).await?;
+            sent += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// Writes the reminder of every valid certificate expiring within
+/// [`EXPIRY_REMINDER_DAYS`] that has had none; returns how many.
+pub async fn remind_expiry(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let horizon = now + chrono::Duration::days(EXPIRY_REMINDER_DAYS);
+    let due = course_certificate::Entity::find()
+        .filter(course_certificate::Column::ExpiryRemindedAt.is_null())
+        .filter(course_certificate::Column::RevokedAt.is_null())
+        .filter(course_certificate::Column::ExpiresAt.lte(horizon))
+        .filter(course_certificate::Column::ExpiresAt.gt(now))
+        .order_by_asc(course_certificate::Column::ExpiresAt)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for certificate in due {
+        let txn = begin_write(db).await?;
+        let claimed = course_certificate::Entity::update_many()
+            .col_expr(
+                course_certificate::Column::ExpiryRemindedAt,
+                Expr::value(now),
+            )
+            .filter(course_certificate::Column::Id.eq(certificate.id))
+            .filter(course_certificate::Column::ExpiryRemindedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if claimed
+            && let (Some(expires), Some(account)) = (
+                certificate.expires_at,
+                user::Entity::find_by_id(certificate.user_id)
+                    .one(&txn)
+                    .await?,
+            )
+        {
+            let mail = Letter {
+                subject: format!("Ihr Zertifikat läuft ab: {}", certificate.course_title),
+                greeting: format!("Guten Tag {},", account.display_name),
+                paragraphs: vec![
+                    format!(
+                        "Ihr Zertifikat für den Kurs „{}“ ist noch bis zum {} gültig.",
+                        certificate.course_title,
+                        date(expires)
+                    ),
+                    "Danach können Sie sich erneut für den Kurs anmelden und ihn für ein neues Zertifikat wieder abschließen.".into(),
+                ],
+                action: Some(Action {
+                    label: "Zum Kurs".into(),
+                    url: format!("{}/kurse/{}", settings.app_url.trim_end_matches('/'), certificate.course_id),
                 }),
                 ..Letter::default()
             }

@@ -274,6 +274,8 @@ pub struct Config {
     /// Video tutorials: the hosts external videos may come from, the fastest playback a
     /// progress report may claim.
     pub tutorials: academy_tutorials::Settings,
+    /// Courses: mail links, the public address of certificates, the credential key.
+    pub courses: academy_courses::Settings,
     /// Development mode (`ACADEMY_DEV_MODE`).
     pub dev_mode: bool,
     /// Who may read `/metrics`.
@@ -547,6 +549,29 @@ impl Config {
                     .map_err(|m| fail("ACADEMY_VIDEO_UPLOAD_LIMIT", m))?,
             },
         };
+        let courses = academy_courses::Settings {
+            app_url: app_url.clone(),
+            public_url: consultation.public_url.clone(),
+            issuer: match var("ACADEMY_CREDENTIAL_KEY") {
+                None => None,
+                Some(seed) => Some(
+                    academy_courses::credentials::Issuer::from_seed(
+                        &seed,
+                        &consultation.public_url,
+                        "Akademie für sozialen Zusammenhalt",
+                    )
+                    .map_err(|e| {
+                        fail(
+                            "ACADEMY_CREDENTIAL_KEY",
+                            format!(
+                                "{}: give the base64 of a 32-byte Ed25519 seed, e.g. from `openssl rand -base64 32`",
+                                e.0
+                            ),
+                        )
+                    })?,
+                ),
+            },
+        };
         let consultation_jobs_interval = duration(
             "ACADEMY_CONSULTATION_JOBS_INTERVAL",
             Duration::from_secs(60),
@@ -589,6 +614,7 @@ impl Config {
             consultation,
             consultation_jobs_interval,
             tutorials,
+            courses,
             dev_mode,
             metrics,
         })
@@ -602,6 +628,11 @@ impl Config {
                 "ACADEMY_SMTP_HOST is not set: NO MAIL LEAVES THIS SERVER. Verification links, invitations and password resets are only written to {} (their text is not logged outside development mode). Set ACADEMY_SMTP_HOST.",
                 self.mail.dir.display()
             ));
+        }
+        if self.courses.issuer.is_none() {
+            warnings.push(
+                "ACADEMY_CREDENTIAL_KEY is not set: certificates are issued and verifiable, but no signed Open Badges credential is given out; set the base64 of a 32-byte Ed25519 seed (`openssl rand -base64 32`)".to_owned(),
+            );
         }
         if self.metrics == MetricsAccess::Off {
             warnings.push(

@@ -71,6 +71,7 @@ impl Application {
         let db_data = web::Data::new(db.clone());
         let consultation = web::Data::new(config.consultation.clone());
         let tutorials = web::Data::new(config.tutorials.clone());
+        let courses = web::Data::new(config.courses.clone());
         let completions = web::Data::new(academy_tutorials::watching::Completions::new(vec![
             std::sync::Arc::new(academy_courses::learning::TutorialLessons),
         ]));
@@ -93,6 +94,7 @@ impl Application {
                 .app_data(consultation.clone())
                 .app_data(tutorials.clone())
                 .app_data(completions.clone())
+                .app_data(courses.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(metrics_access.clone())
@@ -141,9 +143,7 @@ impl Application {
         // Courses: scheduled revisions, enrolment mails and due-date reminders.
         let course_jobs = academy_courses::scheduler::spawn(
             db.clone(),
-            academy_courses::scheduler::Settings {
-                app_url: config.consultation.app_url.clone(),
-            },
+            config.courses.clone(),
             config.consultation_jobs_interval,
         );
         // Likewise reminders, seat holds and slot upkeep: claimed row by row.

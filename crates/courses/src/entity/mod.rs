@@ -1,6 +1,7 @@
 //! Tables of courses, one file each. The `courses` table itself holds only the shared
 //! workflow columns (and the seat counter) and is read through `academy_publishing`.
 
+pub mod course_certificate;
 pub mod course_enrolment;
 pub mod course_lesson;
 pub mod course_lesson_progress;

@@ -35,7 +35,7 @@ pub struct NextLesson {
 /// Where an enrolment stands.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ProgressResponse {
+pub struct EnrolmentProgress {
     pub lessons_completed: usize,
     pub lessons_total: usize,
     /// Completed lessons in percent, rounded down.
@@ -65,10 +65,10 @@ pub struct EnrolmentResponse {
     pub enrolled_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
-    pub progress: ProgressResponse,
+    pub progress: EnrolmentProgress,
 }
 
-fn progress_response(taking: &Taking) -> ProgressResponse {
+fn progress_response(taking: &Taking) -> EnrolmentProgress {
     let next = taking.standing.next.and_then(|key| {
         taking.modules.iter().find_map(|m| {
             m.lessons.iter().find(|l| l.key == key).map(|l| NextLesson {
@@ -79,7 +79,7 @@ fn progress_response(taking: &Taking) -> ProgressResponse {
             })
         })
     });
-    ProgressResponse {
+    EnrolmentProgress {
         lessons_completed: taking.standing.lessons_completed,
         lessons_total: taking.standing.lessons_total,
         percent: taking.standing.percent(),

@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::{DESCRIPTION_MAX, NOTE_MAX, OBJECTIVE_MAX, SUMMARY_MAX, TITLE_MAX};
 
+mod certificates;
 mod courses;
 mod enrolments;
 mod learning;
@@ -27,6 +28,10 @@ pub const TAGS: &[(&str, &str)] = &[
     (
         "learning",
         "Progress through a course, lesson events, and quiz attempts scored on the server.",
+    ),
+    (
+        "certificates",
+        "Certificates anyone can verify: the public page, the Open Badges 3.0 credential, the PDF, revocation and the status list.",
     ),
 ];
 
@@ -59,7 +64,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(learning::list_attempts)
         .service(learning::get_attempt)
         .service(learning::save_answers)
-        .service(learning::submit_attempt);
+        .service(learning::submit_attempt)
+        .service(certificates::list_my_certificates)
+        .service(certificates::get_certificate)
+        .service(certificates::get_certificate_credential)
+        .service(certificates::get_certificate_pdf)
+        .service(certificates::revoke_certificate)
+        .service(certificates::get_credential_issuer)
+        .service(certificates::get_credential_keys)
+        .service(certificates::get_revocation_list);
 }
 
 /// For every operation on one course (`{course}` in the path).
@@ -217,6 +230,12 @@ pub fn contract() -> Vec<Constraint> {
         Constraint::field("CreateCourseRequest", "slug", Pattern(SLUG_PATTERN)),
         Constraint::field("ReturnCourseRequest", "comment", Length(1, NOTE_MAX)),
         Constraint::field("ReturnCourseRequest", "comment", Pattern(NOT_BLANK)),
+        Constraint::field(
+            "RevokeCertificateRequest",
+            "reason",
+            Length(1, crate::certificates::REASON_MAX),
+        ),
+        Constraint::field("RevokeCertificateRequest", "reason", Pattern(NOT_BLANK)),
     ];
     all.extend(academy_taxonomy::filter_contract(
         "list_courses",
