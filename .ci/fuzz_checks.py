@@ -68,6 +68,8 @@ PARTICULAR = [
      "an author's guide or tutorial belongs to their organisation; others must name one"),
     ("invite_user|update_user", r"organisationId", {"required"},
      "authors and consultants need an organisation: depends on `roles`"),
+    ("invite_user|update_user", r"municipalityId", {"required"},
+     "a contact person needs a municipality: depends on `roles`"),
     ("cancel_booking", r"reason", {"required"},
      "the consultant and coordinators must give a reason, the participant need not"),
     ("put_term", r"code|themeSlug", {"required", "not_applicable"},

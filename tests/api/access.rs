@@ -377,6 +377,9 @@ const ACCESS: &[Rule] = &[
         LEARNERS,
         BESIDES_ATTEMPT_READERS,
     ),
+    rule("GET /api/v1/course-reports", STAFF_AND_CONTACT, NONE),
+    rule("GET /api/v1/me/certificates", EVERYONE, NONE),
+    rule("POST /api/v1/certificates/{id}/revoke", STAFF, NONE),
 ];
 
 /// The operations the served OpenAPI document says need credentials, as `METHOD /path`.
@@ -862,6 +865,57 @@ impl<'a> Cast<'a> {
         (learner, attempt["id"].as_str().unwrap().to_owned())
     }
 
+    /// A certificate of a learner who completed a course; its id.
+    async fn certificate(&mut self) -> String {
+        let (learner, enrolment, keys, _) = self.enrolment().await;
+        let post = |path: String| self.app.authed(Method::POST, &path, &learner.access);
+        let base = format!("/api/v1/enrolments/{enrolment}/lessons");
+        assert_eq!(
+            post(format!("{base}/{}/view", keys[0]))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            post(format!("{base}/{}/done", keys[1]))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let attempt = json_body(
+            post(format!("{base}/{}/attempts", keys[2]))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        let question = attempt["questions"][0]["key"].as_str().unwrap().to_owned();
+        let submitted = post(format!(
+            "/api/v1/attempts/{}/submit",
+            attempt["id"].as_str().unwrap()
+        ))
+        .json(&json!({"answers": {question: true}}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(submitted.status(), StatusCode::OK);
+        let list = json_body(
+            self.app
+                .authed(Method::GET, "/api/v1/me/certificates", &learner.access)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        list[0]["id"].as_str().expect("a certificate").to_owned()
+    }
+
     /// The request `role` makes to try `operation` on objects prepared for this one call.
     async fn prepare(&mut self, operation: &str, role: Role) -> Call {
         use Method as M;
@@ -1295,6 +1349,13 @@ impl<'a> Cast<'a> {
                 let (learner, id) = self.attempt().await;
                 let caller = if role == Role::Learner { learner } else { user };
                 Call::new(&caller, M::POST, format!("/api/v1/attempts/{id}/submit"), S::OK).json(json!({"answers": {}}))
+            }
+            "GET /api/v1/course-reports" => Call::new(&user, M::GET, "/api/v1/course-reports?groupBy=municipality", S::OK),
+            "GET /api/v1/me/certificates" => Call::new(&user, M::GET, "/api/v1/me/certificates", S::OK),
+            "POST /api/v1/certificates/{id}/revoke" => {
+                let id = self.certificate().await;
+                Call::new(&user, M::POST, format!("/api/v1/certificates/{id}/revoke"), S::OK)
+                    .json(json!({"reason": "Irrtümlich ausgestellt."}))
             }
             "GET /api/v1/consultation-bookings" => Call::new(&user, M::GET, "/api/v1/consultation-bookings", S::OK),
             "GET /api/v1/consultation-bookings/export" => {

@@ -15,6 +15,7 @@ mod consultation_offers;
 mod consultation_paths;
 mod consultation_waitlist;
 mod contract;
+mod course_reports;
 mod courses;
 mod demo;
 mod directory;

@@ -77,6 +77,14 @@ impl Issuer {
         })
     }
 
+    /// An issuer with a key made for this process only (development): its credentials
+    /// stop verifying when the process ends.
+    pub fn ephemeral(public_url: &str, name: &str) -> Self {
+        let seed: [u8; 32] = rand::random();
+        Self::from_seed(&STANDARD.encode(seed), public_url, name)
+            .unwrap_or_else(|_| unreachable!("32 random bytes are a seed"))
+    }
+
     /// The public key, raw.
     pub fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()

@@ -17,7 +17,7 @@
 //! (questions, layout, scoring) → [`progress`] (locking and completion rules) →
 //! [`credentials`] and [`pdf`] (what a certificate is made of) → [`courses`] (the
 //! workflow, browsing) → [`enrolments`] (who takes a course, teams) → [`learning`]
-//! (lesson events, tutorial completion, quiz attempts) → [`certificates`] → `http/`
+//! (lesson events, tutorial completion, quiz attempts) → [`certificates`] → [`reports`] → `http/`
 //! (handlers, mounted by [`configure`]) → [`scheduler`].
 
 pub mod certificates;
@@ -31,6 +31,7 @@ pub mod learning;
 pub mod pdf;
 pub mod progress;
 pub mod quiz;
+pub mod reports;
 pub mod scheduler;
 
 pub use http::{CourseRevisionChoice, CourseSort, TAGS, configure, contract, links};

@@ -267,6 +267,9 @@ pub struct Config {
     pub auth: AuthSettings,
     /// The JWT secret was generated for this process (development mode).
     pub jwt_secret_generated: bool,
+    /// Whether the credential key was made for this run (development mode without
+    /// `ACADEMY_CREDENTIAL_KEY`).
+    pub credential_key_generated: bool,
     /// Consultation hours: mail links and retention.
     pub consultation: academy_consultation_hours::Settings,
     /// How often the consultation hours jobs run on this instance.
@@ -553,6 +556,10 @@ impl Config {
             app_url: app_url.clone(),
             public_url: consultation.public_url.clone(),
             issuer: match var("ACADEMY_CREDENTIAL_KEY") {
+                None if dev_mode => Some(academy_courses::credentials::Issuer::ephemeral(
+                    &consultation.public_url,
+                    "Akademie für sozialen Zusammenhalt",
+                )),
                 None => None,
                 Some(seed) => Some(
                     academy_courses::credentials::Issuer::from_seed(
@@ -611,6 +618,7 @@ impl Config {
             handle_signals: true,
             auth,
             jwt_secret_generated,
+            credential_key_generated: dev_mode && var("ACADEMY_CREDENTIAL_KEY").is_none(),
             consultation,
             consultation_jobs_interval,
             tutorials,
@@ -628,6 +636,11 @@ impl Config {
                 "ACADEMY_SMTP_HOST is not set: NO MAIL LEAVES THIS SERVER. Verification links, invitations and password resets are only written to {} (their text is not logged outside development mode). Set ACADEMY_SMTP_HOST.",
                 self.mail.dir.display()
             ));
+        }
+        if self.credential_key_generated {
+            warnings.push(
+                "ACADEMY_CREDENTIAL_KEY is not set: credentials are signed with a key made for this run only and stop verifying when it ends".to_owned(),
+            );
         }
         if self.courses.issuer.is_none() {
             warnings.push(

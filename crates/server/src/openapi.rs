@@ -45,6 +45,7 @@ const PROBLEM_RESPONSE: &str = "Problem";
         academy_courses::enrolments::EnrolmentState,
         academy_courses::CourseSort,
         academy_courses::CourseRevisionChoice,
+        academy_courses::reports::Grouping,
     )),
 )]
 struct ApiDoc;

@@ -12,6 +12,7 @@ mod certificates;
 mod courses;
 mod enrolments;
 mod learning;
+mod reports;
 
 pub use courses::{CourseRevisionChoice, CourseSort};
 
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(learning::get_attempt)
         .service(learning::save_answers)
         .service(learning::submit_attempt)
+        .service(reports::course_report)
         .service(certificates::list_my_certificates)
         .service(certificates::get_certificate)
         .service(certificates::get_certificate_credential)
