@@ -267,9 +267,6 @@ pub struct Config {
     pub auth: AuthSettings,
     /// The JWT secret was generated for this process (development mode).
     pub jwt_secret_generated: bool,
-    /// Whether the credential key was made for this run (development mode without
-    /// `ACADEMY_CREDENTIAL_KEY`).
-    pub credential_key_generated: bool,
     /// Consultation hours: mail links and retention.
     pub consultation: academy_consultation_hours::Settings,
     /// How often the consultation hours jobs run on this instance.
@@ -618,7 +615,6 @@ impl Config {
             handle_signals: true,
             auth,
             jwt_secret_generated,
-            credential_key_generated: dev_mode && var("ACADEMY_CREDENTIAL_KEY").is_none(),
             consultation,
             consultation_jobs_interval,
             tutorials,
@@ -636,11 +632,6 @@ impl Config {
                 "ACADEMY_SMTP_HOST is not set: NO MAIL LEAVES THIS SERVER. Verification links, invitations and password resets are only written to {} (their text is not logged outside development mode). Set ACADEMY_SMTP_HOST.",
                 self.mail.dir.display()
             ));
-        }
-        if self.credential_key_generated {
-            warnings.push(
-                "ACADEMY_CREDENTIAL_KEY is not set: credentials are signed with a key made for this run only and stop verifying when it ends".to_owned(),
-            );
         }
         if self.courses.issuer.is_none() {
             warnings.push(
@@ -1088,6 +1079,24 @@ mod tests {
     }
 
     #[test]
+    fn a_credential_key_must_be_a_base64_ed25519_seed() {
+        let error = config(&[("ACADEMY_CREDENTIAL_KEY", "kein-schlüssel")])
+            .err()
+            .unwrap();
+        assert_eq!(error.variable, "ACADEMY_CREDENTIAL_KEY");
+        let configured = config(&[(
+            "ACADEMY_CREDENTIAL_KEY",
+            "ZXhhbXBsZS1rZXktZm9yLWJsYWNrLWJveC10ZXN0cyE=",
+        )])
+        .unwrap();
+        assert!(configured.courses.issuer.is_some());
+        assert!(config(&[]).unwrap().courses.issuer.is_none());
+        // Development mode signs with a key of its own run.
+        let development = config(&[("ACADEMY_DEV_MODE", "true")]).unwrap();
+        assert!(development.courses.issuer.is_some());
+    }
+
+    #[test]
     fn without_smtp_outside_development_mode_start_up_warns_and_mail_text_is_not_logged() {
         let production = config(&[]).unwrap();
         assert!(!production.mail.log_text);
@@ -1107,6 +1116,10 @@ mod tests {
         let with_smtp = config(&[
             ("ACADEMY_SMTP_HOST", "mail.example.org"),
             ("ACADEMY_METRICS_TOKEN", "scraper-token-0123456789"),
+            (
+                "ACADEMY_CREDENTIAL_KEY",
+                "ZXhhbXBsZS1rZXktZm9yLWJsYWNrLWJveC10ZXN0cyE=",
+            ),
         ])
         .unwrap();
         assert!(with_smtp.startup_warnings().is_empty());
