@@ -1369,3 +1369,145 @@ on_both_backends! {
         problem(send(&app, Method::GET, &format!("/api/v1/attempts/{unknown}"), &learner.access, None).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn answers_after_the_deadline_and_its_grace_are_refused_and_what_was_saved_in_time_counts(app: TestApp) {
+        let author = author(&app).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let created = published(&app, &author, &coordinator, course("Mit Zeitlimit", json!([
+            {"title": "Prüfen", "lessons": [quiz_lesson("Kurzes Quiz", json!({"timeLimitMinutes": 5, "passMark": 50, "questions": [
+                {"type": "true_false", "prompt": "Beteiligung beginnt früh.", "correct": true},
+                {"type": "true_false", "prompt": "Beteiligung endet nie.", "correct": false}
+            ]}))]}
+        ]))).await;
+        let course_id = str_of(&created["id"]).to_owned();
+        let quiz = lesson_keys(&created).remove(0);
+        let enrolment_id = str_of(&enrol(&app, &learner, &course_id).await["id"]).to_owned();
+        let attempt = json_body(start(&app, &learner, &enrolment_id, &quiz).await, StatusCode::CREATED).await;
+        let attempt_id = str_of(&attempt["id"]).to_owned();
+        // The deadline is the server's: five minutes from the start.
+        let started: chrono::DateTime<chrono::Utc> = str_of(&attempt["startedAt"]).parse().unwrap();
+        let deadline: chrono::DateTime<chrono::Utc> = str_of(&attempt["deadlineAt"]).parse().unwrap();
+        assert_eq!(deadline - started, chrono::Duration::minutes(5));
+
+        let questions = answer_key(&app, &author, &course_id, &quiz).await;
+        let first = str_of(&questions[0]["key"]).to_owned();
+        let second = str_of(&questions[1]["key"]).to_owned();
+        let saved = send(&app, Method::PUT, &format!("/api/v1/attempts/{attempt_id}/answers"), &learner.access,
+            Some(json!({"answers": {first.clone(): true}}))).await;
+        json_body(saved, StatusCode::OK).await;
+
+        // The time runs out (the deadline moved into the past, beyond the grace).
+        use academy_courses::entity::course_quiz_attempt;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        course_quiz_attempt::Entity::update_many()
+            .col_expr(course_quiz_attempt::Column::DeadlineAt, Expr::value(chrono::Utc::now() - chrono::Duration::minutes(2)))
+            .filter(course_quiz_attempt::Column::Id.eq(uuid::Uuid::parse_str(&attempt_id).unwrap()))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let late = send(&app, Method::PUT, &format!("/api/v1/attempts/{attempt_id}/answers"), &learner.access,
+            Some(json!({"answers": {second.clone(): false}}))).await;
+        problem(late, StatusCode::CONFLICT, "time_up").await;
+        problem(submit(&app, &learner, &attempt_id, json!({second.clone(): false})).await, StatusCode::CONFLICT, "time_up").await;
+        // Submitted without answers, what was saved in time is scored: one of two, passed at 50 %.
+        let scored = json_body(submit(&app, &learner, &attempt_id, json!({})).await, StatusCode::OK).await;
+        assert_eq!(scored["score"], 1.0, "{scored}");
+        assert_eq!(scored["passed"], true);
+        assert_eq!(scored["answers"], json!({first: true}));
+    }
+}
+
+on_both_backends! {
+    async fn an_attempt_draws_its_questions_once_and_shows_them_the_same_on_every_read(app: TestApp) {
+        let author = author(&app).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let questions: Vec<Value> = (1..=8)
+            .map(|n| json!({"type": "true_false", "prompt": format!("Aussage {n}"), "correct": n % 2 == 0}))
+            .collect();
+        let created = published(&app, &author, &coordinator, course("Aus dem Pool", json!([
+            {"title": "Prüfen", "lessons": [quiz_lesson("Gezogene Fragen", json!({
+                "draw": 3, "shuffleQuestions": true, "questions": questions
+            }))]}
+        ]))).await;
+        let course_id = str_of(&created["id"]).to_owned();
+        let quiz = lesson_keys(&created).remove(0);
+        let enrolment_id = str_of(&enrol(&app, &learner, &course_id).await["id"]).to_owned();
+        let first = json_body(start(&app, &learner, &enrolment_id, &quiz).await, StatusCode::CREATED).await;
+        assert_eq!(first["questions"].as_array().unwrap().len(), 3, "{first}");
+        assert_eq!(first["maxScore"], 3.0);
+        let again = json_body(start(&app, &learner, &enrolment_id, &quiz).await, StatusCode::OK).await;
+        let read = json_body(
+            send(&app, Method::GET, &format!("/api/v1/attempts/{}", str_of(&first["id"])), &learner.access, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(again["questions"], first["questions"]);
+        assert_eq!(read["questions"], first["questions"]);
+        // The course shows how many an attempt asks, not which.
+        let public = json_body(app.get(&format!("/api/v1/courses/{course_id}")).await, StatusCode::OK).await;
+        assert_eq!(public["modules"][0]["lessons"][0]["quiz"]["questions"], 3);
+    }
+}
+
+on_both_backends! {
+    async fn a_regrade_changes_no_score_until_it_is_confirmed_and_keeps_the_score_before(app: TestApp) {
+        let author = author(&app).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let learner = app.user(&[Role::Learner]).await;
+        let quiz_of = |correct: bool| course("Nachbewertung", json!([
+            {"title": "Prüfen", "lessons": [quiz_lesson("Eine Frage", json!({"passMark": 100, "questions": [
+                {"type": "true_false", "prompt": "Der Quartiersrat tagt öffentlich.", "correct": correct}
+            ]}))]}
+        ]));
+        let created = published(&app, &author, &coordinator, quiz_of(true)).await;
+        let course_id = str_of(&created["id"]).to_owned();
+        let quiz = lesson_keys(&created).remove(0);
+        let enrolment_id = str_of(&enrol(&app, &learner, &course_id).await["id"]).to_owned();
+        let attempt = json_body(start(&app, &learner, &enrolment_id, &quiz).await, StatusCode::CREATED).await;
+        let question = str_of(&attempt["questions"][0]["key"]).to_owned();
+        let attempt_id = str_of(&attempt["id"]).to_owned();
+        let failed = json_body(submit(&app, &learner, &attempt_id, json!({question.clone(): false})).await, StatusCode::OK).await;
+        assert_eq!(failed["passed"], false);
+
+        // The key was wrong: the author corrects it in a new revision (same keys).
+        let path = format!("/api/v1/courses/{course_id}");
+        let response = send(&app, Method::GET, &format!("{path}?revision=working"), &author.access, None).await;
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let current = json_body(response, StatusCode::OK).await;
+        let mut body = quiz_of(false);
+        body["modules"][0]["key"] = current["modules"][0]["key"].clone();
+        body["modules"][0]["lessons"][0]["key"] = current["modules"][0]["lessons"][0]["key"].clone();
+        body["modules"][0]["lessons"][0]["quiz"]["questions"][0]["key"] = json!(question);
+        let edited = app.authed(Method::PUT, &path, &author.access).header("if-match", etag).json(&body).send().await.unwrap();
+        json_body(edited, StatusCode::OK).await;
+        publish(&app, &author, &coordinator, &course_id).await;
+        // Editing changed nothing of the attempt.
+        let read = json_body(send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &learner.access, None).await, StatusCode::OK).await;
+        assert_eq!(read["score"], 0.0);
+
+        let regrade = format!("/api/v1/courses/{course_id}/quizzes/{quiz}/regrade");
+        problem(send(&app, Method::POST, &regrade, &author.access, None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let dry = json_body(send(&app, Method::POST, &regrade, &coordinator.access, None).await, StatusCode::OK).await;
+        assert_eq!(dry.as_array().unwrap().len(), 1, "{dry}");
+        assert_eq!(dry[0]["scoreBefore"], 0.0);
+        assert_eq!(dry[0]["scoreAfter"], 1.0);
+        assert_eq!(dry[0]["passedAfter"], true);
+        let read = json_body(send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &learner.access, None).await, StatusCode::OK).await;
+        assert_eq!(read["score"], 0.0, "a dry run writes nothing");
+
+        let applied = json_body(
+            send(&app, Method::POST, &regrade, &coordinator.access, Some(json!({"dryRun": false}))).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(applied, dry);
+        let read = json_body(send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &learner.access, None).await, StatusCode::OK).await;
+        assert_eq!(read["score"], 1.0);
+        assert_eq!(read["passed"], true);
+        assert_eq!(read["scoreBeforeRegrade"], 0.0);
+        assert!(read["regradedAt"].is_string());
+    }
+}

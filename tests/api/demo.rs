@@ -41,6 +41,7 @@ async fn counts(app: &TestApp, admin: &str, from: &str) -> Vec<Value> {
         ("/api/v1/municipalities", None),
         ("/api/v1/guides", None),
         ("/api/v1/tutorials", None),
+        ("/api/v1/courses", None),
         ("/api/v1/consultation-offers", None),
         (slots.as_str(), None),
     ] {
@@ -99,6 +100,33 @@ on_both_backends! {
         let download = app.get(file["downloadUrl"].as_str().unwrap()).await;
         assert_eq!(download.status(), StatusCode::OK);
         assert!(download.text().await.unwrap().contains("Quartiersbeirat"));
+
+        // Anyone finds the published course over a demo guide and tutorial, with a quiz
+        // whose questions only its editors see; a demo learner enrols in it.
+        let courses = json_body(app.get("/api/v1/courses").await, StatusCode::OK).await;
+        assert_eq!(courses["total"], 1, "{courses}");
+        assert_eq!(json!([courses["items"][0]["slug"].clone()]), json!(report.courses));
+        let course = json_body(
+            app.get(&format!("/api/v1/courses/{}", report.courses[0])).await,
+            StatusCode::OK,
+        )
+        .await;
+        let kinds: Vec<&Value> = course["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["lessons"].as_array().unwrap())
+            .map(|l| &l["kind"])
+            .collect();
+        assert_eq!(kinds, [&json!("text"), &json!("guide"), &json!("tutorial"), &json!("quiz")]);
+        assert!(!course.to_string().contains("quizQuestions"), "{course}");
+        let learner = sign_in(&app, &report, Role::Learner).await;
+        let enrolled = app
+            .authed(Method::POST, &format!("/api/v1/courses/{}/enrolments", report.courses[0]), &learner)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enrolled.status(), StatusCode::CREATED);
 
         // Anyone finds the published tutorials, each with approved German captions,
         // chapters, speakers, a licence, related demo guides and a video on the demo host.

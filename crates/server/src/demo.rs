@@ -160,6 +160,8 @@ pub struct Report {
     pub attachments: usize,
     /// Slugs of the published video tutorials.
     pub tutorials: Vec<String>,
+    /// Slugs of the published courses.
+    pub courses: Vec<String>,
     /// Titles of the consultation offers.
     pub offers: Vec<String>,
     /// Free slots of those offers from now on.
@@ -171,12 +173,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "seeded the demo academy: {} organisations, {} municipalities, {} published guides ({} attached file), {} published video tutorials, {} consultation offers with {} free slots, and these accounts:",
+            "seeded the demo academy: {} organisations, {} municipalities, {} published guides ({} attached file), {} published video tutorials, {} published course, {} consultation offers with {} free slots, and these accounts:",
             self.organisations.len(),
             self.municipalities.len(),
             self.guides.len(),
             self.attachments,
             self.tutorials.len(),
+            self.courses.len(),
             self.offers.len(),
             self.free_slots,
         )?;
@@ -630,6 +633,8 @@ async fn make(db: &Db, files: &FileStore, password: &str) -> anyhow::Result<Repo
         tutorials.push(make_tutorial(db, &people, &organisations, &guide_ids, spec).await?);
     }
 
+    let courses = vec![make_course(db, &people, &guide_ids, &tutorials).await?];
+
     let mut offer_ids = Vec::new();
     let mut offer_titles = Vec::new();
     for spec in OFFERS {
@@ -669,9 +674,97 @@ async fn make(db: &Db, files: &FileStore, password: &str) -> anyhow::Result<Repo
         guides,
         attachments,
         tutorials,
+        courses,
         offers: offer_titles,
         free_slots,
     })
+}
+
+/// Creates and publishes the demo course over the first demo guide and tutorial, with a
+/// quiz, as its author and the coordinating office would; returns its slug.
+async fn make_course(
+    db: &Db,
+    people: &People,
+    guides: &[(&'static str, Uuid)],
+    tutorials: &[String],
+) -> anyhow::Result<String> {
+    let author = acting_as(people.get("author-netzwerk")?);
+    let office = acting_as(people.get("coordinator")?);
+    let guide = guides
+        .first()
+        .map(|(_, id)| *id)
+        .context("the demo has no guide")?;
+    let tutorial_slug = tutorials.first().context("the demo has no tutorial")?;
+    let tutorial = academy_tutorials::tutorials::visible(&*db, None, tutorial_slug)
+        .await
+        .step(|| format!("finding the tutorial {tutorial_slug}"))?
+        .id;
+    let input: academy_courses::domain::CourseContentRequest = serde_json::from_value(json!({
+        "title": "Beteiligung im Quartier – der Einstieg",
+        "summary": "In zwei Modulen von der ersten Idee zum Beteiligungsformat: lesen, ansehen, das Wissen prüfen.",
+        "description": "Für Mitarbeitende kleiner Verwaltungen, die Beteiligung im Fördergebiet beginnen oder verstetigen wollen.",
+        "objectives": [
+            "Sie kennen die Stufen der Beteiligung.",
+            "Sie wählen ein passendes Format für Ihr Quartier."
+        ],
+        "estimatedHours": 2.5,
+        "validityMonths": 24,
+        "fieldsOfAction": ["activation-participation"],
+        "modules": [
+            {
+                "title": "Grundlagen",
+                "sequential": true,
+                "lessons": [
+                    {"title": "Warum Beteiligung früh beginnt", "kind": "text",
+                     "body": "Beteiligung wirkt, wenn sie **vor** den Entscheidungen beginnt und die Menschen im Quartier erreicht, die sonst nicht gefragt werden."},
+                    {"title": "Der Leitfaden zum Nachlesen", "kind": "guide", "guideId": guide, "completion": "done"},
+                    {"title": "Das Video-Tutorial", "kind": "tutorial", "tutorialId": tutorial}
+                ]
+            },
+            {
+                "title": "Wissen prüfen",
+                "lessons": [{
+                    "title": "Kurzes Quiz",
+                    "kind": "quiz",
+                    "quiz": {
+                        "passMark": 60,
+                        "attempts": 3,
+                        "timeLimitMinutes": 15,
+                        "shuffleOptions": true,
+                        "review": "feedback",
+                        "questions": [
+                            {"type": "single_choice", "prompt": "Wann beginnt Beteiligung am besten?",
+                             "options": [
+                                {"text": "Bevor entschieden wird", "correct": true},
+                                {"text": "Nach der Fertigstellung", "feedback": "Dann ist nichts mehr zu gestalten."}
+                             ]},
+                            {"type": "true_false", "prompt": "Ein Quartiersrat braucht eine feste Geschäftsordnung, um zu beginnen.", "correct": false,
+                             "feedback": "Viele Quartiersräte geben sich ihre Regeln erst in den ersten Sitzungen."},
+                            {"type": "short_text", "prompt": "Wie heißt das Programm der Städtebauförderung, um das es hier geht? (zwei Wörter)",
+                             "accepted": ["Sozialer Zusammenhalt"]}
+                        ]
+                    }
+                }]
+            }
+        ]
+    }))
+    .context("the demo course's content")?;
+    let content =
+        academy_courses::domain::validate(input).step(|| "checking the demo course".to_owned())?;
+    let created = academy_courses::courses::create(db, &author, None, None, content)
+        .await
+        .step(|| "creating the demo course".to_owned())?;
+    let id = created.item.id;
+    mark(db, "course", id).await?;
+    let key = id.to_string();
+    academy_courses::courses::submit(db, &author, &key, |_| Ok(()))
+        .await
+        .step(|| "submitting the demo course".to_owned())?;
+    let review_due = Utc::now() + chrono::Duration::days(365);
+    academy_courses::courses::publish(db, &office, &key, None, Some(review_due), |_| Ok(()))
+        .await
+        .step(|| "publishing the demo course".to_owned())?;
+    Ok(created.item.slug)
 }
 
 /// Creates, fills and publishes the tutorial of `spec`, as its author and the
