@@ -91,7 +91,7 @@ ENROLMENTS="$(psql "$PG_URL" -Atc "SELECT count(*) FROM course_enrolments WHERE 
 
 echo "signing in $ACTIVE learners…" >&2
 psql "$PG_URL" -AtF $'\t' -c "SELECT u.email, e.id FROM course_enrolments e JOIN users u ON u.id = e.user_id
-  WHERE u.email LIKE 'lernende-%' ORDER BY (substring(u.email from 10 for 5))::int LIMIT $ACTIVE" >"$WORK/enrolments"
+  WHERE u.email LIKE 'lernende-%' ORDER BY split_part(split_part(u.email, '-', 2), '@', 1)::int LIMIT $ACTIVE" >"$WORK/enrolments"
 while IFS=$'\t' read -r email enrolment; do
   printf '%s\t%s\n' "$(login "$email")" "$enrolment"
 done <"$WORK/enrolments" >"$WORK/learners"

@@ -44,42 +44,42 @@ pub struct Filter {
     pub municipality: Option<Uuid>,
 }
 
-fn key_and_name(
-    grouping: Grouping,
-    backend: DbBackend,
-) -> (&'static str, &'static str, &'static str) {
-    let text = |column: &'static str, postgres: &'static str| {
+/// The group key, its name, and the joins they need.
+fn grouping_sql(grouping: Grouping, backend: DbBackend) -> (String, &'static str, &'static str) {
+    let text = |column: &str| {
         if backend == DbBackend::Postgres {
-            postgres
+            format!("{column}::text")
         } else {
-            column
+            format!("lower(hex({column}))")
         }
     };
     match grouping {
         Grouping::Course => (
-            text("lower(hex(e.course_id))", "e.course_id::text"),
-            "(SELECT r.title FROM courses c JOIN course_revisions r \
-               ON r.id = COALESCE(c.live_revision_id, c.working_revision_id) WHERE c.id = e.course_id)",
-            "",
+            text("e.course_id"),
+            "r.title",
+            "LEFT JOIN courses c ON c.id = e.course_id \
+             LEFT JOIN course_revisions r ON r.id = COALESCE(c.live_revision_id, c.working_revision_id)",
         ),
+        // Only a confirmed membership counts for a municipality.
         Grouping::Municipality => (
-            text(
-                "COALESCE(lower(hex(u.municipality_id)), '')",
-                "COALESCE(u.municipality_id::text, '')",
-            ),
-            "COALESCE((SELECT m.name FROM municipalities m WHERE m.id = u.municipality_id), 'ohne bestätigte Kommune')",
-            "",
+            format!("COALESCE({}, '')", text("m.id")),
+            "COALESCE(m.name, 'ohne bestätigte Kommune')",
+            "LEFT JOIN municipalities m ON m.id = u.municipality_id \
+               AND u.municipality_confirmed_at IS NOT NULL",
         ),
         Grouping::FieldOfAction => (
-            "f.field_of_action_slug",
-            "(SELECT t.name FROM fields_of_action t WHERE t.slug = f.field_of_action_slug)",
-            "JOIN course_revision_fields_of_action f ON f.revision_id = e.revision_id",
+            "f.field_of_action_slug".to_owned(),
+            "t.name",
+            "JOIN course_revision_fields_of_action f ON f.revision_id = e.revision_id \
+             LEFT JOIN fields_of_action t ON t.slug = f.field_of_action_slug",
         ),
     }
 }
 
-/// The report, grouped as asked. Contact persons get their municipality's members only
-/// (the filter is forced); everyone else but coordinators gets 403.
+/// The report, grouped as asked: one statement that reads attempts, progress and
+/// certificates once each, aggregated per enrolment, then joined. Contact persons get
+/// their municipality's members only (the filter is forced); everyone else but
+/// coordinators gets 403.
 pub async fn report(
     db: &impl ConnectionTrait,
     caller: &Principal,
@@ -88,7 +88,7 @@ pub async fn report(
 ) -> Result<Vec<Row>, AppError> {
     let municipality = academy_auth::membership::scope(caller, filter.municipality)?;
     let backend = db.get_database_backend();
-    let (key, name, join) = key_and_name(grouping, backend);
+    let (key, name, join) = grouping_sql(grouping, backend);
     let mut conditions = vec!["e.state <> 'withdrawn'".to_owned()];
     let mut values: Vec<Value> = Vec::new();
     let bind = |value: Value, values: &mut Vec<Value>| {
@@ -109,30 +109,23 @@ pub async fn report(
             "u.municipality_id = {p} AND u.municipality_confirmed_at IS NOT NULL"
         ));
     }
-    let municipality_key = if grouping == Grouping::Municipality {
-        // Only a confirmed membership counts for a municipality.
-        "CASE WHEN u.municipality_confirmed_at IS NULL THEN NULL ELSE u.municipality_id END"
-    } else {
-        "u.municipality_id"
-    };
-    let key = key.replace("u.municipality_id", municipality_key);
-    let name = name.replace("u.municipality_id", municipality_key);
     let sql = format!(
-        "SELECT {key} AS key, MAX({name}) AS name, \
+        "WITH quiz AS (SELECT enrolment_id, COUNT(*) AS n, SUM(score * 100.0 / max_score) AS total \
+             FROM course_quiz_attempts WHERE submitted_at IS NOT NULL AND max_score > 0 \
+             GROUP BY enrolment_id), \
+           begun AS (SELECT DISTINCT enrolment_id FROM course_lesson_progress), \
+           certified AS (SELECT enrolment_id FROM course_certificates WHERE revoked_at IS NULL) \
+         SELECT {key} AS key, MAX({name}) AS name, \
            COUNT(*) AS enrolled, \
-           COALESCE(SUM(CASE WHEN e.state = 'active' AND EXISTS \
-             (SELECT 1 FROM course_lesson_progress p WHERE p.enrolment_id = e.id) THEN 1 ELSE 0 END), 0) AS in_progress, \
+           COALESCE(SUM(CASE WHEN e.state = 'active' AND b.enrolment_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS in_progress, \
            COALESCE(SUM(CASE WHEN e.completed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS completed, \
-           COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM course_certificates c \
-             WHERE c.enrolment_id = e.id AND c.revoked_at IS NULL) THEN 1 ELSE 0 END), 0) AS certified, \
-           CAST(COALESCE(SUM((SELECT COUNT(*) FROM course_quiz_attempts a \
-             WHERE a.enrolment_id = e.id AND a.submitted_at IS NOT NULL)), 0) AS BIGINT) AS attempts, \
-           CAST(SUM((SELECT SUM(a.score * 100.0 / a.max_score) FROM course_quiz_attempts a \
-             WHERE a.enrolment_id = e.id AND a.submitted_at IS NOT NULL AND a.max_score > 0)) \
-             / NULLIF(SUM((SELECT COUNT(*) FROM course_quiz_attempts a \
-             WHERE a.enrolment_id = e.id AND a.submitted_at IS NOT NULL AND a.max_score > 0)), 0) \
-             AS DOUBLE PRECISION) AS average_score \
+           COALESCE(SUM(CASE WHEN z.enrolment_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS certified, \
+           CAST(COALESCE(SUM(q.n), 0) AS BIGINT) AS attempts, \
+           CAST(SUM(q.total) / NULLIF(SUM(q.n), 0) AS DOUBLE PRECISION) AS average_score \
          FROM course_enrolments e JOIN users u ON u.id = e.user_id {join} \
+           LEFT JOIN quiz q ON q.enrolment_id = e.id \
+           LEFT JOIN begun b ON b.enrolment_id = e.id \
+           LEFT JOIN certified z ON z.enrolment_id = e.id \
          WHERE {} \
          GROUP BY {key} ORDER BY name, key",
         conditions.join(" AND ")
