@@ -585,13 +585,14 @@ pub async fn start_attempt(
         }
         _ => {}
     }
-    let earlier = course_quiz_attempt::Entity::find()
+    // Only the latest attempt can be open: a new one starts once it is closed.
+    let latest = course_quiz_attempt::Entity::find()
         .filter(course_quiz_attempt::Column::EnrolmentId.eq(taking.enrolment.id))
         .filter(course_quiz_attempt::Column::LessonKey.eq(lesson.key))
         .order_by_desc(course_quiz_attempt::Column::Number)
-        .all(&txn)
+        .one(&txn)
         .await?;
-    if let Some(open) = earlier.iter().find(|a| a.submitted_at.is_none()) {
+    if let Some(open) = latest.as_ref().filter(|a| a.submitted_at.is_none()) {
         if !overdue(open, now) && open.lesson_id == lesson.id {
             let view = attempt_view(&txn, open.clone(), taking.enrolment.clone()).await?;
             txn.commit().await?;
@@ -601,7 +602,7 @@ pub async fn start_attempt(
         let answers = open.answers.as_object().cloned().unwrap_or_default();
         close(&txn, open, &pinned.quiz, &answers, now).await?;
     }
-    let number = earlier.first().map_or(1, |a| a.number + 1);
+    let number = latest.as_ref().map_or(1, |a| a.number + 1);
     if let Some(limit) = quiz.attempts
         && number > i32::try_from(limit).unwrap_or(i32::MAX)
     {
