@@ -695,7 +695,7 @@ async fn make_course(
         .map(|(_, id)| *id)
         .context("the demo has no guide")?;
     let tutorial_slug = tutorials.first().context("the demo has no tutorial")?;
-    let tutorial = academy_tutorials::tutorials::visible(&*db, None, tutorial_slug)
+    let tutorial = academy_tutorials::tutorials::visible(db, None, tutorial_slug)
         .await
         .step(|| format!("finding the tutorial {tutorial_slug}"))?
         .id;
