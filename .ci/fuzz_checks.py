@@ -83,6 +83,8 @@ PARTICULAR = [
      "a chapter starts after the one before and inside `durationSeconds`"),
     ("create_tutorial|update_tutorial", r"licence", {"unknown_licence"},
      "the SPDX licence list is data, not a pattern"),
+    ("create_organisation|replace_organisation", r"website", {"invalid_url"},
+     "an address is parsed as browsers do (WHATWG): a host may not hold every character a pattern lets through"),
     ("add_tutorial_source", r"url", {"host_not_allowed", "invalid_url"},
      "the hosts come from the configuration; an address is parsed as browsers do (WHATWG)"),
     ("add_tutorial_source", r"mediaType", {"required", "not_applicable"},
