@@ -92,7 +92,7 @@ PARTICULAR = [
     ("put_tutorial_track", r"file", {"not_utf8", "too_large", "unknown_format", "syntax", "end_before_start",
      "not_ascending", "beyond_duration", "too_many_cues", "cue_too_long", "no_cues", "nul"},
      "a track is judged by its content as WebVTT or SRT, its cues against the tutorial's duration"),
-    ("upload_tutorial_video|put_tutorial_poster", r"file",
+    ("upload_tutorial_video|put_tutorial_poster|put_course_cover", r"file",
      {"type_not_allowed", "unreadable", "no_duration", "duration_mismatch", "too_large_image", "empty"},
      "a video or image is judged by its content, a video's length against the tutorial's"),
     ("report_tutorial_progress", r"segments\[\]", {"empty_segment"},

@@ -21,6 +21,7 @@ mod m20261130_000040_tutorials;
 mod m20261130_000041_tutorial_search;
 mod m20261201_000050_courses;
 mod m20261201_000051_course_certificates;
+mod m20261201_000052_course_covers;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000041_tutorial_search::Migration),
             Box::new(m20261201_000050_courses::Migration),
             Box::new(m20261201_000051_course_certificates::Migration),
+            Box::new(m20261201_000052_course_covers::Migration),
         ]
     }
 }

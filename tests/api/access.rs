@@ -291,6 +291,8 @@ const ACCESS: &[Rule] = &[
     rule("POST /api/v1/courses", EDITORS, NONE),
     // On a published course, which everyone sees.
     rule("PUT /api/v1/courses/{course}", EDITORS, NONE),
+    rule("PUT /api/v1/courses/{course}/cover", EDITORS, NONE),
+    rule("DELETE /api/v1/courses/{course}/cover", EDITORS, NONE),
     // On a draft, which only its editors see.
     rule("DELETE /api/v1/courses/{course}", EDITORS, BESIDES_EDITORS),
     rule(
@@ -1255,6 +1257,20 @@ impl<'a> Cast<'a> {
                     "estimatedHours": 2,
                 }))
             }
+            "PUT /api/v1/courses/{course}/cover" => {
+                let (id, _) = self.course(Stage::Published).await;
+                let mut call = Call::new(&user, M::PUT, format!("/api/v1/courses/{id}/cover?alt=Ein%20Quartier"), S::OK);
+                call.body = Body::Raw("image/png".to_owned(), POSTER.to_vec());
+                call
+            }
+            "DELETE /api/v1/courses/{course}/cover" => {
+                let (id, _) = self.course(Stage::Published).await;
+                let path = format!("/api/v1/courses/{id}/cover");
+                let mut upload = Call::new(self.user(Role::Author), M::PUT, path.clone(), S::OK);
+                upload.body = Body::Raw("image/png".to_owned(), POSTER.to_vec());
+                assert_eq!(upload.send(self.app, true).await.status(), S::OK);
+                Call::new(&user, M::DELETE, path, S::NO_CONTENT)
+            }
             "DELETE /api/v1/courses/{course}" => {
                 let (id, _) = self.course(Stage::Draft).await;
                 Call::new(&user, M::DELETE, format!("/api/v1/courses/{id}"), S::NO_CONTENT)
@@ -1431,7 +1447,7 @@ fn template_form() -> Body {
 }
 
 const VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/short-moov-at-end.mp4");
-const POSTER: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/poster.png");
+const POSTER: &[u8] = include_bytes!("../../crates/files/tests/fixtures/poster.png");
 
 /// A German captions track, as an upload.
 fn captions() -> Body {

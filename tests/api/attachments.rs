@@ -54,27 +54,6 @@ async fn upload(
     .unwrap()
 }
 
-/// Every file in the app's files folder, staging files of unfinished uploads included.
-fn stored_files(app: &TestApp) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| {
-                        if e.path().is_dir() {
-                            count(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    count(&app.files_dir)
-}
-
 /// A draft guide of a new organisation, with its author and a coordinator.
 async fn draft(app: &TestApp) -> (String, TestUser, TestUser) {
     let organisation = app.organisation("Stiftung Vorlagen").await;
@@ -199,10 +178,10 @@ on_both_backends! {
         let too_large = upload(&app, &author.access, &guide, "gross.pdf", &pdf(400_000)).await;
         problem(too_large, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
         // Counted on disk, staging files (`…#n`) of unfinished uploads included.
-        assert_eq!(stored_files(&app), 0, "no staging file left by the oversized upload");
+        assert_eq!(app.stored_files(), 0, "no staging file left by the oversized upload");
         // Just within the limit, the same content is taken.
         let fits = json_body(upload(&app, &author.access, &guide, "passt.pdf", &pdf(190_000)).await, StatusCode::CREATED).await;
-        assert_eq!(stored_files(&app), 1);
+        assert_eq!(app.stored_files(), 1);
         let deleted = app.authed(Method::DELETE, fits["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
         let not_multipart = app
@@ -233,7 +212,7 @@ on_both_backends! {
         assert_eq!(unknown["errors"][0]["field"], "autor", "{unknown}");
         assert_eq!(unknown["errors"][0]["code"], "unknown_field", "{unknown}");
 
-        assert_eq!(stored_files(&app), 0, "no bytes left in the store");
+        assert_eq!(app.stored_files(), 0, "no bytes left in the store");
         let list = json_body(
             app.authed(Method::GET, &format!("/api/v1/guides/{guide}/attachments"), &author.access).send().await.unwrap(),
             StatusCode::OK,
@@ -244,14 +223,14 @@ on_both_backends! {
         // Within the limit it works, and deleting removes the bytes too.
         let ok = json_body(upload(&app, &author.access, &guide, "Liste.csv", "Name;Ort\nErika;Gießen\n".as_bytes()).await, StatusCode::CREATED).await;
         assert_eq!(ok["mediaType"], "text/csv; charset=utf-8");
-        assert_eq!(stored_files(&app), 1);
+        assert_eq!(app.stored_files(), 1);
         let deleted = app
             .authed(Method::DELETE, ok["downloadUrl"].as_str().unwrap(), &author.access)
             .send()
             .await
             .unwrap();
         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(app.stored_files(), 0);
     }
 }
 
@@ -285,10 +264,10 @@ on_both_backends! {
         problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
 
         // Deleting the guide removes its files from the store.
-        assert_eq!(stored_files(&app), 1);
+        assert_eq!(app.stored_files(), 1);
         let gone = app.authed(Method::DELETE, &format!("/api/v1/guides/{guide}"), &coordinator.access).send().await.unwrap();
         assert_eq!(gone.status(), StatusCode::NO_CONTENT);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(app.stored_files(), 0);
     }
 }
 
@@ -329,7 +308,7 @@ on_both_backends! {
         assert_eq!(names(&app, &list, None).await, ["alt.pdf"]);
         assert_eq!(app.get(first["downloadUrl"].as_str().unwrap()).await.status(), StatusCode::OK);
         assert_eq!(names(&app, &working, Some(&author.access)).await, ["neu.pdf"]);
-        assert_eq!(stored_files(&app), 2);
+        assert_eq!(app.stored_files(), 2);
         let again = app.authed(Method::DELETE, first["downloadUrl"].as_str().unwrap(), &author.access).send().await.unwrap();
         problem(again, StatusCode::NOT_FOUND, "not_found").await;
 
@@ -347,7 +326,7 @@ on_both_backends! {
         assert_eq!(names(&app, &list, None).await, ["neu.pdf"]);
         assert_eq!(app.get(second["downloadUrl"].as_str().unwrap()).await.status(), StatusCode::OK);
         problem(app.get(first["downloadUrl"].as_str().unwrap()).await, StatusCode::NOT_FOUND, "not_found").await;
-        assert_eq!(stored_files(&app), 2, "revision 1 keeps its file");
+        assert_eq!(app.stored_files(), 2, "revision 1 keeps its file");
     }
 }
 

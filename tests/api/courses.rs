@@ -1511,3 +1511,103 @@ on_both_backends! {
         assert!(read["regradedAt"].is_string());
     }
 }
+
+const PNG: &[u8] = include_bytes!("../../crates/files/tests/fixtures/poster.png");
+const JPEG: &[u8] = include_bytes!("../../crates/files/tests/fixtures/poster.jpg");
+
+/// A raw upload.
+async fn put_image(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Response {
+    app.authed(Method::PUT, path, token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both_backends! {
+    async fn the_cover_is_judged_by_its_content_replaced_shown_and_removed_with_the_course(app: TestApp) {
+        let author = author(&app).await;
+        let other_author = app.user_in(&[Role::Author], Some(app.organisation("Verein Nachbarn").await), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let created = create(&app, &author, course("Mit Titelbild", json!([{"title": "Eins", "lessons": [text_lesson("Lesen", "Text.")]}]))).await;
+        let id = str_of(&created["id"]).to_owned();
+        let cover = format!("/api/v1/courses/{id}/cover");
+        assert!(created["cover"].is_null(), "{created}");
+
+        // Refusals leave nothing in the store.
+        let body = json_body(put_image(&app, &author.access, &cover, "image/png", b"not a picture at all".to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(has_error(&body, "file", "type_not_allowed"), "{body}");
+        let body = json_body(put_image(&app, &author.access, &format!("{cover}?alt=Zeile%0AZeile"), "image/png", PNG.to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(has_error(&body, "alt", "control_character"), "{body}");
+        let long = "a".repeat(301);
+        let body = json_body(put_image(&app, &author.access, &format!("{cover}?alt={long}"), "image/png", PNG.to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(has_error(&body, "alt", "too_long"), "{body}");
+        let body = json_body(put_image(&app, &author.access, &cover, "text/plain", PNG.to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        assert_eq!(body["code"], "unsupported_media_type");
+        let mut huge = PNG.to_vec();
+        huge.resize(5 * 1024 * 1024 + 1, 0);
+        assert_eq!(put_image(&app, &author.access, &cover, "image/png", huge).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // The draft is its editors' alone.
+        let body = json_body(put_image(&app, &other_author.access, &cover, "image/png", PNG.to_vec()).await, StatusCode::NOT_FOUND).await;
+        assert_eq!(body["code"], "not_found");
+        assert_eq!(app.stored_files(), 0);
+
+        // A PNG with its text alternative; its header gives the size.
+        let set = json_body(put_image(&app, &author.access, &format!("{cover}?alt=%20Menschen%20im%20Quartier%20"), "image/png", PNG.to_vec()).await, StatusCode::OK).await;
+        assert_eq!((set["width"].clone(), set["height"].clone(), set["mediaType"].clone(), set["alt"].clone()), (json!(48), json!(32), json!("image/png"), json!("Menschen im Quartier")));
+        assert_eq!(app.stored_files(), 1);
+        let first_url = str_of(&set["url"]).to_owned();
+        let shown = json_body(send(&app, Method::GET, &format!("/api/v1/courses/{id}"), &author.access, None).await, StatusCode::OK).await;
+        assert_eq!(shown["cover"], set);
+        let download = send(&app, Method::GET, &first_url, &author.access, None).await;
+        assert_eq!(download.status(), StatusCode::OK);
+        assert_eq!(download.headers()["content-type"], "image/png");
+        let etag = download.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(download.bytes().await.unwrap().as_ref(), PNG);
+        let again = app.authed(Method::GET, &first_url, &author.access).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        // Nobody else sees the draft's picture.
+        assert_eq!(app.get(&first_url).await.status(), StatusCode::NOT_FOUND);
+
+        // A JPEG replaces it: one stored picture, a new address, the old one gone.
+        let replaced = json_body(put_image(&app, &author.access, &cover, "image/jpeg", JPEG.to_vec()).await, StatusCode::OK).await;
+        assert_eq!((replaced["mediaType"].clone(), replaced["width"].clone(), replaced["alt"].clone()), (json!("image/jpeg"), json!(40), json!("")));
+        assert_ne!(replaced["url"], set["url"]);
+        assert_eq!(app.stored_files(), 1);
+        assert_eq!(send(&app, Method::GET, &first_url, &author.access, None).await.status(), StatusCode::NOT_FOUND);
+
+        // Published, everyone sees it, in the list too; another organisation may not change it.
+        publish(&app, &author, &coordinator, &id).await;
+        let url = str_of(&replaced["url"]).to_owned();
+        let public = app.get(&url).await;
+        assert_eq!(public.status(), StatusCode::OK);
+        assert_eq!(public.bytes().await.unwrap().as_ref(), JPEG);
+        let list = json_body(app.get("/api/v1/courses").await, StatusCode::OK).await;
+        assert_eq!(list["items"][0]["cover"], replaced, "{list}");
+        let body = json_body(put_image(&app, &other_author.access, &cover, "image/png", PNG.to_vec()).await, StatusCode::FORBIDDEN).await;
+        assert_eq!(body["code"], "forbidden");
+
+        // Removed: gone from the course and the store; removing again is a 404.
+        assert_eq!(send(&app, Method::DELETE, &cover, &author.access, None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.stored_files(), 0);
+        assert!(json_body(app.get(&format!("/api/v1/courses/{id}")).await, StatusCode::OK).await["cover"].is_null());
+        assert_eq!(send(&app, Method::DELETE, &cover, &author.access, None).await.status(), StatusCode::NOT_FOUND);
+
+        // Archived courses keep theirs unchanged; deleting the course removes the picture.
+        json_body(put_image(&app, &author.access, &cover, "image/webp", include_bytes!("../../crates/files/tests/fixtures/poster.webp").to_vec()).await, StatusCode::OK).await;
+        assert_eq!(app.stored_files(), 1);
+        json_body(send(&app, Method::POST, &format!("/api/v1/courses/{id}/archive"), &coordinator.access, None).await, StatusCode::OK).await;
+        let body = json_body(put_image(&app, &author.access, &cover, "image/png", PNG.to_vec()).await, StatusCode::CONFLICT).await;
+        assert_eq!(body["code"], "already_archived");
+        assert_eq!(app.stored_files(), 1);
+        assert_eq!(send(&app, Method::DELETE, &format!("/api/v1/courses/{id}"), &coordinator.access, None).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.stored_files(), 0);
+    }
+}

@@ -14,7 +14,7 @@ const SETTINGS: [(&str, &str); 3] = [
 ];
 
 const VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/short-moov-at-end.mp4");
-const POSTER: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/poster.png");
+const POSTER: &[u8] = include_bytes!("../../crates/files/tests/fixtures/poster.png");
 const NOT_A_VIDEO: &[u8] = include_bytes!("../../crates/tutorials/tests/fixtures/not-a-video.mp4");
 
 async fn put_bytes(
@@ -31,24 +31,6 @@ async fn put_bytes(
         .send()
         .await
         .unwrap()
-}
-
-fn stored_files(app: &TestApp) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        count(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-    }
-    count(&app.files_dir)
 }
 
 fn metadata(title: &str, seconds: f64) -> Value {
@@ -560,7 +542,7 @@ on_both_backends! {
         let huge = vec![0u8; 100 * 1024];
         assert_eq!(put_bytes(&app, Method::POST, &author.access, &videos, "video/mp4", &huge).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
         problem(put_bytes(&app, Method::POST, &learner.access, &videos, "video/mp4", VIDEO).await, StatusCode::NOT_FOUND, "not_found").await;
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(app.stored_files(), 0);
 
         // A real video of the right length (its `moov` box at the end) becomes a source.
         let source = json_body(put_bytes(&app, Method::POST, &author.access, &format!("{videos}?bitrateKbps=800"), "video/mp4", VIDEO).await, StatusCode::CREATED).await;
@@ -569,7 +551,7 @@ on_both_backends! {
         assert_eq!(source["mediaType"], "video/mp4");
         assert_eq!(source["height"], 48);
         assert_eq!(source["bitrateKbps"], 800);
-        assert_eq!(stored_files(&app), 1);
+        assert_eq!(app.stored_files(), 1);
         let url = source["url"].as_str().unwrap().to_owned();
         let whole = send(&app, Method::GET, &url, &author.access, None).await;
         assert_eq!(whole.status(), StatusCode::OK);
@@ -588,7 +570,7 @@ on_both_backends! {
         assert_eq!((poster["width"].clone(), poster["height"].clone()), (json!(48), json!(32)));
         // Replacing it leaves one poster file.
         json_body(put_bytes(&app, Method::PUT, &author.access, &poster_path, "image/png", POSTER).await, StatusCode::OK).await;
-        assert_eq!(stored_files(&app), 2);
+        assert_eq!(app.stored_files(), 2);
         let tutorial = json_body(send(&app, Method::GET, &format!("/api/v1/tutorials/{id}"), &author.access, None).await, StatusCode::OK).await;
         assert_eq!(tutorial["poster"]["mediaType"], "image/png");
         assert_eq!(tutorial["sources"][0]["url"], url);
@@ -598,7 +580,7 @@ on_both_backends! {
         assert_eq!(send(&app, Method::DELETE, &source_path, &author.access, None).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(send(&app, Method::GET, &url, &author.access, None).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(send(&app, Method::DELETE, &poster_path, &author.access, None).await.status(), StatusCode::NO_CONTENT);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(app.stored_files(), 0);
     }
 }
 

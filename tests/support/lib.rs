@@ -174,6 +174,26 @@ impl Instance {
 }
 
 impl TestApp {
+    /// Every file in the app's files folder (the folder store), staging files of
+    /// unfinished uploads included: what a test counts to prove nothing was left behind.
+    pub fn stored_files(&self) -> usize {
+        fn count(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+        }
+        count(&self.files_dir)
+    }
+
     /// The settings the app was started with, as the command line would read them (its
     /// database, its file store).
     pub fn config(&self) -> Config {

@@ -62,6 +62,8 @@ pub struct CourseView {
     pub live_number: Option<i32>,
     pub modules: Vec<ModuleView>,
     pub editor: bool,
+    /// The cover image, if one was uploaded.
+    pub cover: Option<crate::entity::course_cover::Model>,
 }
 
 impl CourseView {
@@ -196,7 +198,9 @@ async fn view(
         _ => lifecycle::live_number(db, &KIND, &item).await?,
     };
     let modules = structure(db, revision.id).await?;
+    let cover = crate::covers::of(db, item.id).await?;
     Ok(CourseView {
+        cover,
         item,
         revision,
         links,
@@ -696,13 +700,14 @@ pub async fn archive(
 }
 
 /// Deletes a course with everything it has, enrolments included: coordinators any, its
-/// authors only one that was never published.
+/// authors only one that was never published. Returns the stored objects (the cover) to
+/// remove from the file store.
 pub async fn delete(
     db: &DatabaseConnection,
     caller: &Principal,
     key: &str,
     check_version: impl FnOnce(i32) -> Result<(), AppError>,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let item = editable(db, caller, key).await?;
     lifecycle::check_deletable(caller, &item)?;
     let now = Utc::now();
@@ -726,9 +731,14 @@ pub async fn delete(
         ))
         .await?;
     }
+    let stored = crate::covers::of(&txn, item.id)
+        .await?
+        .map(|c| c.storage_key)
+        .into_iter()
+        .collect();
     lifecycle::delete(&txn, &KIND, &item, caller).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(stored)
 }
 
 /// Makes every scheduled revision whose time has come live; returns how many. Each is
@@ -909,6 +919,7 @@ pub async fn list(
         .filter(|i| is_editor(caller, i))
         .filter_map(|i| i.working_revision_id)
         .collect();
+    let mut covers = crate::covers::of_many(db, items.iter().map(|i| i.id).collect()).await?;
     let mut states = HashMap::new();
     for head in lifecycle::revision_heads(db, &KIND, working_ids).await? {
         states.insert(head.id, (head.number, head.state()?));
@@ -930,6 +941,7 @@ pub async fn list(
         let live_number = item.live_revision_id.map(|_| revision.number);
         let links = links.remove(&revision.id).unwrap_or_default();
         views.push(CourseView {
+            cover: covers.remove(&item.id),
             item,
             revision,
             links,

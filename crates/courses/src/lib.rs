@@ -16,12 +16,13 @@
 //! Reading order: `entity/` (tables) → [`domain`] (validated content) → [`quiz`]
 //! (questions, layout, scoring) → [`progress`] (locking and completion rules) →
 //! [`credentials`] and [`pdf`] (what a certificate is made of) → [`courses`] (the
-//! workflow, browsing) → [`enrolments`] (who takes a course, teams) → [`learning`]
+//! workflow, browsing) → [`covers`] (the cover image) → [`enrolments`] (who takes a course, teams) → [`learning`]
 //! (lesson events, tutorial completion, quiz attempts) → [`certificates`] → [`reports`] → `http/`
 //! (handlers, mounted by [`configure`]) → [`scheduler`].
 
 pub mod certificates;
 pub mod courses;
+pub mod covers;
 pub mod credentials;
 pub mod domain;
 pub mod enrolments;

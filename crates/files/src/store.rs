@@ -308,6 +308,16 @@ impl FileStore {
         }
     }
 
+    /// Removes stored objects nothing refers to any more, after the rows that named them
+    /// are gone; a failure is logged, not answered, as the change itself has been made.
+    pub async fn forget(&self, keys: impl IntoIterator<Item = String>) {
+        for key in keys {
+            if let Err(error) = self.delete(&key).await {
+                tracing::warn!(%error, key, "could not remove a stored file");
+            }
+        }
+    }
+
     /// How many objects the store holds (for tests that prove nothing was left behind).
     pub async fn count(&self) -> Result<usize, object_store::Error> {
         let mut listing = self.store.list(None);

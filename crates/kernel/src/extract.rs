@@ -240,6 +240,27 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// A raw upload's `Content-Type` (parameters aside, any case) must be one of `allowed`;
+/// otherwise 415, naming `expected`.
+pub fn require_content_type(
+    req: &HttpRequest,
+    allowed: &[&str],
+    expected: &'static str,
+) -> Result<(), AppError> {
+    let sent = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if allowed.contains(&sent.as_str()) {
+        Ok(())
+    } else {
+        Err(AppError::unsupported_media_type(expected))
+    }
+}
+
 /// Reads `T` from a query string (`a=1&b=x&b=y`).
 ///
 /// A parameter given without a value (`?to=`, `?to`) is refused rather than read as left

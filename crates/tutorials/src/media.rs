@@ -2,8 +2,8 @@
 //! declared content type, both of which the uploader controls.
 //!
 //! Videos are MP4 or WebM. Their container header says how long they run and how large the
-//! picture is, which the catalogue shows and the progress tracking relies on. Posters are PNG,
-//! JPEG or WebP, and their size is read from the image header.
+//! picture is, which the catalogue shows and the progress tracking relies on. Posters are
+//! judged by `academy_files::image`, as every picture is.
 //!
 //! Every byte seen here comes from an untrusted upload, so no input may make these functions
 //! panic or exhaust memory. The containers are read by maintained crates made for that job:
@@ -13,30 +13,21 @@
 //!   aborting the process;
 //! - `matroska-demuxer` reads WebM, bounding every declared element size by the bytes that are
 //!   really there;
-//! - `infer` recognises the two video signatures from the first bytes;
-//! - `imagesize` reads the size of a poster from its header without decoding it.
+//! - `infer` recognises the two video signatures from the first bytes.
 //!
-//! The parsers run behind [`std::panic::catch_unwind`] all the same: a panic caused by a
-//! malformed upload must become a refusal, not a crashed worker. That only works while the
-//! workspace keeps the default `panic = "unwind"`.
+//! The parsers run behind [`guarded`] all the same: a panic caused by a malformed upload
+//! must become a refusal, not a crashed worker.
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use academy_files::image::guarded;
 
 /// How many leading bytes are read to recognise a video. The WebM signature check looks at the
 /// first 256 bytes and the MP4 one at the first 12, so this leaves ample room.
-const SNIFF_BYTES: u64 = 4096;
+pub const SNIFF_BYTES: u64 = 4096;
 
 /// Buffer for the MP4 parser, which reads the file front to back in small pieces.
 const MP4_READ_BUFFER: usize = 64 * 1024;
-
-/// Largest poster file accepted, in bytes. A poster is shown small next to the video; anything
-/// bigger is wasted bandwidth for every visitor.
-pub const POSTER_MAX_BYTES: u64 = 5 * 1024 * 1024;
-
-/// Largest poster width or height accepted, in pixels. Browsers decode the whole picture into
-/// memory, so a tiny file claiming an enormous canvas must not reach them.
-pub const POSTER_MAX_SIDE: u32 = 8192;
 
 /// The video containers the platform plays in every current browser without transcoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,67 +104,6 @@ pub fn sniff_video(head: &[u8]) -> Option<VideoContainer> {
     } else {
         None
     }
-}
-
-/// The poster image formats every browser displays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageKind {
-    Png,
-    Jpeg,
-    WebP,
-}
-
-impl ImageKind {
-    /// The media type to serve the poster with, taken from the content instead of the upload's
-    /// claim.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Png => "image/png",
-            Self::Jpeg => "image/jpeg",
-            Self::WebP => "image/webp",
-        }
-    }
-}
-
-/// What the header of an accepted poster states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageInfo {
-    pub kind: ImageKind,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// From the first bytes (up to 64 KiB is enough for these formats' headers).
-///
-/// None when the bytes are not a PNG, JPEG or WebP image, when the header is cut short, or when
-/// it states an empty picture. The limits ([`POSTER_MAX_BYTES`], [`POSTER_MAX_SIDE`]) are left
-/// to the caller, which knows the file size and what to tell the uploader.
-pub fn image_info(head: &[u8]) -> Option<ImageInfo> {
-    // `imagesize` only seeks and reads fixed-size fields here, but it is still parsing hostile
-    // bytes, so it runs behind the same panic guard as the video parsers.
-    guarded(|| {
-        let kind = match imagesize::image_type(head).ok()? {
-            imagesize::ImageType::Png => ImageKind::Png,
-            imagesize::ImageType::Jpeg => ImageKind::Jpeg,
-            imagesize::ImageType::Webp => ImageKind::WebP,
-            _ => return None,
-        };
-        let size = imagesize::blob_size(head).ok()?;
-        let width = u32::try_from(size.width).ok().filter(|side| *side > 0)?;
-        let height = u32::try_from(size.height).ok().filter(|side| *side > 0)?;
-        Some(ImageInfo {
-            kind,
-            width,
-            height,
-        })
-    })
-    .flatten()
-}
-
-/// Runs a third-party parser so that a panic on malformed input turns into `None` instead of
-/// unwinding through the request handler.
-fn guarded<T>(parse: impl FnOnce() -> T) -> Option<T> {
-    catch_unwind(AssertUnwindSafe(parse)).ok()
 }
 
 /// Reads the leading bytes used to recognise the container and rewinds, so that the parser
@@ -374,10 +304,10 @@ mod tests {
     const WEBM: &[u8] = include_bytes!("../tests/fixtures/short.webm");
     const WEBM_LIVE: &[u8] = include_bytes!("../tests/fixtures/live.webm");
     const TEXT_AS_MP4: &[u8] = include_bytes!("../tests/fixtures/not-a-video.mp4");
-    const PNG: &[u8] = include_bytes!("../tests/fixtures/poster.png");
-    const JPEG: &[u8] = include_bytes!("../tests/fixtures/poster.jpg");
-    const WEBP_LOSSY: &[u8] = include_bytes!("../tests/fixtures/poster.webp");
-    const WEBP_LOSSLESS: &[u8] = include_bytes!("../tests/fixtures/poster-lossless.webp");
+    const PNG: &[u8] = include_bytes!("../../files/tests/fixtures/poster.png");
+    const JPEG: &[u8] = include_bytes!("../../files/tests/fixtures/poster.jpg");
+    const WEBP_LOSSY: &[u8] = include_bytes!("../../files/tests/fixtures/poster.webp");
+    const WEBP_LOSSLESS: &[u8] = include_bytes!("../../files/tests/fixtures/poster-lossless.webp");
 
     fn judge(bytes: &[u8]) -> Result<VideoInfo, MediaRefusal> {
         video_info(Cursor::new(bytes), bytes.len() as u64)
@@ -500,7 +430,7 @@ mod tests {
     }
 
     #[test]
-    fn corrupted_videos_and_images_never_panic() {
+    fn corrupted_videos_and_pictures_never_panic_the_video_judge() {
         // Deterministic xorshift, so a failure can be replayed.
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
@@ -529,7 +459,6 @@ mod tests {
                     bytes[at] = next() as u8;
                 }
                 let _ = judge(&bytes);
-                let _ = image_info(&bytes);
             }
         }
     }
@@ -566,54 +495,5 @@ mod tests {
     fn media_types_follow_the_content() {
         assert_eq!(VideoContainer::Mp4.media_type(), "video/mp4");
         assert_eq!(VideoContainer::WebM.media_type(), "video/webm");
-        assert_eq!(ImageKind::Png.media_type(), "image/png");
-        assert_eq!(ImageKind::Jpeg.media_type(), "image/jpeg");
-        assert_eq!(ImageKind::WebP.media_type(), "image/webp");
-    }
-
-    #[test]
-    fn posters_are_recognised_with_their_size() {
-        let cases = [
-            (PNG, ImageKind::Png, 48, 32),
-            (JPEG, ImageKind::Jpeg, 40, 30),
-            (WEBP_LOSSY, ImageKind::WebP, 30, 20),
-            (WEBP_LOSSLESS, ImageKind::WebP, 50, 70),
-        ];
-        for (bytes, kind, width, height) in cases {
-            assert_eq!(
-                image_info(bytes),
-                Some(ImageInfo {
-                    kind,
-                    width,
-                    height
-                })
-            );
-        }
-    }
-
-    #[test]
-    fn garbage_truncated_and_other_formats_are_not_posters() {
-        let gif = b"GIF89a\x10\0\x10\0\x80\0\0\0\0\0\xff\xff\xff";
-        for bytes in [
-            &b""[..],
-            b"\0",
-            b"not an image at all, just words",
-            &PNG[..12],
-            &JPEG[..20],
-            &WEBP_LOSSY[..16],
-            &gif[..],
-            TEXT_AS_MP4,
-            MP4_FASTSTART,
-            WEBM,
-        ] {
-            assert_eq!(image_info(bytes), None);
-        }
-    }
-
-    #[test]
-    fn empty_picture_is_not_a_poster() {
-        let mut png = PNG.to_vec();
-        png[16..20].copy_from_slice(&[0, 0, 0, 0]);
-        assert_eq!(image_info(&png), None);
     }
 }

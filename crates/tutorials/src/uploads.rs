@@ -8,16 +8,15 @@
 //! or WebP image judged by its header, with its width and height. Downloads are served
 //! with ranges like every stored file.
 
-use std::io::Write;
-use std::path::PathBuf;
-
 use academy_auth::Principal;
+use academy_files::image::store_image;
+use academy_files::spool::{refused, spool};
 use academy_files::{FileStore, StoredFileMeta};
-use academy_kernel::{AppError, FieldError};
+use academy_kernel::AppError;
 use academy_publishing::{Item, lifecycle};
 use bytes::Bytes;
 use chrono::Utc;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -27,95 +26,13 @@ use uuid::Uuid;
 
 use crate::domain::{SOURCES_MAX, SourceRole};
 use crate::entity::{tutorial_file, tutorial_source};
-use crate::media::{self, MediaRefusal, POSTER_MAX_BYTES, POSTER_MAX_SIDE};
+use crate::media::{self, MediaRefusal};
 use crate::tutorials::{self, KIND};
 
 /// How far an uploaded video's duration may differ from the tutorial's: a second, or one
 /// percent of longer videos.
 pub fn duration_tolerance_ms(declared_ms: u64) -> u64 {
     std::cmp::max(declared_ms / 100, 1000)
-}
-
-fn refused(code: &'static str, message: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
-    AppError::validation(vec![FieldError::new("file", code, message)])
-}
-
-/// A temporary file that is removed when dropped, whatever happened.
-struct Spool {
-    path: PathBuf,
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Writes the body to a temporary file, at most `limit` bytes (413 above); returns the
-/// file, its size and its first bytes.
-async fn spool<E: std::fmt::Display>(
-    mut body: impl Stream<Item = Result<Bytes, E>> + Unpin,
-    limit: u64,
-) -> Result<(Spool, u64, Vec<u8>), AppError> {
-    let spool = Spool {
-        path: std::env::temp_dir().join(format!("academy-upload-{}", Uuid::now_v7())),
-    };
-    let mut file = std::fs::File::create(&spool.path).map_err(AppError::internal)?;
-    let mut size: u64 = 0;
-    let mut head = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            AppError::bad_request(
-                "malformed_upload",
-                format!("The upload could not be read: {e}"),
-            )
-        })?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(AppError::payload_too_large(
-                usize::try_from(limit).unwrap_or(usize::MAX),
-            ));
-        }
-        if head.len() < 4096 {
-            head.extend_from_slice(&chunk[..chunk.len().min(4096 - head.len())]);
-        }
-        // Small writes on a local file; the executor is not held up for long.
-        file.write_all(&chunk).map_err(AppError::internal)?;
-    }
-    file.flush().map_err(AppError::internal)?;
-    if size == 0 {
-        return Err(refused("empty", "the file is empty"));
-    }
-    Ok((spool, size, head))
-}
-
-/// The spooled file as a stream of chunks, for the store.
-fn read_back(path: PathBuf) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
-    Box::pin(futures_util::stream::unfold(
-        (None::<tokio::fs::File>, path, false),
-        |(file, path, done)| async move {
-            use tokio::io::AsyncReadExt;
-            if done {
-                return None;
-            }
-            let mut file = match file {
-                Some(file) => file,
-                None => match tokio::fs::File::open(&path).await {
-                    Ok(file) => file,
-                    Err(error) => return Some((Err(error), (None, path, true))),
-                },
-            };
-            let mut buffer = vec![0u8; 256 * 1024];
-            match file.read(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((Ok(Bytes::from(buffer)), (Some(file), path, false)))
-                }
-                Err(error) => Some((Err(error), (Some(file), path, true))),
-            }
-        },
-    ))
 }
 
 /// The tutorial, changeable by the caller and not archived.
@@ -150,11 +67,12 @@ pub async fn add_video<E: std::fmt::Display>(
     let item = changeable(db, caller, key).await?;
     let declared_ms =
         u64::try_from(tutorials::current_revision(db, &item).await?.duration_ms).unwrap_or(0);
-    let (spool, size, head) = spool(body, limit).await?;
-    if media::sniff_video(&head).is_none() {
+    let spooled = spool(body, limit, media::SNIFF_BYTES as usize).await?;
+    let size = spooled.size;
+    if media::sniff_video(&spooled.head).is_none() {
         return Err(refused("type_not_allowed", "must be an MP4 or WebM video"));
     }
-    let path = spool.path.clone();
+    let path = spooled.path().to_owned();
     let info = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&path).map_err(|e| MediaRefusal::Unreadable(e.to_string()))?;
         media::video_info(std::io::BufReader::new(file), size)
@@ -179,9 +97,7 @@ pub async fn add_video<E: std::fmt::Display>(
             ),
         ));
     }
-    let stored = store
-        .put_judged(read_back(spool.path.clone()), limit)
-        .await?;
+    let stored = store.put_judged(spooled.read_back(), limit).await?;
     let now = Utc::now();
     let file = tutorial_file::Model {
         id: Uuid::now_v7(),
@@ -298,41 +214,19 @@ pub async fn set_poster<E: std::fmt::Display>(
     body: impl Stream<Item = Result<Bytes, E>> + Unpin,
 ) -> Result<(tutorial_file::Model, Option<String>), AppError> {
     let item = changeable(db, caller, key).await?;
-    let (spool, _size, head) = spool(body, POSTER_MAX_BYTES).await?;
-    let Some(image) = media::image_info(&head) else {
-        return Err(refused(
-            "type_not_allowed",
-            "must be a PNG, JPEG or WebP image",
-        ));
-    };
-    if image.width > POSTER_MAX_SIDE || image.height > POSTER_MAX_SIDE {
-        return Err(refused(
-            "too_large_image",
-            format!("at most {POSTER_MAX_SIDE} pixels a side"),
-        ));
-    }
-    let stored = store
-        .put_judged(read_back(spool.path.clone()), POSTER_MAX_BYTES)
-        .await?;
+    let image = store_image(store, body).await?;
+    let stored = image.object;
     let file = tutorial_file::Model {
         id: Uuid::now_v7(),
         tutorial_id: item.id,
         purpose: "poster".to_owned(),
-        filename: format!(
-            "{}-poster.{}",
-            item.slug,
-            match image.kind {
-                media::ImageKind::Png => "png",
-                media::ImageKind::Jpeg => "jpg",
-                media::ImageKind::WebP => "webp",
-            }
-        ),
-        media_type: image.kind.media_type().to_owned(),
+        filename: format!("{}-poster.{}", item.slug, image.info.kind.extension()),
+        media_type: image.info.kind.media_type().to_owned(),
         size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
         sha256: stored.sha256.clone(),
         storage_key: stored.key.clone(),
-        width: i32::try_from(image.width).ok(),
-        height: i32::try_from(image.height).ok(),
+        width: i32::try_from(image.info.width).ok(),
+        height: i32::try_from(image.info.height).ok(),
         duration_ms: None,
         uploaded_by: caller.user_id,
         created_at: Utc::now(),

@@ -2,6 +2,7 @@
 //! workflow columns (and the seat counter) and is read through `academy_publishing`.
 
 pub mod course_certificate;
+pub mod course_cover;
 pub mod course_enrolment;
 pub mod course_lesson;
 pub mod course_lesson_progress;

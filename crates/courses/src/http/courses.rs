@@ -161,6 +161,8 @@ pub struct CourseResponse {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub modules: Vec<ModuleResponse>,
+    /// The cover image, if one was uploaded (`PUT /courses/{course}/cover`).
+    pub cover: Option<super::covers::CoverResponse>,
     /// When coordinators see it as due for review; editors only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due_at: Option<DateTime<Utc>>,
@@ -260,6 +262,7 @@ fn response(view: &CourseView) -> CourseResponse {
                     .collect(),
             })
             .collect(),
+        cover: view.cover.as_ref().map(super::covers::cover_response),
         review_due_at: view.item.review_due_at.filter(|_| editor),
         archived_at: view.item.archived_at,
         created_at: view.item.created_at,
@@ -366,6 +369,8 @@ pub struct CourseSummary {
     pub co_publishers: Vec<Uuid>,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The cover image, if one was uploaded.
+    pub cover: Option<super::covers::CoverResponse>,
 }
 
 /// Courses the caller may see: published ones for everyone, their organisation's
@@ -435,6 +440,7 @@ pub async fn list_courses(
             co_publishers: v.links.co_publishers.clone(),
             published_at: v.revision.published_at,
             updated_at: v.item.updated_at,
+            cover: v.cover.as_ref().map(super::covers::cover_response),
         })
         .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, total, bounds)))
@@ -574,10 +580,12 @@ pub async fn update_course(
 pub async fn delete_course(
     req: HttpRequest,
     db: web::Data<Db>,
+    store: web::Data<academy_files::FileStore>,
     caller: Principal,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    courses::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    let stored = courses::delete(&db, &caller, &path, optional_if_match(&req)).await?;
+    store.forget(stored).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,6 +10,7 @@ use crate::domain::{DESCRIPTION_MAX, NOTE_MAX, OBJECTIVE_MAX, SUMMARY_MAX, TITLE
 
 mod certificates;
 mod courses;
+mod covers;
 mod enrolments;
 mod learning;
 mod reports;
@@ -50,6 +51,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(courses::archive_course)
         .service(courses::list_course_revisions)
         .service(courses::get_course_revision)
+        .service(covers::put_course_cover)
+        .service(covers::delete_course_cover)
+        .service(covers::download_course_cover)
         .service(learning::regrade_quiz)
         .service(enrolments::enrol)
         .service(enrolments::list_course_enrolments)
@@ -131,7 +135,12 @@ pub fn links() -> Vec<Link> {
         Link::each(
             "create_course",
             "201",
-            &["submit_course", "delete_course"],
+            &[
+                "submit_course",
+                "delete_course",
+                "put_course_cover",
+                "delete_course_cover",
+            ],
             &[COURSE],
         ),
         Link::each(
@@ -238,7 +247,30 @@ pub fn contract() -> Vec<Constraint> {
             Length(1, crate::certificates::REASON_MAX),
         ),
         Constraint::field("RevokeCertificateRequest", "reason", Pattern(NOT_BLANK)),
+        Constraint::parameter(
+            "put_course_cover",
+            "alt",
+            Length(0, crate::covers::ALT_MAX_CHARS),
+        ),
+        Constraint::parameter(
+            "put_course_cover",
+            "alt",
+            Pattern(crate::covers::ALT_PATTERN),
+        ),
+        Constraint::field(
+            "CoverResponse",
+            "alt",
+            Length(0, crate::covers::ALT_MAX_CHARS),
+        ),
     ];
+    // A cover downloads as the picture it is.
+    for status in ["200", "206"] {
+        all.push(Constraint::response(
+            "download_course_cover",
+            status,
+            Rule::MediaTypes(academy_files::image::MEDIA_TYPES.to_vec()),
+        ));
+    }
     all.extend(academy_taxonomy::filter_contract(
         "list_courses",
         &["fieldOfAction", "theme", "phase", "audience"],

@@ -15,19 +15,6 @@ use crate::Settings;
 use crate::domain::SourceRole;
 use crate::uploads::{self, Rendition};
 
-/// Removes stored objects nothing refers to any more; a failure is logged, not answered.
-async fn forget(store: &FileStore, keys: impl IntoIterator<Item = String>) {
-    for key in keys {
-        if let Err(error) = store.delete(&key).await {
-            tracing::warn!(%error, key, "could not remove a stored file");
-        }
-    }
-}
-
-pub(super) async fn forget_all(store: &FileStore, keys: Vec<String>) {
-    forget(store, keys).await;
-}
-
 /// Settings of a video rendition.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -81,7 +68,7 @@ pub async fn upload_tutorial_video(
     query: Query<VideoUploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    super::content_type(&req, &["video/mp4", "video/webm"], "video/mp4")?;
+    academy_kernel::extract::require_content_type(&req, &["video/mp4", "video/webm"], "video/mp4")?;
     let query = query.into_inner();
     if query
         .bitrate_kbps
@@ -164,13 +151,13 @@ pub async fn put_tutorial_poster(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<web::Json<PosterResponse>, AppError> {
-    super::content_type(
+    academy_kernel::extract::require_content_type(
         &req,
-        &["image/png", "image/jpeg", "image/webp"],
+        &academy_files::image::MEDIA_TYPES,
         "image/png",
     )?;
     let (file, previous) = uploads::set_poster(&db, &store, &caller, &path, payload).await?;
-    forget(&store, previous).await;
+    store.forget(previous).await;
     Ok(web::Json(poster_response(&file)))
 }
 
@@ -195,7 +182,7 @@ pub async fn delete_tutorial_poster(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let key = uploads::remove_poster(&db, &caller, &path).await?;
-    forget(&store, [key]).await;
+    store.forget([key]).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,11 +1,9 @@
 //! HTTP: one file per resource — the tutorials and their workflow, their text tracks and
 //! transcripts, their sources, and watch progress with its reports.
 
-use academy_kernel::AppError;
 use academy_kernel::contract::{Constraint, Link, NOT_BLANK, Rule};
 use academy_kernel::etag;
 use actix_web::HttpRequest;
-use actix_web::http::header;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::{
@@ -83,26 +81,6 @@ pub enum TutorialNotFound {
     /// caller.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(academy_kernel::Problem),
-}
-
-/// The media types an upload must be sent as (the content decides what it is).
-pub(super) fn content_type(
-    req: &HttpRequest,
-    allowed: &[&str],
-    expected: &'static str,
-) -> Result<(), AppError> {
-    let sent = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if allowed.contains(&sent.as_str()) {
-        Ok(())
-    } else {
-        Err(AppError::unsupported_media_type(expected))
-    }
 }
 
 /// `If-Match` is required on content changes: without it, 428.

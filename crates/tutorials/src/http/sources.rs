@@ -100,7 +100,7 @@ pub async fn delete_tutorial_source(
 ) -> Result<HttpResponse, AppError> {
     let (key, source) = path.into_inner();
     if let Some(stored) = sources::remove(&db, &caller, &key, source).await? {
-        super::files::forget_all(&store, vec![stored]).await;
+        store.forget([stored]).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

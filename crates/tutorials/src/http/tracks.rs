@@ -120,7 +120,7 @@ pub async fn put_tutorial_track(
     query: Query<TrackUploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    super::content_type(&req, &UPLOAD_TYPES, "text/vtt")?;
+    academy_kernel::extract::require_content_type(&req, &UPLOAD_TYPES, "text/vtt")?;
     let (key, kind, language) = path.into_inner();
     let query = query.into_inner();
     let bytes = body(payload).await?;

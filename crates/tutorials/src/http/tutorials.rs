@@ -819,7 +819,7 @@ pub async fn delete_tutorial(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let stored = tutorials::delete(&db, &caller, &path, optional_if_match(&req)).await?;
-    super::files::forget_all(&store, stored).await;
+    store.forget(stored).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
