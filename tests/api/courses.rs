@@ -1145,6 +1145,26 @@ on_both_backends! {
         assert_eq!(enrolments["total"], 2);
         let late = app.user(&[Role::Learner]).await;
         problem(send(&app, Method::POST, &path, &late.access, None).await, StatusCode::CONFLICT, "course_full").await;
+
+        // A place comes back when its holder erases their account, and only once: the
+        // withdrawn enrolment an account leaves behind gives nothing back a second time.
+        let winners: Vec<&TestUser> = learners
+            .iter()
+            .zip(&race.outcomes)
+            .filter(|(_, (status, _))| *status == StatusCode::CREATED)
+            .map(|(learner, _)| learner)
+            .collect();
+        let mine = json_body(send(&app, Method::GET, "/api/v1/me/courses", &winners[0].access, None).await, StatusCode::OK).await;
+        let enrolment = str_of(&mine["items"][0]["id"]).to_owned();
+        json_body(send(&app, Method::POST, &format!("/api/v1/enrolments/{enrolment}/withdraw"), &winners[0].access, None).await, StatusCode::OK).await;
+        json_body(send(&app, Method::POST, &path, &late.access, None).await, StatusCode::CREATED).await;
+        let erased = send(&app, Method::DELETE, "/api/v1/me", &winners[0].access, Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+        let later = app.user(&[Role::Learner]).await;
+        problem(send(&app, Method::POST, &path, &later.access, None).await, StatusCode::CONFLICT, "course_full").await;
+        let erased = send(&app, Method::DELETE, "/api/v1/me", &winners[1].access, Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+        json_body(send(&app, Method::POST, &path, &later.access, None).await, StatusCode::CREATED).await;
     }
 }
 

@@ -230,6 +230,8 @@ pub async fn expire(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, 
     let done = course_enrolment::Entity::update_many()
         .col_expr(course_enrolment::Column::State, Expr::value("expired"))
         .col_expr(course_enrolment::Column::ExpiredAt, Expr::value(now))
+        // Gives back a limited course's place (a trigger), for the next enrolment.
+        .col_expr(course_enrolment::Column::HoldsSeat, Expr::value(false))
         .col_expr(
             course_enrolment::Column::Version,
             Expr::col(course_enrolment::Column::Version).add(1),

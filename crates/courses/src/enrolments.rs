@@ -244,23 +244,6 @@ async fn take_seat(
     Ok(result.rows_affected() == 1)
 }
 
-/// Gives back the place an enrolment held.
-async fn release_seat(
-    db: &impl ConnectionTrait,
-    enrolment: &course_enrolment::Model,
-) -> Result<(), AppError> {
-    if enrolment.holds_seat {
-        let backend = db.get_database_backend();
-        db.execute_raw(statement(
-            backend,
-            "UPDATE courses SET seats_taken = seats_taken - 1 WHERE id = $1 AND seats_taken > 0",
-            vec![enrolment.course_id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 /// The learner enrols themselves: the course allows it, its window is open, its
 /// prerequisites are completed, and a place is free (taken atomically).
 pub async fn enrol_self(
@@ -705,7 +688,8 @@ pub async fn withdraw(
             "Only an active enrolment is withdrawn.",
         ));
     }
-    release_seat(&txn, &enrolment).await?;
+    // Turning `holds_seat` off gives the place back (the trigger of migration
+    // `m20261201_000053_course_seat_release`).
     academy_auth::audit::record(
         &txn,
         Some(caller.user_id),
