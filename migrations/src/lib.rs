@@ -23,6 +23,7 @@ mod m20261201_000050_courses;
 mod m20261201_000051_course_certificates;
 mod m20261201_000052_course_covers;
 mod m20261201_000053_course_seat_release;
+mod m20261201_000054_catalogue;
 
 use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000051_course_certificates::Migration),
             Box::new(m20261201_000052_course_covers::Migration),
             Box::new(m20261201_000053_course_seat_release::Migration),
+            Box::new(m20261201_000054_catalogue::Migration),
         ]
     }
 }

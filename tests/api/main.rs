@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod attachments;
+mod catalogue;
 mod certificates;
 mod consultation_access;
 mod consultation_bookings;

@@ -679,8 +679,39 @@ pub async fn publish(
         now,
     )
     .await?;
+    refresh_catalogue(&txn, item.id).await?;
     txn.commit().await?;
     get(db, Some(caller), &item.id.to_string(), Which::Working).await
+}
+
+/// Writes the course's catalogue entry from its live revision, or removes it when the
+/// course is not public; in the transaction of the change.
+pub async fn refresh_catalogue(db: &impl ConnectionTrait, id: Uuid) -> Result<(), AppError> {
+    let Some(item) = lifecycle::find_by_id(db, &KIND, id).await? else {
+        return academy_publishing::catalogue::remove(db, id).await;
+    };
+    academy_publishing::catalogue::refresh(db, &KIND, &item, |live| async move {
+        let Some(revision) = course_revision::Entity::find_by_id(live).one(db).await? else {
+            return Ok(None);
+        };
+        let objectives: Vec<String> =
+            serde_json::from_value(revision.objectives.clone()).unwrap_or_default();
+        Ok(Some(academy_publishing::catalogue::Card {
+            title: revision.title.clone(),
+            summary: revision.summary.clone(),
+            language: revision.language.clone(),
+            published_at: revision.published_at.unwrap_or(revision.updated_at),
+            text: format!("{}\n\n{}", revision.description, objectives.join("\n")),
+            accessibility: Vec::new(),
+            details: json!({
+                "estimatedHours": revision.estimated_hours,
+                "selfEnrolment": revision.self_enrolment,
+                "enrolmentOpensAt": revision.enrolment_opens_at,
+                "enrolmentClosesAt": revision.enrolment_closes_at,
+            }),
+        }))
+    })
+    .await
 }
 
 /// Coordinator: withdraws the course from the public. Enrolled learners keep what they
@@ -695,6 +726,7 @@ pub async fn archive(
     let now = Utc::now();
     let (txn, item) = lifecycle::begin_change(db, &KIND, &item, check_version, now).await?;
     lifecycle::archive(&txn, &KIND, &item, caller, now).await?;
+    academy_publishing::catalogue::remove(&txn, item.id).await?;
     txn.commit().await?;
     get(db, Some(caller), &item.id.to_string(), Which::Current).await
 }
@@ -736,6 +768,7 @@ pub async fn delete(
         .map(|c| c.storage_key)
         .into_iter()
         .collect();
+    academy_publishing::catalogue::remove(&txn, item.id).await?;
     lifecycle::delete(&txn, &KIND, &item, caller).await?;
     txn.commit().await?;
     Ok(stored)
@@ -747,10 +780,8 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
     let mut published = 0;
     for revision in lifecycle::due(db, &KIND, now, 100).await? {
         let txn = begin_write(db).await?;
-        if lifecycle::claim_due(&txn, &KIND, &revision, now)
-            .await?
-            .is_some()
-        {
+        if let Some(item) = lifecycle::claim_due(&txn, &KIND, &revision, now).await? {
+            refresh_catalogue(&txn, item.id).await?;
             txn.commit().await?;
             published += 1;
         }

@@ -71,9 +71,44 @@ pub fn to_html(text: &str) -> String {
     SANITISER.clean(&html).to_string()
 }
 
+/// The words of `text` as a reader sees them, without Markdown markup: the text of
+/// every paragraph, heading, list item, table cell, code span and link, blocks separated
+/// by a line break, inline breaks by a space. For search indexes and snippets.
+pub fn to_plain(text: &str) -> String {
+    use pulldown_cmark::TagEnd;
+    let mut plain = String::with_capacity(text.len());
+    for event in Parser::new_ext(text, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => plain.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => plain.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => plain.push('\n'),
+            _ => {}
+        }
+    }
+    plain.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_the_markup() {
+        let plain = to_plain(
+            "# Titel\n\n**Sozialer** Zusammenhalt braucht _Orte_ und [Wege](https://example.org).\n\n- eins\n- `zwei`",
+        );
+        assert_eq!(
+            plain,
+            "Titel\nSozialer Zusammenhalt braucht Orte und Wege.\neins\nzwei"
+        );
+    }
 
     #[test]
     fn prose_autolinks_and_code_are_not_html() {

@@ -13,6 +13,7 @@
 //! caller's transaction, scheduled publishing, history) → [`mails`] → [`listing`] (the
 //! conditions every list shares, including the review queue).
 
+pub mod catalogue;
 pub mod kind;
 pub mod language;
 pub mod lifecycle;

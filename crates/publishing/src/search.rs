@@ -38,8 +38,8 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 const STOP_WORDS: &[&str] = &[
     "aber", "als", "am", "an", "auch", "auf", "aus", "bei", "bis", "das", "dass", "dem", "den",
     "der", "des", "die", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "es", "für",
-    "im", "in", "ist", "mit", "nach", "nicht", "oder", "sich", "sie", "so", "und", "vom", "von",
-    "vor", "wie", "zu", "zum", "zur",
+    "fuer", "im", "in", "ist", "mit", "nach", "nicht", "oder", "sich", "sie", "so", "und", "vom",
+    "von", "vor", "wie", "zu", "zum", "zur",
 ];
 
 /// Longest search text, in characters.
@@ -60,6 +60,72 @@ pub fn stems(text: &str) -> Vec<String> {
         .filter(|w| !STOP_WORDS.contains(&w.as_str()))
         .map(|w| stemmer.stem(&w).into_owned())
         .collect()
+}
+
+/// `ä`, `ö`, `ü` and `ß` written as `ae`, `oe`, `ue` and `ss`, as people type them on a
+/// keyboard without umlauts; applied to indexed text and searches alike, so "gruen"
+/// finds "grün" and "Höfe" finds "Hoefe".
+pub fn transliterate(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    for c in word.chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Participle and past endings of verbs in `-igen` and `-ieren` that Snowball leaves
+/// apart from their infinitive ("verstetigt" against "verstetigen"): such a word is
+/// stemmed as its infinitive.
+const VERB_ENDINGS: [(&str, &str); 6] = [
+    ("igten", "igen"),
+    ("igte", "igen"),
+    ("igt", "igen"),
+    ("ierten", "ieren"),
+    ("ierte", "ieren"),
+    ("iert", "ieren"),
+];
+
+/// The catalogue's search term of one lower-case word: transliterated, verb forms joined
+/// with their infinitive, German Snowball stem.
+fn term(stemmer: &Stemmer, word: &str) -> String {
+    let word = transliterate(word);
+    let word = VERB_ENDINGS
+        .iter()
+        .find_map(|(ending, infinitive)| {
+            word.strip_suffix(ending)
+                .filter(|stem| stem.chars().count() >= 3)
+                .map(|stem| format!("{stem}{infinitive}"))
+        })
+        .unwrap_or(word);
+    stemmer.stem(&word).into_owned()
+}
+
+/// The catalogue's search terms of `text`, in order, without stop words: every word
+/// lower-cased, transliterated ([`transliterate`]), verb forms joined with their
+/// infinitive, stemmed. Searches match them by prefix, so "Klima" finds
+/// "Klimaanpassung".
+pub fn terms(text: &str) -> Vec<String> {
+    let stemmer = Stemmer::create(Algorithm::German);
+    words(text)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| term(&stemmer, &w))
+        .collect()
+}
+
+/// Whether a word of text matches one of the searched `terms` (by prefix, as the index
+/// does).
+pub fn matches_terms(stemmer: &Stemmer, word: &str, terms: &[String]) -> bool {
+    if word.chars().count() < 2 {
+        return false;
+    }
+    let own = term(stemmer, &word.to_lowercase());
+    terms.iter().any(|t| own.starts_with(t.as_str()))
 }
 
 /// Starts the transaction a search runs in: on PostgreSQL with a statement timeout of
@@ -314,18 +380,32 @@ fn escape(text: &str) -> String {
 /// searched, escaped, with every such word in `<mark>`. Looks at the first
 /// [`SNIPPET_SCAN_CHARS`] characters only and stems each word once.
 pub fn snippet(content: &str, searched: &[String]) -> String {
+    let stemmer = Stemmer::create(Algorithm::German);
+    let searched: std::collections::HashSet<&str> = searched.iter().map(String::as_str).collect();
+    snippet_where(content, |w| {
+        searched.contains(stemmer.stem(&w.to_lowercase()).as_ref())
+    })
+}
+
+/// About [`SNIPPET_WORDS`] words of `content` around the first word the catalogue's
+/// `terms` match (by prefix, as its index does), escaped, matches in `<mark>`.
+pub fn catalogue_snippet(content: &str, terms: &[String]) -> String {
+    let stemmer = Stemmer::create(Algorithm::German);
+    snippet_where(content, |w| matches_terms(&stemmer, w, terms))
+}
+
+/// A snippet around the first word `matches` accepts (words of two letters or more).
+fn snippet_where(content: &str, matches: impl Fn(&str) -> bool) -> String {
     let content = match content.char_indices().nth(SNIPPET_SCAN_CHARS) {
         Some((cut, _)) => &content[..cut],
         None => content,
     };
-    let stemmer = Stemmer::create(Algorithm::German);
-    let searched: std::collections::HashSet<&str> = searched.iter().map(String::as_str).collect();
     let tokens: Vec<&str> = content.split_whitespace().collect();
     let matches = |token: &str| {
         token
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.chars().count() >= 2)
-            .any(|w| searched.contains(stemmer.stem(&w.to_lowercase()).as_ref()))
+            .any(&matches)
     };
     let first = tokens.iter().position(|t| matches(t)).unwrap_or(0);
     let start = first.saturating_sub(10);
@@ -355,6 +435,17 @@ pub fn snippet(content: &str, searched: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalogue_terms_join_what_people_type() {
+        assert_eq!(terms("grün Höfe"), terms("gruen Hoefe"));
+        assert_eq!(terms("verstetigen"), terms("verstetigt"));
+        assert_eq!(terms("organisieren"), terms("organisiert"));
+        assert_eq!(terms("Beteiligung"), terms("beteiligt"));
+        let klima = &terms("Klima")[0];
+        assert!(terms("Klimaanpassung")[0].starts_with(klima.as_str()));
+        assert!(terms("für die Straße").iter().all(|t| t != "fuer"));
+    }
 
     #[test]
     fn participation_and_participating_share_a_stem() {

@@ -45,6 +45,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("ACADEMY_JSON_LIMIT", "1MiB", "largest accepted JSON body"),
     (
+        "ACADEMY_CATALOGUE_CACHE",
+        "8MiB",
+        "catalogue answers kept in memory per instance (0: none)",
+    ),
+    (
         "ACADEMY_REQUEST_TIMEOUT",
         "30s",
         "longest a request may take before it is answered 503",
@@ -249,6 +254,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub cors_origins: Vec<String>,
     pub json_limit: usize,
+    /// Bytes of catalogue answers each instance keeps in memory; 0 keeps none.
+    pub catalogue_cache: usize,
     pub request_timeout: Duration,
     pub migrate_on_start: bool,
     pub db_max_connections: u32,
@@ -387,6 +394,11 @@ impl Config {
         let json_limit = match var("ACADEMY_JSON_LIMIT") {
             None => 1024 * 1024,
             Some(text) => parse_size(&text).map_err(|m| fail("ACADEMY_JSON_LIMIT", m))?,
+        };
+        let catalogue_cache = match var("ACADEMY_CATALOGUE_CACHE") {
+            None => academy_catalogue::cache::DEFAULT_CAPACITY,
+            Some(text) if text.trim() == "0" => 0,
+            Some(text) => parse_size(&text).map_err(|m| fail("ACADEMY_CATALOGUE_CACHE", m))?,
         };
 
         let duration = |name: &'static str, default: Duration| match var(name) {
@@ -604,6 +616,7 @@ impl Config {
             log_format,
             cors_origins,
             json_limit,
+            catalogue_cache,
             request_timeout,
             migrate_on_start,
             db_max_connections,

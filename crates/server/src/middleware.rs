@@ -43,12 +43,20 @@ pub async fn observe(
         .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
     let method = req.method().clone();
     let is_docs = req.path().starts_with("/docs");
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %method,
-        path = %loggable_path(req.path()),
-    );
+    // Health probes come every few seconds from every load balancer and orchestrator:
+    // answered ones are counted in the metrics but leave no access log line or span
+    // (failed ones do), so that the log shows what people did.
+    let probe = is_probe(req.path());
+    let span = if probe {
+        tracing::Span::none()
+    } else {
+        tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %method,
+            path = %loggable_path(req.path()),
+        )
+    };
 
     let mut response = match next.call(req).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),
@@ -84,6 +92,9 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     record(&method, &route, status, started);
+    if probe && status < 400 {
+        return Ok(response);
+    }
     tracing::info!(
         target: "academy::access",
         parent: &span,
@@ -93,6 +104,11 @@ pub async fn observe(
         "request finished"
     );
     Ok(response)
+}
+
+/// Whether `path` is a health probe (`/health/live`, `/health/ready`).
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/health/live" | "/health/ready")
 }
 
 /// Counts the request and its latency by method, route template and status.

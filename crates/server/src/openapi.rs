@@ -46,6 +46,9 @@ const PROBLEM_RESPONSE: &str = "Problem";
         academy_courses::CourseSort,
         academy_courses::CourseRevisionChoice,
         academy_courses::reports::Grouping,
+        academy_catalogue::CatalogueSort,
+        academy_catalogue::ContentType,
+        academy_catalogue::Accessibility,
     )),
 )]
 struct ApiDoc;
@@ -64,6 +67,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(academy_guides::configure)
                 .configure(academy_tutorials::configure)
                 .configure(academy_courses::configure)
+                .configure(academy_catalogue::configure)
                 .configure(academy_consultation_hours::configure),
         );
 }
@@ -81,6 +85,7 @@ fn constraints() -> Vec<Constraint> {
         academy_guides::contract(),
         academy_tutorials::contract(),
         academy_courses::contract(),
+        academy_catalogue::contract(),
         academy_consultation_hours::contract(),
     ]
     .concat()
@@ -181,6 +186,7 @@ fn add_tags_and_security(api: &mut utoipa::openapi::OpenApi) {
         .chain(academy_guides::TAGS)
         .chain(academy_tutorials::TAGS)
         .chain(academy_courses::TAGS)
+        .chain(academy_catalogue::TAGS)
         .chain(academy_consultation_hours::TAGS)
     {
         tags.push(

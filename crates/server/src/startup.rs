@@ -57,6 +57,10 @@ impl Application {
             academy_migrations::migrate_up(&db)
                 .await
                 .context("cannot apply the database migrations")?;
+            // Once, after the migration that created the catalogue's read model.
+            academy_catalogue::rebuild(&db)
+                .await
+                .context("cannot write the catalogue from the live content")?;
         }
 
         let listener = TcpListener::bind(config.bind)
@@ -82,6 +86,7 @@ impl Application {
         let metrics_access = web::Data::new(config.metrics.clone());
         let cors_origins = config.cors_origins.clone();
         let json_limit = config.json_limit;
+        let catalogue_cache = web::Data::new(academy_catalogue::Cache::new(config.catalogue_cache));
 
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -95,6 +100,7 @@ impl Application {
                 .app_data(tutorials.clone())
                 .app_data(completions.clone())
                 .app_data(courses.clone())
+                .app_data(catalogue_cache.clone())
                 .app_data(pipeline.clone())
                 .app_data(pool_size.clone())
                 .app_data(metrics_access.clone())

@@ -28,18 +28,26 @@ pub struct Moment {
     pub text: String,
 }
 
-/// Indexes the tutorial's live revision and approved spoken text, or removes it when
-/// nothing is public.
+/// Removes the tutorial from the index and the catalogue.
+async fn remove(db: &impl ConnectionTrait, tutorial_id: Uuid) -> Result<(), AppError> {
+    academy_publishing::catalogue::remove(db, tutorial_id).await?;
+    academy_publishing::search::remove(db, &KIND, tutorial_id).await
+}
+
+/// Indexes the tutorial's live revision and approved spoken text and writes its catalogue
+/// entry, or removes both when nothing is public. Called whenever something the public
+/// sees of a live tutorial changes: publishing, archiving, its tracks, transcripts and
+/// sources.
 pub async fn reindex(db: &impl ConnectionTrait, tutorial_id: Uuid) -> Result<(), AppError> {
     let Some(item) = academy_publishing::lifecycle::find_by_id(db, &KIND, tutorial_id).await?
     else {
-        return academy_publishing::search::remove(db, &KIND, tutorial_id).await;
+        return remove(db, tutorial_id).await;
     };
     let Some(live) = item.live_revision_id.filter(|_| item.archived_at.is_none()) else {
-        return academy_publishing::search::remove(db, &KIND, tutorial_id).await;
+        return remove(db, tutorial_id).await;
     };
     let Some(revision) = tutorial_revision::Entity::find_by_id(live).one(db).await? else {
-        return academy_publishing::search::remove(db, &KIND, tutorial_id).await;
+        return remove(db, tutorial_id).await;
     };
     let mut parts = vec![revision.summary.clone(), revision.description.clone()];
     let chapters: Vec<StoredChapter> =
@@ -70,7 +78,44 @@ pub async fn reindex(db: &impl ConnectionTrait, tutorial_id: Uuid) -> Result<(),
         .filter(|p| !p.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n\n");
-    academy_publishing::search::index(db, &KIND, tutorial_id, &revision.title, &content).await
+    academy_publishing::search::index(db, &KIND, tutorial_id, &revision.title, &content).await?;
+    let mut found = crate::tutorials::parts(db, &[tutorial_id]).await?;
+    let facts = crate::tutorials::facts(
+        &found.sources.remove(&tutorial_id).unwrap_or_default(),
+        &found.tracks.remove(&tutorial_id).unwrap_or_default(),
+        &found.transcripts.remove(&tutorial_id).unwrap_or_default(),
+        &revision,
+    );
+    let accessibility = [
+        ("captions", facts.german_captions),
+        (
+            "audioDescription",
+            facts.descriptions_track || facts.described_rendition,
+        ),
+        ("signLanguage", facts.sign_language),
+        ("easyLanguage", facts.easy_language),
+        ("transcript", facts.transcript),
+    ]
+    .into_iter()
+    .filter_map(|(name, has)| has.then_some(name))
+    .collect();
+    let text = content
+        .strip_prefix(revision.summary.as_str())
+        .unwrap_or(&content)
+        .to_owned();
+    let card = academy_publishing::catalogue::Card {
+        title: revision.title.clone(),
+        summary: revision.summary.clone(),
+        language: revision.language.clone(),
+        published_at: revision.published_at.unwrap_or(revision.updated_at),
+        text,
+        accessibility,
+        details: serde_json::json!({
+            "kind": revision.kind,
+            "durationSeconds": revision.duration_ms as f64 / 1000.0,
+        }),
+    };
+    academy_publishing::catalogue::put(db, &KIND, &item, live, card).await
 }
 
 async fn approved_spoken(
@@ -142,9 +187,9 @@ pub async fn remove_cues(db: &impl ConnectionTrait, track_id: Uuid) -> Result<()
     Ok(())
 }
 
-/// Drops everything of a deleted tutorial from the cue index.
+/// Drops everything of a deleted tutorial from the indexes and the catalogue.
 pub async fn remove_tutorial(db: &impl ConnectionTrait, tutorial_id: Uuid) -> Result<(), AppError> {
-    academy_publishing::search::remove(db, &KIND, tutorial_id).await?;
+    remove(db, tutorial_id).await?;
     if db.get_database_backend() != DbBackend::Postgres {
         db.execute_raw(statement(
             db,

@@ -141,6 +141,8 @@ pub async fn add(
     })
     .exec_without_returning(&txn)
     .await?;
+    // A sign-language or audio-described rendition changes what the catalogue shows.
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -174,6 +176,7 @@ pub async fn remove(
     tutorial_source::Entity::delete_by_id(source.id)
         .exec(&txn)
         .await?;
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(stored)
 }

@@ -182,6 +182,7 @@ async fn record_video(
     })
     .exec_without_returning(&txn)
     .await?;
+    crate::search::reindex(&txn, item.id).await?;
     txn.commit().await?;
     Ok(())
 }
