@@ -28,7 +28,7 @@ PORT=8150          # cache on
 PORT_UNCACHED=8151 # ACADEMY_CATALOGUE_CACHE=0
 BARE_PORT=8152
 ITEMS=12300        # 10,000 guides + 2,000 tutorials + 300 courses
-START_TIMEOUT=300  # s: start-up, which includes writing the catalogue from the live content
+START_TIMEOUT=900  # s: start-up, which includes writing the catalogue from the live content
 PASSWORD="Verwaltung am Marktplatz 7"
 SCENARIOS=(
   "list:/api/v1/catalogue?limit=20"
@@ -62,6 +62,12 @@ echo "seeding 10,000 guides, 2,000 tutorials and 300 courses…" >&2
 started=$SECONDS
 psql "$PG_URL" -q -v ON_ERROR_STOP=1 -f bench/catalogue/seed.sql >/dev/null
 SEED_SECONDS=$((SECONDS - started))
+# The seed wrote around the application and reset the catalogue; `migrate up` writes it
+# from the live content, in a process of its own (the server would do it at start-up, and
+# keep the memory it took).
+started=$SECONDS
+DATABASE_URL="$PG_URL" ACADEMY_LOG=warn "$RELEASE"/academy migrate up >/dev/null
+REBUILD_SECONDS=$((SECONDS - started))
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 peak_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
@@ -188,6 +194,7 @@ echo "| bare actix-web \`/health/live\` | $(api "$BARE_PORT" /health/live) | $(m
 kill "$bare"
 
 echo
-echo "Seeded in ${SEED_SECONDS}s; start-up until the catalogue listed all $ITEMS items:" \
-  "${STARTUP[cached]}s (writing the read model), ${STARTUP[uncached]}s (already written)." \
+echo "Seeded in ${SEED_SECONDS}s; catalogue written from the live content by \`academy migrate up\`" \
+  "in ${REBUILD_SECONDS}s; start-up until the catalogue listed all $ITEMS items:" \
+  "${STARTUP[cached]}s, ${STARTUP[uncached]}s." \
   "Matches: list ${MATCHES[list]}, filter ${MATCHES[filter]}, search ${MATCHES[search]}."

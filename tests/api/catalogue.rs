@@ -8,6 +8,7 @@ use academy_auth::Role;
 use academy_tests::*;
 use chrono::{Duration, Utc};
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 
 const CATALOGUE: &str = "/api/v1/catalogue";
 const GUIDES: &str = "/api/v1/guides";
@@ -847,5 +848,42 @@ on_both_backends! {
         let response = send(&app, Method::GET, &catalogue(&[("language", "!!")]), &learner.access, None).await;
         let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_error(&body, "language", Some("invalid_language"));
+    }
+}
+
+on_both_backends! {
+    async fn the_catalogue_is_written_from_the_live_content_once_by_the_instances_starting_together(app: TestApp) {
+        let organisation = app.organisation("Quartiersnetz Beispielstadt").await;
+        let author = app.user_in(&[Role::Author], Some(organisation), None).await;
+        let coordinator = app.user(&[Role::Coordinator]).await;
+        let live = publish_guide(&app, &author, &coordinator, guide_content(
+            "Stadtteilfeste planen", "Ein Fest für alle Nachbarinnen.", "Erst die Straße, dann die Bühne.", &["public-spaces"],
+        ))
+        .await;
+        create(&app, GUIDES, &author, guide_content("Entwurf", "Noch nicht fertig.", "Text.", &["public-spaces"])).await;
+        // As after the migration that adds the catalogue, or a bulk load around the
+        // application: no entries, and the flag that says so.
+        for sql in [
+            "DELETE FROM catalogue_entries",
+            "UPDATE catalogue_state SET built = false",
+        ] {
+            app.db.execute_unprepared(sql).await.unwrap();
+        }
+        if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            app.db.execute_unprepared("DELETE FROM catalogue_fts").await.unwrap();
+        }
+        assert_eq!(browse(&app, &[]).await["total"], 0);
+
+        // Two instances start at once; the entries are written once, by one of them.
+        let (first, second) = tokio::join!(app.another_instance(), app.another_instance());
+        let client = reqwest::Client::new();
+        for instance in [&first, &second] {
+            let page: Value = client.get(instance.url(CATALOGUE)).send().await.unwrap().json().await.unwrap();
+            assert_eq!(ids(&page), vec![live.clone()], "{page}");
+        }
+        let searched = browse(&app, &[("q", "Stadtteilfest")]).await;
+        assert_eq!(ids(&searched), vec![live.clone()], "{searched}");
+        first.stop().await;
+        second.stop().await;
     }
 }

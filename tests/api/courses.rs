@@ -1611,6 +1611,8 @@ on_both_backends! {
         assert_eq!(public.bytes().await.unwrap().as_ref(), JPEG);
         let list = json_body(app.get("/api/v1/courses").await, StatusCode::OK).await;
         assert_eq!(list["items"][0]["cover"], replaced, "{list}");
+        let catalogue = json_body(app.get("/api/v1/catalogue?type=course").await, StatusCode::OK).await;
+        assert_eq!(catalogue["items"][0]["course"]["cover"], replaced, "{catalogue}");
         let body = json_body(put_image(&app, &other_author.access, &cover, "image/png", PNG.to_vec()).await, StatusCode::FORBIDDEN).await;
         assert_eq!(body["code"], "forbidden");
 
@@ -1618,6 +1620,8 @@ on_both_backends! {
         assert_eq!(send(&app, Method::DELETE, &cover, &author.access, None).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(app.stored_files(), 0);
         assert!(json_body(app.get(&format!("/api/v1/courses/{id}")).await, StatusCode::OK).await["cover"].is_null());
+        let catalogue = json_body(app.get("/api/v1/catalogue?type=course").await, StatusCode::OK).await;
+        assert!(catalogue["items"][0]["course"]["cover"].is_null(), "the catalogue follows a removed cover: {catalogue}");
         assert_eq!(send(&app, Method::DELETE, &cover, &author.access, None).await.status(), StatusCode::NOT_FOUND);
 
         // Archived courses keep theirs unchanged; deleting the course removes the picture.

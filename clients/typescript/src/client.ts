@@ -14,6 +14,10 @@ export type Problem = Schemas["Problem"];
 export type TokenPair = Schemas["TokenResponse"];
 /** One page of guides. */
 export type GuidePage = Schemas["Page_GuideSummary"];
+/** One page of the catalogue: guides, tutorials and courses with facet counts. */
+export type CataloguePage = Schemas["CataloguePage"];
+/** One guide, tutorial or course of the catalogue. */
+export type CatalogueItem = Schemas["CatalogueItem"];
 /** One page of bookable consultation slots. */
 export type SlotPage = Schemas["Page_SlotResponse"];
 /** A booking as the caller may see it. */
@@ -32,6 +36,9 @@ export type GuideQuery = Pick<
   QueryOf<"/api/v1/guides">,
   "q" | "fieldOfAction" | "theme" | "phase" | "audience" | "sort" | "limit" | "offset"
 >;
+
+/** Search, filters and page of the catalogue. */
+export type CatalogueQuery = QueryOf<"/api/v1/catalogue">;
 
 /** Filters of the list of free consultation slots. */
 export type SlotQuery = Pick<
@@ -98,6 +105,14 @@ export function createAcademyClient(options: ClientOptions = {}) {
           ...(accessToken === undefined ? {} : { headers: bearer(accessToken) }),
         }),
       );
+    },
+
+    /**
+     * Searches and filters the catalogue of published guides, tutorials and courses.
+     * Pass a page's `next` as `cursor` for the page after it.
+     */
+    browseCatalogue(query: CatalogueQuery = {}): Promise<CataloguePage> {
+      return unwrap(client.GET("/api/v1/catalogue", { params: { query } }));
     },
 
     /** Signs in with email address and password; resolves with the session's tokens. */

@@ -247,6 +247,9 @@ pub struct CourseDetails {
     pub enrolment_opens_at: Option<DateTime<Utc>>,
     /// When enrolment closes, if set.
     pub enrolment_closes_at: Option<DateTime<Utc>>,
+    /// The cover image, if one was uploaded.
+    #[serde(default)]
+    pub cover: Option<academy_courses::CoverResponse>,
 }
 
 /// Where in a tutorial's video the searched words are said.

@@ -696,6 +696,9 @@ pub async fn refresh_catalogue(db: &impl ConnectionTrait, id: Uuid) -> Result<()
         };
         let objectives: Vec<String> =
             serde_json::from_value(revision.objectives.clone()).unwrap_or_default();
+        let cover = crate::covers::of(db, id)
+            .await?
+            .map(|c| crate::http::cover_response(&c));
         Ok(Some(academy_publishing::catalogue::Card {
             title: revision.title.clone(),
             summary: revision.summary.clone(),
@@ -708,6 +711,7 @@ pub async fn refresh_catalogue(db: &impl ConnectionTrait, id: Uuid) -> Result<()
                 "selfEnrolment": revision.self_enrolment,
                 "enrolmentOpensAt": revision.enrolment_opens_at,
                 "enrolmentClosesAt": revision.enrolment_closes_at,
+                "cover": cover,
             }),
         }))
     })

@@ -128,6 +128,7 @@ async fn record(
     })
     .exec_without_returning(&txn)
     .await?;
+    crate::courses::refresh_catalogue(&txn, item.id).await?;
     txn.commit().await?;
     Ok(previous.map(|p| p.storage_key))
 }
@@ -148,6 +149,7 @@ pub async fn remove(
     course_cover::Entity::delete_by_id(item.id)
         .exec(&txn)
         .await?;
+    crate::courses::refresh_catalogue(&txn, item.id).await?;
     txn.commit().await?;
     Ok(cover.storage_key)
 }

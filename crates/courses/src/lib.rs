@@ -35,7 +35,7 @@ pub mod quiz;
 pub mod reports;
 pub mod scheduler;
 
-pub use http::{CourseRevisionChoice, CourseSort, TAGS, configure, contract, links};
+pub use http::{CourseRevisionChoice, CourseSort, CoverResponse, TAGS, configure, contract, links};
 
 /// What courses take from the configuration.
 #[derive(Debug, Clone)]

@@ -124,8 +124,17 @@ pub fn matches_terms(stemmer: &Stemmer, word: &str, terms: &[String]) -> bool {
     if word.chars().count() < 2 {
         return false;
     }
-    let own = term(stemmer, &word.to_lowercase());
-    terms.iter().any(|t| own.starts_with(t.as_str()))
+    let lower = transliterate(&word.to_lowercase());
+    // Stems only drop endings: a word whose start differs from every term's cannot match,
+    // and most words of a text are settled without stemming them.
+    let could = terms.iter().any(|t| {
+        let start: String = t.chars().take(3).collect();
+        lower.starts_with(start.as_str())
+    });
+    could && {
+        let own = term(stemmer, &lower);
+        terms.iter().any(|t| own.starts_with(t.as_str()))
+    }
 }
 
 /// Starts the transaction a search runs in: on PostgreSQL with a statement timeout of

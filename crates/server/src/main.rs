@@ -6,6 +6,13 @@ use academy_server::config::{Config, VARIABLES};
 use academy_server::{Application, demo, openapi, telemetry};
 use clap::{Parser, Subcommand};
 
+/// jemalloc instead of the system allocator: each worker's start-up (it builds the route
+/// table with its documentation) leaves glibc's per-thread arenas holding memory they
+/// never give back; jemalloc returns freed pages to the system after a few seconds, so the
+/// resident set stays at what the server uses.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "academy",
@@ -54,7 +61,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum MigrateAction {
-    /// Apply every pending migration.
+    /// Apply every pending migration, then write the catalogue from the live content if
+    /// it is new or was reset (`catalogue_state.built` false).
     Up,
     /// List every migration and whether it is applied.
     Status,
@@ -151,6 +159,12 @@ async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
         MigrateAction::Up => {
             academy_migrations::migrate_up(&db).await?;
             println!("all migrations applied");
+            // Derived data the migrations cannot write: the catalogue, when it is new or
+            // was reset (after a bulk load around the application).
+            let written = academy_catalogue::rebuild(&db).await?;
+            if written > 0 {
+                println!("catalogue written from the live content: {written} entries");
+            }
         }
         MigrateAction::Status => {
             let migrations = academy_migrations::migration_status(&db).await?;

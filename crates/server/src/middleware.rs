@@ -41,22 +41,28 @@ pub async fn observe(
         .and_then(|v| v.to_str().ok())
         .filter(|v| is_sane_request_id(v))
         .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
+    // Health probes come every few seconds from every load balancer and orchestrator:
+    // they are counted and get their request id, and that is all — no span and no access
+    // log line (a failed readiness check logs its cause itself), so that the log shows
+    // what people did and a probe costs next to nothing.
+    if is_probe(req.path()) {
+        let method = req.method().clone();
+        let mut response = next.call(req).await?.map_into_boxed_body();
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        let route = response.request().path().to_owned();
+        record(&method, &route, response.status().as_u16(), started);
+        return Ok(response);
+    }
     let method = req.method().clone();
     let is_docs = req.path().starts_with("/docs");
-    // Health probes come every few seconds from every load balancer and orchestrator:
-    // answered ones are counted in the metrics but leave no access log line or span
-    // (failed ones do), so that the log shows what people did.
-    let probe = is_probe(req.path());
-    let span = if probe {
-        tracing::Span::none()
-    } else {
-        tracing::info_span!(
-            "request",
-            request_id = %request_id,
-            method = %method,
-            path = %loggable_path(req.path()),
-        )
-    };
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %loggable_path(req.path()),
+    );
 
     let mut response = match next.call(req).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),
@@ -92,9 +98,6 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     record(&method, &route, status, started);
-    if probe && status < 400 {
-        return Ok(response);
-    }
     tracing::info!(
         target: "academy::access",
         parent: &span,

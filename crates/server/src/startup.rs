@@ -39,6 +39,16 @@ pub struct Application {
     consultation_jobs: Periodic,
 }
 
+/// The OpenAPI document as served at `/openapi.json`.
+struct OpenApiJson(web::Bytes);
+
+/// `GET /openapi.json`: the OpenAPI 3.1 document Swagger UI at `/docs` reads.
+async fn openapi_json(document: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.0.clone())
+}
+
 impl Application {
     /// Opens the database, applies migrations (unless switched off), binds the listener,
     /// prepares the HTTP server, and starts the mail worker (unless switched off) and
@@ -72,6 +82,12 @@ impl Application {
         telemetry::metrics_handle();
         let api = openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
+        // Serialised once and shared by every worker: the document is large, and a copy
+        // per worker for Swagger UI cost each worker megabytes.
+        let api_json = web::Data::new(OpenApiJson(web::Bytes::from(
+            serde_json::to_vec(&api).context("cannot write the OpenAPI document")?,
+        )));
+        drop(api);
         let db_data = web::Data::new(db.clone());
         let consultation = web::Data::new(config.consultation.clone());
         let tutorials = web::Data::new(config.tutorials.clone());
@@ -109,7 +125,12 @@ impl Application {
                 .app_data(extract::payload_config(json_limit))
                 .app_data(extract::query_config())
                 .app_data(fallback::path_config())
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+                .app_data(api_json.clone())
+                .route("/openapi.json", web::get().to(openapi_json))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                )
                 .configure(academy_auth::configure_pages)
                 .default_service(web::to(fallback::not_routed))
                 .wrap(from_fn(middleware::head_as_get))

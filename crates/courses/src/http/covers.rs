@@ -13,7 +13,7 @@ use crate::covers;
 use crate::entity::course_cover;
 
 /// A course's cover image.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CoverResponse {
     /// Where to load it; the address changes with every upload, so it may be cached for
@@ -27,7 +27,7 @@ pub struct CoverResponse {
     pub alt: String,
 }
 
-pub(super) fn cover_response(cover: &course_cover::Model) -> CoverResponse {
+pub(crate) fn cover_response(cover: &course_cover::Model) -> CoverResponse {
     CoverResponse {
         url: format!("/api/v1/courses/{}/cover/{}", cover.course_id, cover.id),
         media_type: cover.media_type.clone(),

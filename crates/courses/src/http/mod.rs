@@ -16,6 +16,8 @@ mod learning;
 mod reports;
 
 pub use courses::{CourseRevisionChoice, CourseSort};
+pub use covers::CoverResponse;
+pub(crate) use covers::cover_response;
 
 /// OpenAPI tags of this capability, with descriptions.
 pub const TAGS: &[(&str, &str)] = &[
