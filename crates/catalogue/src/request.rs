@@ -1,7 +1,7 @@
 //! A catalogue query, checked: what is searched, filtered and sorted, and which page.
 
 use academy_kernel::{AppError, Bounds, FieldError};
-use academy_publishing::search::{QUERY_MAX_CHARS, QUERY_MAX_TERMS, terms};
+use academy_publishing::search::{checked, terms};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -36,33 +36,9 @@ pub struct Search {
 impl Search {
     /// 422 `too_long`, `invalid_search` (no word of two letters) or `too_many_terms`.
     pub fn parse(text: &str) -> Result<Self, AppError> {
-        let invalid = |code: &'static str, message: String| {
-            AppError::validation(vec![FieldError::new("q", code, message)])
-        };
-        if text.chars().count() > QUERY_MAX_CHARS {
-            return Err(invalid(
-                "too_long",
-                format!("must be at most {QUERY_MAX_CHARS} characters"),
-            ));
-        }
-        let mut found = terms(text);
-        if found.is_empty() {
-            return Err(invalid(
-                "invalid_search",
-                "must contain a word of at least two letters".to_owned(),
-            ));
-        }
-        if found.len() > QUERY_MAX_TERMS {
-            return Err(invalid(
-                "too_many_terms",
-                format!("at most {QUERY_MAX_TERMS} search terms"),
-            ));
-        }
-        found.sort();
-        found.dedup();
         Ok(Self {
             text: text.trim().to_owned(),
-            terms: found,
+            terms: checked(text, terms)?,
         })
     }
 

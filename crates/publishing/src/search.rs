@@ -243,6 +243,37 @@ pub async fn index(
     Ok(())
 }
 
+/// The search terms `terms_of` makes of the search `text`, sorted and without repeats;
+/// 422 (`q`) when the text is longer than [`QUERY_MAX_CHARS`], has no word of at least
+/// two letters, or more than [`QUERY_MAX_TERMS`] terms. The one check of every search.
+pub fn checked(text: &str, terms_of: fn(&str) -> Vec<String>) -> Result<Vec<String>, AppError> {
+    let invalid = |code: &'static str, message: String| {
+        AppError::validation(vec![FieldError::new("q", code, message)])
+    };
+    if text.chars().count() > QUERY_MAX_CHARS {
+        return Err(invalid(
+            "too_long",
+            format!("must be at most {QUERY_MAX_CHARS} characters"),
+        ));
+    }
+    let mut found = terms_of(text);
+    if found.is_empty() {
+        return Err(invalid(
+            "invalid_search",
+            "must contain a word of at least two letters".to_owned(),
+        ));
+    }
+    if found.len() > QUERY_MAX_TERMS {
+        return Err(invalid(
+            "too_many_terms",
+            format!("at most {QUERY_MAX_TERMS} search terms"),
+        ));
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// A parsed search: the stems to match, and the backend's expressions for matching and
 /// ranking.
 #[derive(Debug, Clone)]
@@ -256,33 +287,9 @@ impl Search {
     /// 422 when the text has no word of at least two letters, is longer than
     /// [`QUERY_MAX_CHARS`] or has more than [`QUERY_MAX_TERMS`] terms.
     pub fn parse(text: &str) -> Result<Self, AppError> {
-        let invalid = |code: &'static str, message: String| {
-            AppError::validation(vec![FieldError::new("q", code, message)])
-        };
-        if text.chars().count() > QUERY_MAX_CHARS {
-            return Err(invalid(
-                "too_long",
-                format!("must be at most {QUERY_MAX_CHARS} characters"),
-            ));
-        }
-        let mut stems = stems(text);
-        if stems.is_empty() {
-            return Err(invalid(
-                "invalid_search",
-                "must contain a word of at least two letters".to_owned(),
-            ));
-        }
-        if stems.len() > QUERY_MAX_TERMS {
-            return Err(invalid(
-                "too_many_terms",
-                format!("at most {QUERY_MAX_TERMS} search terms"),
-            ));
-        }
-        stems.sort();
-        stems.dedup();
         Ok(Self {
             text: text.trim().to_owned(),
-            stems,
+            stems: checked(text, stems)?,
         })
     }
 
